@@ -1,0 +1,181 @@
+// attnbench run: time one variant on one configuration (warm-up, repeated
+// runs, median), check it against the oracle, print one result row.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/agreement.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/options.h"
+#include "harness/execute.h"
+#include "harness/inputs.h"
+#include "harness/mask.h"
+#include "harness/timing.h"
+#include "harness/workspace.h"
+#include "kernels/target.h"
+
+namespace attnbench::cli {
+namespace {
+
+struct RunOptions {
+  ProblemOptions problem;
+  std::string variant;
+  std::string target = "best";
+  std::string format = "text";
+  uint64_t seed = 1;
+  TimingPolicy timing;
+  bool check = true;
+};
+
+double PhysicalMemoryBytes() {
+  return static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
+         static_cast<double>(sysconf(_SC_PAGE_SIZE));
+}
+
+// Refuses, with the estimate, inputs that would not fit in memory.
+void RequireMemory(const Shape& s) {
+  const double bytes = 8.0 * static_cast<double>(s.QElements() + s.KVElements());
+  const double limit = 0.75 * PhysicalMemoryBytes();
+  if (bytes > limit) {
+    throw InvalidArgument(fmt::format(
+        "Q, K, V and O need {:.1f} GiB; allowed: at most {:.1f} GiB (75% of "
+        "this machine's memory); reduce B, H, N or D",
+        bytes / (1 << 30), limit / (1 << 30)));
+  }
+}
+
+nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& p,
+                                 const RunOptions& opt, const TimingStats& t,
+                                 const Agreement* a, size_t workspace) {
+  const Shape& s = p.shape;
+  const int64_t pairs = CountVisiblePairs(p);
+  const double flops = EffectiveFlops(p);
+  nlohmann::ordered_json row;
+  row["variant"] = variant.Name();
+  row["mask"] = p.mask.ToString();
+  row["B"] = s.B;
+  row["H"] = s.H;
+  row["Hkv"] = s.Hkv;
+  row["Nq"] = s.Nq;
+  row["Nk"] = s.Nk;
+  row["D"] = s.D;
+  row["scale"] = p.Scale();
+  row["threads"] = p.threads;
+  row["target"] = DispatchedTargetName();
+  row["seed"] = opt.seed;
+  row["repetitions"] = t.reps;
+  row["median_s"] = t.median_s;
+  row["min_s"] = t.min_s;
+  row["max_s"] = t.max_s;
+  row["visible_pairs"] = pairs;
+  row["effective_flops"] = flops;
+  row["gflops"] = flops / t.median_s * 1e-9;
+  row["workspace_bytes"] = workspace;
+  if (a != nullptr) {
+    row["max_abs_err"] = a->max_abs_err;
+    row["rel_err"] = a->rel_err;
+    row["err_bound"] = a->bound;
+    row["rows_checked"] = a->rows_checked;
+    row["rows_total"] = a->rows_total;
+    row["agrees"] = a->pass;
+  } else {
+    row["max_abs_err"] = nullptr;
+    row["agrees"] = nullptr;
+  }
+  return row;
+}
+
+void PrintText(const nlohmann::ordered_json& r) {
+  fmt::print("{} {} {}x{}/{}x{}x{}x{} threads={} target={}\n",
+             r["variant"].get<std::string>(), r["mask"].get<std::string>(),
+             r["B"].get<int64_t>(), r["H"].get<int64_t>(),
+             r["Hkv"].get<int64_t>(), r["Nq"].get<int64_t>(),
+             r["Nk"].get<int64_t>(), r["D"].get<int64_t>(),
+             r["threads"].get<int>(), r["target"].get<std::string>());
+  fmt::print(
+      "  median {:.6f} s (min {:.6f}, max {:.6f}, {} runs)  "
+      "{:.2f} effective GFLOP/s  workspace {} bytes\n",
+      r["median_s"].get<double>(), r["min_s"].get<double>(),
+      r["max_s"].get<double>(), r["repetitions"].get<int>(),
+      r["gflops"].get<double>(), r["workspace_bytes"].get<size_t>());
+  if (r["agrees"].is_null()) {
+    fmt::print("  not checked against the oracle (--no-check)\n");
+  } else {
+    fmt::print("  max abs error {:.3e} (bound {:.1e}, {}/{} rows checked): {}\n",
+               r["max_abs_err"].get<double>(), r["err_bound"].get<double>(),
+               r["rows_checked"].get<int64_t>(),
+               r["rows_total"].get<int64_t>(),
+               r["agrees"].get<bool>() ? "agrees" : "DISAGREES");
+  }
+}
+
+int RunOne(const RunOptions& opt) {
+  if (opt.format != "text" && opt.format != "json") {
+    throw InvalidArgument(fmt::format(
+        "format '{}' is not known; allowed: text, json", opt.format));
+  }
+  const Variant& variant = FindVariant(opt.variant);
+  const Problem problem = opt.problem.ToProblem();
+  RequireRunnable(variant, problem);
+  RequireMemory(problem.shape);
+  PinTarget(opt.target);
+
+  AttentionData data = MakeInputs(problem.shape, opt.seed);
+  ThreadArena arena(problem.threads);
+  WorkspaceMeter::ResetPeak();
+  const size_t live_before = WorkspaceMeter::Live();
+  const TimingStats timing = TimeRepeated(
+      [&] { arena.Execute([&] { variant.Run(problem, data.View()); }); },
+      opt.timing);
+  const size_t workspace = WorkspaceMeter::Peak() - live_before;
+
+  Agreement agreement;
+  if (opt.check) {
+    agreement = CompareWithOracle(problem, data.View(), variant.GetTolerance(),
+                                  RowsToCheck(problem, kDefaultOracleBudget));
+  }
+  const auto row = ResultRow(variant, problem, opt, timing,
+                             opt.check ? &agreement : nullptr, workspace);
+  if (opt.format == "json") {
+    fmt::print("{}\n", row.dump());
+  } else {
+    PrintText(row);
+  }
+  return !opt.check || agreement.pass ? 0 : 1;
+}
+
+}  // namespace
+
+Command AddRunCommand(CLI::App& app) {
+  auto opt = std::make_shared<RunOptions>();
+  opt->problem.threads = HardwareThreads();
+  CLI::App* sub = app.add_subcommand(
+      "run",
+      "Time one variant on one configuration and print one result row; "
+      "exit 1 if it disagrees with the oracle");
+  sub->add_option("--variant", opt->variant, "variant name (see `list`)")
+      ->required();
+  opt->problem.AddTo(*sub);
+  sub->add_option("--target", opt->target,
+                  "Highway target: best or a name from `list`")
+      ->capture_default_str();
+  sub->add_option("--format", opt->format, "text | json")
+      ->capture_default_str();
+  sub->add_option("--seed", opt->seed, "input seed")->capture_default_str();
+  sub->add_option("--warmup", opt->timing.warmup, "untimed runs first")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  sub->add_option("--reps", opt->timing.min_reps, "at least this many runs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  sub->add_option("--min-time", opt->timing.min_seconds,
+                  "and at least this many seconds of runs")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  sub->add_flag("!--no-check", opt->check,
+                "skip the comparison with the oracle");
+  return {sub, [opt] { return RunOne(*opt); }};
+}
+
+}  // namespace attnbench::cli

@@ -1,0 +1,61 @@
+#include "harness/cli/options.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace attnbench::cli {
+
+void ProblemOptions::AddTo(CLI::App& app) {
+  app.add_option("--N", n, "sequence length: Nq = Nk = N unless given")
+      ->capture_default_str();
+  app.add_option("--Nq", nq, "query rows (<= Nk), aligned to the last keys");
+  app.add_option("--Nk", nk, "keys and values");
+  app.add_option("--D", d, "head dimension")->capture_default_str();
+  app.add_option("--H", h, "query heads")->capture_default_str();
+  app.add_option("--Hkv", hkv, "key/value heads, dividing H (default: H)");
+  app.add_option("--B", b, "batch size")->capture_default_str();
+  app.add_option("--mask", mask,
+                 "none | causal | window:W | span:Z[:R] | span:Z0,Z1,...[:R]")
+      ->capture_default_str();
+  app.add_option("--scale", scale, "softmax scale (default: 1/sqrt(D))");
+  app.add_option("--threads", threads, "oneTBB threads")
+      ->capture_default_str();
+}
+
+Problem ProblemOptions::ToProblem() const {
+  const ProblemOptions& o = *this;
+  if (o.n < 1) {
+    throw InvalidArgument(
+        fmt::format("N = {} is out of range; allowed: >= 1", o.n));
+  }
+  Problem p;
+  p.shape.B = o.b;
+  p.shape.H = o.h;
+  p.shape.Hkv = o.hkv.value_or(o.h);
+  p.shape.Nk = o.nk.value_or(o.n);
+  p.shape.Nq = o.nq.value_or(o.n);
+  p.shape.D = o.d;
+  p.mask = ParseMask(o.mask);
+  p.scale = o.scale;
+  p.threads = o.threads;
+  Validate(p);
+  return p;
+}
+
+const Variant& FindVariant(const std::string& name) {
+  const Variant* v = Registry::Get().Find(name);
+  if (v == nullptr) {
+    throw InvalidArgument(fmt::format("variant '{}' is not registered; "
+                                      "allowed: {}",
+                                      name, Registry::Get().Names()));
+  }
+  return *v;
+}
+
+int HardwareThreads() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+}  // namespace attnbench::cli

@@ -1,0 +1,41 @@
+// Command-line options shared by subcommands, and their conversion to the
+// harness's types (validation stays in the harness, not here).
+#ifndef ATTNBENCH_HARNESS_CLI_OPTIONS_H_
+#define ATTNBENCH_HARNESS_CLI_OPTIONS_H_
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "harness/problem.h"
+#include "harness/variant.h"
+
+namespace attnbench::cli {
+
+// Shape, mask, scale and threads of one problem.
+struct ProblemOptions {
+  int64_t n = 1024;
+  std::optional<int64_t> nq, nk;
+  int64_t d = 64;
+  int64_t h = 8;
+  std::optional<int64_t> hkv;
+  int64_t b = 1;
+  std::string mask = "causal";
+  std::optional<double> scale;
+  int threads = 1;
+
+  void AddTo(CLI::App& app);
+  // Parses the mask and validates everything; throws InvalidArgument.
+  Problem ToProblem() const;
+};
+
+// The variant registered under `name`, or InvalidArgument listing them all.
+const Variant& FindVariant(const std::string& name);
+
+// Available thread count of this machine (at least 1).
+int HardwareThreads();
+
+}  // namespace attnbench::cli
+
+#endif  // ATTNBENCH_HARNESS_CLI_OPTIONS_H_

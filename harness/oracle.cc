@@ -1,0 +1,52 @@
+#include "harness/oracle.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnbench {
+
+double OracleWeight(const Mask& mask, int64_t h, int64_t p, int64_t j) {
+  switch (mask.kind) {
+    case MaskKind::kNone:
+      return 1.0;
+    case MaskKind::kCausal:
+      return j <= p ? 1.0 : 0.0;
+    case MaskKind::kWindow:
+      return (p - mask.window < j && j <= p) ? 1.0 : 0.0;
+    case MaskKind::kSpan: {
+      if (j > p) return 0.0;
+      const double x = static_cast<double>(p - j);
+      const double z = mask.SpanOf(h);
+      const double r = mask.ramp;
+      return std::clamp((r + z - x) / r, 0.0, 1.0);
+    }
+  }
+  return 0.0;
+}
+
+void OracleRow(const Problem& problem, const Tensors& t, int64_t b, int64_t h,
+               int64_t i, double* out) {
+  const Mask& mask = problem.mask;
+  OracleRowWithWeights(
+      problem.shape, problem.Scale(), t, b, h, i,
+      [&mask](int64_t hh, int64_t p, int64_t j) {
+        return OracleWeight(mask, hh, p, j);
+      },
+      out);
+}
+
+std::vector<double> OracleOutput(const Problem& problem, const Tensors& t) {
+  const Shape& s = problem.shape;
+  std::vector<double> out(static_cast<size_t>(s.QElements()));
+  for (int64_t b = 0; b < s.B; ++b) {
+    for (int64_t h = 0; h < s.H; ++h) {
+      for (int64_t i = 0; i < s.Nq; ++i) {
+        OracleRow(problem, t, b, h, i,
+                  out.data() + ((b * s.H + h) * s.Nq + i) * s.D);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace attnbench

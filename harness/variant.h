@@ -1,0 +1,74 @@
+// The interface every attention variant implements, and the registry that
+// variants join by themselves. The harness never names a variant.
+#ifndef ATTNBENCH_HARNESS_VARIANT_H_
+#define ATTNBENCH_HARNESS_VARIANT_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/problem.h"
+
+namespace attnbench {
+
+// Views of the four tensors in the layout of harness/problem.h.
+struct Tensors {
+  const float* q = nullptr;
+  const float* k = nullptr;
+  const float* v = nullptr;
+  float* o = nullptr;
+};
+
+// Agreement bound against the oracle: max abs error <= abs_bound *
+// max(1, max|oracle|). A variant looser than the default says why.
+struct Tolerance {
+  double abs_bound = 2e-5;
+  std::string reason;
+};
+
+class Variant {
+ public:
+  virtual ~Variant() = default;
+
+  virtual std::string_view Name() const = 0;
+  // One line: what the variant computes and how.
+  virtual std::string_view Summary() const = 0;
+  virtual std::vector<MaskKind> SupportedMasks() const = 0;
+  virtual Tolerance GetTolerance() const { return {}; }
+
+  // Empty if the variant can run this (validated) problem, else the reason.
+  // The default rejects masks outside SupportedMasks().
+  virtual std::string WhyUnsupported(const Problem& problem) const;
+
+  // Computes O for a validated, supported problem. The caller has entered a
+  // oneTBB arena with problem.threads threads; use tbb::parallel_* inside.
+  // Scratch memory goes through ScratchBuffer (harness/workspace.h) so that
+  // the harness can report it.
+  virtual void Run(const Problem& problem, const Tensors& tensors) const = 0;
+};
+
+class Registry {
+ public:
+  static Registry& Get();
+  // Returns true so that it can initialise a static; names must be unique.
+  bool Add(std::unique_ptr<Variant> variant);
+  // nullptr when no variant has that name.
+  const Variant* Find(std::string_view name) const;
+  // Sorted by name, so listings do not imply a preference.
+  std::vector<const Variant*> All() const;
+  // "a, b, c": for error messages.
+  std::string Names() const;
+
+ private:
+  std::vector<std::unique_ptr<Variant>> variants_;
+};
+
+}  // namespace attnbench
+
+// Registers a default-constructible Variant subclass from its own .cc file.
+#define ATTNBENCH_REGISTER_VARIANT(Type)                       \
+  [[maybe_unused]] static const bool attnbench_registered_##Type = \
+      ::attnbench::Registry::Get().Add(std::make_unique<Type>())
+
+#endif  // ATTNBENCH_HARNESS_VARIANT_H_

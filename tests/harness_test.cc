@@ -1,0 +1,91 @@
+// Harness pieces: seeded inputs, timing statistics, the workspace meter,
+// row sampling for large problems, and agreement verdicts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "harness/agreement.h"
+#include "harness/inputs.h"
+#include "harness/oracle.h"
+#include "harness/timing.h"
+#include "harness/workspace.h"
+
+namespace attnbench {
+namespace {
+
+TEST(Inputs, SameSeedSameBitsAndInRange) {
+  const Shape s{1, 2, 1, 33, 40, 7};
+  AttentionData a = MakeInputs(s, 9), b = MakeInputs(s, 9),
+                c = MakeInputs(s, 10);
+  EXPECT_EQ(0, std::memcmp(a.q.get(), b.q.get(), s.QElements() * 4));
+  EXPECT_EQ(0, std::memcmp(a.v.get(), b.v.get(), s.KVElements() * 4));
+  EXPECT_NE(0, std::memcmp(a.k.get(), c.k.get(), s.KVElements() * 4));
+  EXPECT_NE(0, std::memcmp(a.k.get(), a.v.get(), s.KVElements() * 4));
+  for (int64_t x = 0; x < s.QElements(); ++x) {
+    EXPECT_GE(a.q[x], -1.0f);
+    EXPECT_LT(a.q[x], 1.0f);
+    EXPECT_EQ(a.o[x], 0.0f);
+  }
+}
+
+TEST(Timing, MedianOfTheRuns) {
+  int calls = 0;
+  const TimingStats t = TimeRepeated([&] { ++calls; }, {2, 7, 0.0, 100});
+  EXPECT_EQ(calls, 9);  // 2 warm-up + 7 timed
+  EXPECT_EQ(t.reps, 7);
+  EXPECT_LE(t.min_s, t.median_s);
+  EXPECT_LE(t.median_s, t.max_s);
+}
+
+TEST(WorkspaceMeter, TracksPeakOfLiveScratch) {
+  WorkspaceMeter::ResetPeak();
+  const size_t base = WorkspaceMeter::Live();
+  {
+    ScratchBuffer<float> a(100);
+    {
+      ScratchBuffer<double> b(50);
+      EXPECT_EQ(WorkspaceMeter::Live(), base + 800);
+    }
+    ScratchBuffer<float> moved = std::move(a);
+    EXPECT_EQ(WorkspaceMeter::Live(), base + 400);
+  }
+  EXPECT_EQ(WorkspaceMeter::Live(), base);
+  EXPECT_EQ(WorkspaceMeter::Peak(), base + 800);
+}
+
+TEST(RowsToCheck, AllRowsWithinBudgetElseFirstAndLastOfEachHead) {
+  Problem p{{2, 3, 3, 50, 50, 8}, Mask::Causal(), std::nullopt, 1};
+  EXPECT_EQ(RowsToCheck(p, 1e12).size(), 2u * 3 * 50);
+  const std::vector<int64_t> rows = RowsToCheck(p, 0.0);
+  ASSERT_EQ(rows.size(), 2u * 3 * 2);
+  EXPECT_EQ(rows[0], 0);
+  EXPECT_EQ(rows[1], 49);
+  EXPECT_EQ(rows.back(), 2 * 3 * 50 - 1);
+}
+
+TEST(CompareWithOracle, VerdictsFollowTheBound) {
+  const Shape s{1, 1, 1, 8, 8, 4};
+  AttentionData data = MakeInputs(s, 2);
+  Problem p{s, Mask::Causal(), std::nullopt, 1};
+  const std::vector<double> ref = OracleOutput(p, data.View());
+  for (size_t x = 0; x < ref.size(); ++x) data.o[x] = static_cast<float>(ref[x]);
+  const std::vector<int64_t> all = RowsToCheck(p, 1e12);
+  Agreement a = CompareWithOracle(p, data.View(), {}, all);
+  EXPECT_TRUE(a.pass);
+  EXPECT_LT(a.max_abs_err, 1e-7);
+  EXPECT_EQ(a.rows_checked, 8);
+
+  data.o[13] += 1e-3f;  // beyond 2e-5 * max(1, max|o|)
+  a = CompareWithOracle(p, data.View(), {}, all);
+  EXPECT_FALSE(a.pass);
+  EXPECT_NEAR(a.max_abs_err, 1e-3, 1e-6);
+
+  data.o[13] = std::nanf("");
+  a = CompareWithOracle(p, data.View(), {}, all);
+  EXPECT_FALSE(a.pass);
+  EXPECT_EQ(a.nonfinite_mismatch, 1);
+}
+
+}  // namespace
+}  // namespace attnbench
