@@ -14,8 +14,7 @@ double FullOracleCost(const Problem& problem) {
          static_cast<double>(s.Nk);
 }
 
-std::vector<int64_t> RowsToCheck(const Problem& problem,
-                                 double oracle_budget) {
+std::vector<int64_t> RowsToCheck(const Problem& problem, double oracle_budget) {
   const Shape& s = problem.shape;
   std::vector<int64_t> rows;
   const int64_t heads = s.B * s.H;

@@ -21,7 +21,8 @@ struct ThreadArena::Impl {
   tbb::task_arena arena;
 };
 
-ThreadArena::ThreadArena(int threads) : impl_(std::make_unique<Impl>(threads)) {}
+ThreadArena::ThreadArena(int threads)
+    : impl_(std::make_unique<Impl>(threads)) {}
 ThreadArena::~ThreadArena() = default;
 
 void ThreadArena::Execute(const std::function<void()>& fn) {

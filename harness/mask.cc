@@ -64,8 +64,9 @@ std::string Mask::ToString() const {
 Mask ParseMask(std::string_view text) {
   const size_t colon = text.find(':');
   const std::string_view kind = text.substr(0, colon);
-  const std::string_view rest =
-      colon == std::string_view::npos ? std::string_view() : text.substr(colon + 1);
+  const std::string_view rest = colon == std::string_view::npos
+                                    ? std::string_view()
+                                    : text.substr(colon + 1);
   if (kind == "none" || kind == "causal") {
     if (colon != std::string_view::npos) BadMask(text, "takes no parameter");
     return kind == "none" ? Mask::None() : Mask::Causal();
@@ -91,7 +92,8 @@ Mask ParseMask(std::string_view text) {
     size_t start = 0;
     while (true) {
       const size_t comma = list.find(',', start);
-      const double z = ParseDouble(text, list.substr(start, comma - start), "Z");
+      const double z =
+          ParseDouble(text, list.substr(start, comma - start), "Z");
       if (!std::isfinite(z) || z < 0) {
         BadMask(text, fmt::format("Z = {} is not a finite number >= 0", z));
       }

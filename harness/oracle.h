@@ -41,8 +41,8 @@ template <class WeightFn>
 void OracleRowWithWeights(const Shape& s, double scale, const Tensors& t,
                           int64_t b, int64_t h, int64_t i,
                           const WeightFn& weight, double* out) {
-  const int64_t p = s.Nk - s.Nq + i;           // bottom-right alignment
-  const int64_t kv_head = h / (s.H / s.Hkv);   // grouped-query attention
+  const int64_t p = s.Nk - s.Nq + i;          // bottom-right alignment
+  const int64_t kv_head = h / (s.H / s.Hkv);  // grouped-query attention
   const float* q = t.q + ((b * s.H + h) * s.Nq + i) * s.D;
   const float* k = t.k + (b * s.Hkv + kv_head) * s.Nk * s.D;
   const float* v = t.v + (b * s.Hkv + kv_head) * s.Nk * s.D;

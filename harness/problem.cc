@@ -25,8 +25,8 @@ void RequireRange(std::string_view name, int64_t value, int64_t lo,
                   int64_t hi) {
   if (value >= lo && value <= hi) return;
   if (hi == std::numeric_limits<int64_t>::max()) {
-    throw InvalidArgument(
-        fmt::format("{} = {} is out of range; allowed: >= {}", name, value, lo));
+    throw InvalidArgument(fmt::format("{} = {} is out of range; allowed: >= {}",
+                                      name, value, lo));
   }
   throw InvalidArgument(fmt::format("{} = {} is out of range; allowed: {}..{}",
                                     name, value, lo, hi));
@@ -68,9 +68,9 @@ void Validate(const Problem& problem) {
   RequireRange("H", s.H, 1, kMaxDim);
   RequireRange("Hkv", s.Hkv, 1, s.H);
   if (s.H % s.Hkv != 0) {
-    throw InvalidArgument(fmt::format(
-        "Hkv = {} does not divide H = {}; allowed: a divisor of H", s.Hkv,
-        s.H));
+    throw InvalidArgument(
+        fmt::format("Hkv = {} does not divide H = {}; allowed: a divisor of H",
+                    s.Hkv, s.H));
   }
   RequireRange("Nk", s.Nk, 1, kMaxDim);
   RequireRange("Nq", s.Nq, 1, s.Nk);
@@ -80,8 +80,7 @@ void Validate(const Problem& problem) {
   CheckedProduct({s.B, s.H, s.Nq, s.D, 4}, "Q/O size in bytes (B*H*Nq*D*4)");
   CheckedProduct({s.B, s.Hkv, s.Nk, s.D, 4},
                  "K/V size in bytes (B*Hkv*Nk*D*4)");
-  CheckedProduct({s.B, s.H, s.Nq, s.Nk, 4 * s.D},
-                 "work count (B*H*Nq*Nk*4*D)");
+  CheckedProduct({s.B, s.H, s.Nq, s.Nk, 4 * s.D}, "work count (B*H*Nq*Nk*4*D)");
 
   if (problem.scale && !std::isfinite(*problem.scale)) {
     throw InvalidArgument(fmt::format(

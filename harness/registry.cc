@@ -10,8 +10,7 @@ namespace attnbench {
 
 std::string Variant::WhyUnsupported(const Problem& problem) const {
   const std::vector<MaskKind> masks = SupportedMasks();
-  if (std::find(masks.begin(), masks.end(), problem.mask.kind) !=
-      masks.end()) {
+  if (std::find(masks.begin(), masks.end(), problem.mask.kind) != masks.end()) {
     return {};
   }
   std::string names;

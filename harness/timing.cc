@@ -28,8 +28,8 @@ TimingStats TimeRepeated(const std::function<void()>& fn,
   TimingStats stats;
   stats.reps = static_cast<int>(seconds.size());
   const size_t n = seconds.size();
-  stats.median_s = n % 2 ? seconds[n / 2]
-                         : 0.5 * (seconds[n / 2 - 1] + seconds[n / 2]);
+  stats.median_s =
+      n % 2 ? seconds[n / 2] : 0.5 * (seconds[n / 2 - 1] + seconds[n / 2]);
   stats.min_s = seconds.front();
   stats.max_s = seconds.back();
   return stats;

@@ -67,7 +67,7 @@ class Registry {
 }  // namespace attnbench
 
 // Registers a default-constructible Variant subclass from its own .cc file.
-#define ATTNBENCH_REGISTER_VARIANT(Type)                       \
+#define ATTNBENCH_REGISTER_VARIANT(Type)                           \
   [[maybe_unused]] static const bool attnbench_registered_##Type = \
       ::attnbench::Registry::Get().Add(std::make_unique<Type>())
 

@@ -69,7 +69,8 @@ TEST(CompareWithOracle, VerdictsFollowTheBound) {
   AttentionData data = MakeInputs(s, 2);
   Problem p{s, Mask::Causal(), std::nullopt, 1};
   const std::vector<double> ref = OracleOutput(p, data.View());
-  for (size_t x = 0; x < ref.size(); ++x) data.o[x] = static_cast<float>(ref[x]);
+  for (size_t x = 0; x < ref.size(); ++x)
+    data.o[x] = static_cast<float>(ref[x]);
   const std::vector<int64_t> all = RowsToCheck(p, 1e12);
   Agreement a = CompareWithOracle(p, data.View(), {}, all);
   EXPECT_TRUE(a.pass);

@@ -1,11 +1,12 @@
 // Mask parsing, validation messages, and the visible-key ranges the variants
 // use, cross-checked against the oracle's direct weight definition.
+#include "harness/mask.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "harness/mask.h"
 #include "harness/oracle.h"
 #include "harness/problem.h"
 
@@ -36,11 +37,11 @@ TEST(ParseMask, RoundTripsThroughToString) {
 
 TEST(ParseMask, RejectsBadTextNamingTheParameter) {
   const std::pair<const char*, const char*> cases[] = {
-      {"window:0", "W = 0"},      {"window:-2", "W = -2"},
-      {"window:", "W ''"},        {"window:3x", "W '3x'"},
-      {"window", "W is missing"}, {"span:-1", "Z = -1"},
-      {"span:inf", "Z = inf"},    {"span:1,,2", "Z ''"},
-      {"span:4:0", "R = 0"},      {"span:4:-1", "R = -1"},
+      {"window:0", "W = 0"},        {"window:-2", "W = -2"},
+      {"window:", "W ''"},          {"window:3x", "W '3x'"},
+      {"window", "W is missing"},   {"span:-1", "Z = -1"},
+      {"span:inf", "Z = inf"},      {"span:1,,2", "Z ''"},
+      {"span:4:0", "R = 0"},        {"span:4:-1", "R = -1"},
       {"causal:3", "no parameter"}, {"diagonal", "unknown mask kind"},
       {"", "unknown mask kind"},
   };
@@ -74,7 +75,9 @@ void ExpectInvalid(const Problem& p, const std::string& expected) {
   }
 }
 
-TEST(Validate, AcceptsAValidProblem) { EXPECT_NO_THROW(Validate(ValidProblem())); }
+TEST(Validate, AcceptsAValidProblem) {
+  EXPECT_NO_THROW(Validate(ValidProblem()));
+}
 
 TEST(Validate, NamesEachOutOfRangeParameter) {
   Problem p = ValidProblem();
@@ -128,9 +131,9 @@ TEST(Validate, RejectsSizesThatOverflow) {
 // (written from DESIGN.md) for every key of many positions.
 TEST(VisibleKeys, MatchesTheOracleWeights) {
   std::vector<double> per_head = {0.0, 1.5, 7.0, 40.0};
-  const Mask masks[] = {Mask::None(),        Mask::Causal(),
-                        Mask::Window(1),     Mask::Window(5),
-                        Mask::Window(100),   Mask::Span({0.0}, 1.0),
+  const Mask masks[] = {Mask::None(),           Mask::Causal(),
+                        Mask::Window(1),        Mask::Window(5),
+                        Mask::Window(100),      Mask::Span({0.0}, 1.0),
                         Mask::Span({2.5}, 4.0), Mask::Span(per_head, 3.0),
                         Mask::Span({3.0}, 0.25)};
   const int64_t nk = 60;

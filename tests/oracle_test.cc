@@ -56,9 +56,9 @@ TEST(Oracle, WindowOfOneReturnsTheDiagonalValue) {
       for (int64_t i = 0; i < s.Nq; ++i) {
         const int64_t pos = s.Nk - s.Nq + i;  // bottom-right alignment
         for (int64_t d = 0; d < s.D; ++d) {
-          EXPECT_EQ(o[((b * s.H + h) * s.Nq + i) * s.D + d],
-                    static_cast<double>(
-                        data.v[(b * s.Hkv * s.Nk + pos) * s.D + d]));
+          EXPECT_EQ(
+              o[((b * s.H + h) * s.Nq + i) * s.D + d],
+              static_cast<double>(data.v[(b * s.Hkv * s.Nk + pos) * s.D + d]));
         }
       }
     }
@@ -68,8 +68,8 @@ TEST(Oracle, WindowOfOneReturnsTheDiagonalValue) {
 // Scale 0 makes every score equal, so the output is the weighted mean of V
 // with the adaptive-span ramp as the weights.
 TEST(Oracle, AdaptiveSpanRampWeights) {
-  Small t{{1, 1, 1, 4, 4, 1}, {1, 2, 3, 4}, {4, 3, 2, 1}, {1, 10, 100, 1000},
-          {}};
+  Small t{
+      {1, 1, 1, 4, 4, 1}, {1, 2, 3, 4}, {4, 3, 2, 1}, {1, 10, 100, 1000}, {}};
   // z = 0, R = 2: w = 1 at x = 0, 1/2 at x = 1, 0 beyond.
   Problem p{t.shape, Mask::Span({0.0}, 2.0), 0.0, 1};
   const std::vector<double> o = OracleOutput(p, t.View());

@@ -39,9 +39,9 @@ TEST_P(VariantTest, AgreesWithOracleOnEveryCheckCase) {
     if (!variant_->WhyUnsupported(problem).empty()) continue;
     AttentionData data = MakeInputs(c.shape, 1);
     RunVariant(*variant_, problem, data.View());
-    const Agreement a = CompareWithOracle(
-        problem, data.View(), variant_->GetTolerance(),
-        RowsToCheck(problem, kDefaultOracleBudget));
+    const Agreement a =
+        CompareWithOracle(problem, data.View(), variant_->GetTolerance(),
+                          RowsToCheck(problem, kDefaultOracleBudget));
     EXPECT_TRUE(a.pass) << problem.ToString() << ": max abs err "
                         << a.max_abs_err << " > bound " << a.bound << ", "
                         << a.nonfinite_mismatch << " non-finite mismatches";
@@ -81,12 +81,13 @@ std::vector<Param> AllParams() {
   return params;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllTargets, VariantTest, testing::ValuesIn(AllParams()),
-    [](const testing::TestParamInfo<Param>& info) {
-      return std::string(hwy::TargetName(std::get<0>(info.param))) + "_" +
-             std::get<1>(info.param);
-    });
+INSTANTIATE_TEST_SUITE_P(AllTargets, VariantTest,
+                         testing::ValuesIn(AllParams()),
+                         [](const testing::TestParamInfo<Param>& info) {
+                           return std::string(hwy::TargetName(
+                                      std::get<0>(info.param))) +
+                                  "_" + std::get<1>(info.param);
+                         });
 
 }  // namespace
 }  // namespace attnbench

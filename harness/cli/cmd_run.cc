@@ -35,7 +35,8 @@ double PhysicalMemoryBytes() {
 
 // Refuses, with the estimate, inputs that would not fit in memory.
 void RequireMemory(const Shape& s) {
-  const double bytes = 8.0 * static_cast<double>(s.QElements() + s.KVElements());
+  const double bytes =
+      8.0 * static_cast<double>(s.QElements() + s.KVElements());
   const double limit = 0.75 * PhysicalMemoryBytes();
   if (bytes > limit) {
     throw InvalidArgument(fmt::format(
@@ -102,11 +103,11 @@ void PrintText(const nlohmann::ordered_json& r) {
   if (r["agrees"].is_null()) {
     fmt::print("  not checked against the oracle (--no-check)\n");
   } else {
-    fmt::print("  max abs error {:.3e} (bound {:.1e}, {}/{} rows checked): {}\n",
-               r["max_abs_err"].get<double>(), r["err_bound"].get<double>(),
-               r["rows_checked"].get<int64_t>(),
-               r["rows_total"].get<int64_t>(),
-               r["agrees"].get<bool>() ? "agrees" : "DISAGREES");
+    fmt::print(
+        "  max abs error {:.3e} (bound {:.1e}, {}/{} rows checked): {}\n",
+        r["max_abs_err"].get<double>(), r["err_bound"].get<double>(),
+        r["rows_checked"].get<int64_t>(), r["rows_total"].get<int64_t>(),
+        r["agrees"].get<bool>() ? "agrees" : "DISAGREES");
   }
 }
 

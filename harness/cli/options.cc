@@ -20,8 +20,7 @@ void ProblemOptions::AddTo(CLI::App& app) {
                  "none | causal | window:W | span:Z[:R] | span:Z0,Z1,...[:R]")
       ->capture_default_str();
   app.add_option("--scale", scale, "softmax scale (default: 1/sqrt(D))");
-  app.add_option("--threads", threads, "oneTBB threads")
-      ->capture_default_str();
+  app.add_option("--threads", threads, "oneTBB threads")->capture_default_str();
 }
 
 Problem ProblemOptions::ToProblem() const {
@@ -47,9 +46,10 @@ Problem ProblemOptions::ToProblem() const {
 const Variant& FindVariant(const std::string& name) {
   const Variant* v = Registry::Get().Find(name);
   if (v == nullptr) {
-    throw InvalidArgument(fmt::format("variant '{}' is not registered; "
-                                      "allowed: {}",
-                                      name, Registry::Get().Names()));
+    throw InvalidArgument(
+        fmt::format("variant '{}' is not registered; "
+                    "allowed: {}",
+                    name, Registry::Get().Names()));
   }
   return *v;
 }
