@@ -43,6 +43,16 @@ inline KeyRange VisibleKeys(const Mask& mask, int64_t h, int64_t p,
   return {0, 0};
 }
 
+// The first key of VisibleKeys(...) from which on every weight is exactly 1
+// (the flat part of an adaptive span: x <= z_h; all keys for other masks).
+inline int64_t FlatBegin(const Mask& mask, int64_t h, int64_t p, int64_t nk) {
+  const KeyRange r = VisibleKeys(mask, h, p, nk);
+  if (mask.kind != MaskKind::kSpan) return r.begin;
+  const double z = mask.SpanOf(h);
+  if (z >= static_cast<double>(p)) return r.begin;
+  return std::max(r.begin, p - static_cast<int64_t>(std::floor(z)));
+}
+
 // Adaptive-span weight at distance x = p - j >= 0 for span z and ramp R:
 // clamp((R + z - x) / R, 0, 1).
 inline double SpanWeight(double z, double ramp, int64_t x) {

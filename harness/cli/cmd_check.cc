@@ -55,11 +55,7 @@ void CheckOne(const Variant& variant, const CheckCase& c,
 }
 
 int RunCheck(const CheckOptions& opt) {
-  if (opt.threads < 1 || opt.threads > kMaxThreads) {
-    throw InvalidArgument(
-        fmt::format("threads = {} is out of range; allowed: 1..{}", opt.threads,
-                    kMaxThreads));
-  }
+  RequireThreads(opt.threads);
   std::vector<const Variant*> variants;
   if (opt.variant.empty()) {
     variants = Registry::Get().All();

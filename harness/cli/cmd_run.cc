@@ -11,6 +11,7 @@
 #include "harness/execute.h"
 #include "harness/inputs.h"
 #include "harness/mask.h"
+#include "harness/peak.h"
 #include "harness/timing.h"
 #include "harness/workspace.h"
 #include "kernels/target.h"
@@ -48,7 +49,8 @@ void RequireMemory(const Shape& s) {
 
 nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& p,
                                  const RunOptions& opt, const TimingStats& t,
-                                 const Agreement* a, size_t workspace) {
+                                 const PeakResult& peak, const Agreement* a,
+                                 size_t workspace) {
   const Shape& s = p.shape;
   const int64_t pairs = CountVisiblePairs(p);
   const double flops = EffectiveFlops(p);
@@ -72,6 +74,8 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& p,
   row["visible_pairs"] = pairs;
   row["effective_flops"] = flops;
   row["gflops"] = flops / t.median_s * 1e-9;
+  row["peak_gflops"] = peak.gflops;
+  row["pct_peak"] = flops / t.median_s * 1e-9 / peak.gflops;
   row["workspace_bytes"] = workspace;
   if (a != nullptr) {
     row["max_abs_err"] = a->max_abs_err;
@@ -96,10 +100,12 @@ void PrintText(const nlohmann::ordered_json& r) {
              r["threads"].get<int>(), r["target"].get<std::string>());
   fmt::print(
       "  median {:.6f} s (min {:.6f}, max {:.6f}, {} runs)  "
-      "{:.2f} effective GFLOP/s  workspace {} bytes\n",
+      "{:.2f} effective GFLOP/s = {:.1f}% of the {:.1f} GFLOP/s FMA peak  "
+      "workspace {} bytes\n",
       r["median_s"].get<double>(), r["min_s"].get<double>(),
       r["max_s"].get<double>(), r["repetitions"].get<int>(),
-      r["gflops"].get<double>(), r["workspace_bytes"].get<size_t>());
+      r["gflops"].get<double>(), 100 * r["pct_peak"].get<double>(),
+      r["peak_gflops"].get<double>(), r["workspace_bytes"].get<size_t>());
   if (r["agrees"].is_null()) {
     fmt::print("  not checked against the oracle (--no-check)\n");
   } else {
@@ -112,16 +118,14 @@ void PrintText(const nlohmann::ordered_json& r) {
 }
 
 int RunOne(const RunOptions& opt) {
-  if (opt.format != "text" && opt.format != "json") {
-    throw InvalidArgument(fmt::format(
-        "format '{}' is not known; allowed: text, json", opt.format));
-  }
+  RequireFormat(opt.format);
   const Variant& variant = FindVariant(opt.variant);
   const Problem problem = opt.problem.ToProblem();
   RequireRunnable(variant, problem);
   RequireMemory(problem.shape);
   PinTarget(opt.target);
 
+  const PeakResult peak = MeasureFmaPeak(problem.threads);
   AttentionData data = MakeInputs(problem.shape, opt.seed);
   ThreadArena arena(problem.threads);
   WorkspaceMeter::ResetPeak();
@@ -136,7 +140,7 @@ int RunOne(const RunOptions& opt) {
     agreement = CompareWithOracle(problem, data.View(), variant.GetTolerance(),
                                   RowsToCheck(problem, kDefaultOracleBudget));
   }
-  const auto row = ResultRow(variant, problem, opt, timing,
+  const auto row = ResultRow(variant, problem, opt, timing, peak,
                              opt.check ? &agreement : nullptr, workspace);
   if (opt.format == "json") {
     fmt::print("{}\n", row.dump());

@@ -16,6 +16,7 @@ struct Command {
 Command AddListCommand(CLI::App& app);
 Command AddCheckCommand(CLI::App& app);
 Command AddRunCommand(CLI::App& app);
+Command AddPeakCommand(CLI::App& app);
 
 }  // namespace attnbench::cli
 

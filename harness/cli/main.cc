@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       attnbench::cli::AddListCommand(app),
       attnbench::cli::AddCheckCommand(app),
       attnbench::cli::AddRunCommand(app),
+      attnbench::cli::AddPeakCommand(app),
   };
   try {
     app.parse(argc, argv);

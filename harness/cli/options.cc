@@ -54,6 +54,20 @@ const Variant& FindVariant(const std::string& name) {
   return *v;
 }
 
+void RequireThreads(int threads) {
+  if (threads < 1 || threads > kMaxThreads) {
+    throw InvalidArgument(fmt::format(
+        "threads = {} is out of range; allowed: 1..{}", threads, kMaxThreads));
+  }
+}
+
+void RequireFormat(const std::string& format) {
+  if (format != "text" && format != "json") {
+    throw InvalidArgument(
+        fmt::format("format '{}' is not known; allowed: text, json", format));
+  }
+}
+
 int HardwareThreads() {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }

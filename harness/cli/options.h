@@ -33,6 +33,11 @@ struct ProblemOptions {
 // The variant registered under `name`, or InvalidArgument listing them all.
 const Variant& FindVariant(const std::string& name);
 
+// Throws InvalidArgument unless 1 <= threads <= kMaxThreads.
+void RequireThreads(int threads);
+// Throws InvalidArgument unless format is text or json.
+void RequireFormat(const std::string& format);
+
 // Available thread count of this machine (at least 1).
 int HardwareThreads();
 

@@ -1,0 +1,63 @@
+// attnbench peak: this machine's FP32 FMA peak on a Highway target.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/cli/commands.h"
+#include "harness/cli/options.h"
+#include "harness/peak.h"
+#include "kernels/target.h"
+
+namespace attnbench::cli {
+namespace {
+
+struct PeakOptions {
+  int threads = 1;
+  std::string target = "best";
+  std::string format = "text";
+  int reps = 7;
+};
+
+int RunPeak(const PeakOptions& opt) {
+  RequireThreads(opt.threads);
+  RequireFormat(opt.format);
+  PinTarget(opt.target);
+  const PeakResult peak = MeasureFmaPeak(opt.threads, opt.reps);
+  if (opt.format == "json") {
+    nlohmann::ordered_json row;
+    row["target"] = peak.target;
+    row["threads"] = peak.threads;
+    row["repetitions"] = peak.reps;
+    row["peak_gflops"] = peak.gflops;
+    row["median_gflops"] = peak.median_gflops;
+    fmt::print("{}\n", row.dump());
+  } else {
+    fmt::print(
+        "FP32 FMA peak on {} with {} threads: {:.1f} GFLOP/s (best of {}; "
+        "median {:.1f})\n",
+        peak.target, peak.threads, peak.gflops, peak.reps, peak.median_gflops);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command AddPeakCommand(CLI::App& app) {
+  auto opt = std::make_shared<PeakOptions>();
+  opt->threads = HardwareThreads();
+  CLI::App* sub = app.add_subcommand(
+      "peak", "Measure this machine's FP32 fused-multiply-add peak");
+  sub->add_option("--threads", opt->threads, "oneTBB threads")
+      ->capture_default_str();
+  sub->add_option("--target", opt->target,
+                  "Highway target: best or a name from `list`")
+      ->capture_default_str();
+  sub->add_option("--format", opt->format, "text | json")
+      ->capture_default_str();
+  sub->add_option("--reps", opt->reps, "repetitions of about 0.1 s")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  return {sub, [opt] { return RunPeak(*opt); }};
+}
+
+}  // namespace attnbench::cli

@@ -1,0 +1,259 @@
+// Highway kernels for one tile of blocked (flash-style) attention. A block
+// of Br = kRowVecs * Lanes query rows is held "rows as lanes": every buffer
+// keeps the Br rows of one column contiguous, so the online softmax is
+// purely vertical (no horizontal reductions) and D needs no tail handling.
+//   qt[d * Br + r]  query row r, scaled by the softmax scale (transposed Q)
+//   st[j * Br + r]  score, then probability, of row r and tile key j
+//   ot[d * Br + r]  unnormalised output of row r
+//   m[r], l[r]      running max and running sum of row r
+// The kernels know nothing of masks: a partial tile arrives with, per row, a
+// visible key interval and a linear weight ramp (MaskTile).
+
+// Per-target include guard ("toggle"): this file is compiled once per target.
+#if defined(ATTNBENCH_KERNELS_FLASH_TILE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ATTNBENCH_KERNELS_FLASH_TILE_INL_H_
+#undef ATTNBENCH_KERNELS_FLASH_TILE_INL_H_
+#else
+#define ATTNBENCH_KERNELS_FLASH_TILE_INL_H_
+#endif
+
+#include <cfloat>
+#include <cstddef>
+
+#include "hwy/contrib/math/math-inl.h"
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnbench {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Finite stand-in for -inf: the running max starts here and masked scores are
+// set to it, so no inf - inf can make a NaN. exp(kMaskedScore - s) is 0 for
+// every finite score s that can occur.
+constexpr float kMaskedScore = -FLT_MAX / 2;
+
+// Keys per step of the register-tiled microkernels.
+constexpr size_t kKeysPerStep = 8;
+
+// qt[d * Br + r] = scale * q[r * dim + d] for r < n_rows, 0 for padding rows.
+template <size_t kRowVecs, class D>
+HWY_INLINE void PackQueryBlock(D d, const float* HWY_RESTRICT q, size_t dim,
+                               size_t n_rows, float scale,
+                               float* HWY_RESTRICT qt) {
+  const size_t br = kRowVecs * hn::Lanes(d);
+  for (size_t r = 0; r < br; ++r) {
+    for (size_t k = 0; k < dim; ++k) {
+      qt[k * br + r] = r < n_rows ? scale * q[r * dim + k] : 0.0f;
+    }
+  }
+}
+
+// st[j * Br + r] = sum_d qt[d * Br + r] * k[j * dim + d], j < n_keys:
+// S = (scale Q) K^T for the tile. kRowVecs row vectors x kKeysPerStep keys
+// of accumulators stay in registers across the whole d loop.
+template <size_t kRowVecs, class D>
+HWY_INLINE void ScoresTile(D d, const float* HWY_RESTRICT qt, size_t dim,
+                           const float* HWY_RESTRICT k, size_t n_keys,
+                           float* HWY_RESTRICT st) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  const size_t br = kRowVecs * N;
+  size_t j = 0;
+  for (; j + kKeysPerStep <= n_keys; j += kKeysPerStep) {
+    V acc[kRowVecs][kKeysPerStep];
+    for (size_t v = 0; v < kRowVecs; ++v) {
+      for (size_t c = 0; c < kKeysPerStep; ++c) acc[v][c] = hn::Zero(d);
+    }
+    const float* HWY_RESTRICT kj = k + j * dim;
+    for (size_t x = 0; x < dim; ++x) {
+      V q[kRowVecs];
+      for (size_t v = 0; v < kRowVecs; ++v) {
+        q[v] = hn::Load(d, qt + x * br + v * N);
+      }
+      for (size_t c = 0; c < kKeysPerStep; ++c) {
+        const V kb = hn::Set(d, kj[c * dim + x]);
+        for (size_t v = 0; v < kRowVecs; ++v) {
+          acc[v][c] = hn::MulAdd(q[v], kb, acc[v][c]);
+        }
+      }
+    }
+    for (size_t c = 0; c < kKeysPerStep; ++c) {
+      for (size_t v = 0; v < kRowVecs; ++v) {
+        hn::Store(acc[v][c], d, st + (j + c) * br + v * N);
+      }
+    }
+  }
+  for (; j < n_keys; ++j) {
+    V acc[kRowVecs];
+    for (size_t v = 0; v < kRowVecs; ++v) acc[v] = hn::Zero(d);
+    for (size_t x = 0; x < dim; ++x) {
+      const V kb = hn::Set(d, k[j * dim + x]);
+      for (size_t v = 0; v < kRowVecs; ++v) {
+        acc[v] = hn::MulAdd(hn::Load(d, qt + x * br + v * N), kb, acc[v]);
+      }
+    }
+    for (size_t v = 0; v < kRowVecs; ++v) {
+      hn::Store(acc[v], d, st + j * br + v * N);
+    }
+  }
+}
+
+// Per-row description of a partial tile, in tile-local key offsets t:
+// key t of row r is visible iff lo[r] <= t < hi[r]; its weight is
+// clamp(w0[r] + t * w_step, 0, 1) (w_step = 0 and w0 = 1: no ramp).
+struct TileRows {
+  const float* lo;
+  const float* hi;
+  const float* w0;
+  float w_step;
+};
+
+// For a partial tile: st = kMaskedScore where invisible, and wt[j * Br + r]
+// = the weight (0 where invisible).
+template <size_t kRowVecs, class D>
+HWY_INLINE void MaskTile(D d, const TileRows& rows, size_t n_keys,
+                         float* HWY_RESTRICT st, float* HWY_RESTRICT wt) {
+  const size_t N = hn::Lanes(d);
+  const size_t br = kRowVecs * N;
+  const auto masked = hn::Set(d, kMaskedScore);
+  const auto zero = hn::Zero(d);
+  const auto one = hn::Set(d, 1.0f);
+  const auto step = hn::Set(d, rows.w_step);
+  for (size_t v = 0; v < kRowVecs; ++v) {
+    const auto lo = hn::LoadU(d, rows.lo + v * N);
+    const auto hi = hn::LoadU(d, rows.hi + v * N);
+    const auto w0 = hn::LoadU(d, rows.w0 + v * N);
+    for (size_t j = 0; j < n_keys; ++j) {
+      const auto t = hn::Set(d, static_cast<float>(j));
+      const auto visible = hn::And(hn::Ge(t, lo), hn::Lt(t, hi));
+      const auto w = hn::Min(one, hn::Max(zero, hn::MulAdd(t, step, w0)));
+      float* s = st + j * br + v * N;
+      hn::Store(hn::IfThenElse(visible, hn::Load(d, s), masked), d, s);
+      hn::Store(hn::IfThenElseZero(visible, w), d, wt + j * br + v * N);
+    }
+  }
+}
+
+// Online softmax over one tile (Milakov & Gimelshein 2018), per row r:
+//   m' = max(m, max_j s_j);  a = exp(m - m');  p_j = w_j exp(s_j - m')
+//   l  = a l + sum_j p_j;    ot[:, r] *= a;    m = m'
+// st is overwritten by p. wt == nullptr means every weight is 1 (full tile).
+template <size_t kRowVecs, class D>
+HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
+                            const float* HWY_RESTRICT wt,
+                            float* HWY_RESTRICT st, float* HWY_RESTRICT m,
+                            float* HWY_RESTRICT l, float* HWY_RESTRICT ot) {
+  const size_t N = hn::Lanes(d);
+  const size_t br = kRowVecs * N;
+  for (size_t v = 0; v < kRowVecs; ++v) {
+    const auto m_old = hn::Load(d, m + v * N);
+    auto m0 = m_old, m1 = m_old;
+    size_t j = 0;
+    for (; j + 2 <= n_keys; j += 2) {
+      m0 = hn::Max(m0, hn::Load(d, st + j * br + v * N));
+      m1 = hn::Max(m1, hn::Load(d, st + (j + 1) * br + v * N));
+    }
+    if (j < n_keys) m0 = hn::Max(m0, hn::Load(d, st + j * br + v * N));
+    const auto m_new = hn::Max(m0, m1);
+    hn::Store(m_new, d, m + v * N);
+
+    auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+    for (j = 0; j < n_keys; ++j) {
+      float* s = st + j * br + v * N;
+      auto p = hn::Exp(d, hn::Sub(hn::Load(d, s), m_new));
+      if (wt != nullptr) p = hn::Mul(p, hn::Load(d, wt + j * br + v * N));
+      hn::Store(p, d, s);
+      if (j & 1) {
+        sum1 = hn::Add(sum1, p);
+      } else {
+        sum0 = hn::Add(sum0, p);
+      }
+    }
+    const auto alpha = hn::Exp(d, hn::Sub(m_old, m_new));
+    const auto l_old = hn::Load(d, l + v * N);
+    hn::Store(hn::MulAdd(alpha, l_old, hn::Add(sum0, sum1)), d, l + v * N);
+    // Rescale the output only when some row's max moved.
+    if (!hn::AllTrue(d, hn::Eq(m_old, m_new))) {
+      for (size_t x = 0; x < dim; ++x) {
+        float* o = ot + x * br + v * N;
+        hn::Store(hn::Mul(hn::Load(d, o), alpha), d, o);
+      }
+    }
+  }
+}
+
+// ot[x * Br + r] += sum_j st[j * Br + r] * vv[j * dim + x]: O += P V for the
+// tile. kRowVecs row vectors x kKeysPerStep output columns in registers
+// across the whole key loop.
+template <size_t kRowVecs, class D>
+HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
+                               const float* HWY_RESTRICT vv, size_t dim,
+                               size_t n_keys, float* HWY_RESTRICT ot) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  const size_t br = kRowVecs * N;
+  constexpr size_t kCols = kKeysPerStep;
+  size_t x = 0;
+  for (; x + kCols <= dim; x += kCols) {
+    V acc[kRowVecs][kCols];
+    for (size_t c = 0; c < kCols; ++c) {
+      for (size_t v = 0; v < kRowVecs; ++v) {
+        acc[v][c] = hn::Load(d, ot + (x + c) * br + v * N);
+      }
+    }
+    for (size_t j = 0; j < n_keys; ++j) {
+      V p[kRowVecs];
+      for (size_t v = 0; v < kRowVecs; ++v) {
+        p[v] = hn::Load(d, st + j * br + v * N);
+      }
+      const float* HWY_RESTRICT vj = vv + j * dim + x;
+      for (size_t c = 0; c < kCols; ++c) {
+        const V vb = hn::Set(d, vj[c]);
+        for (size_t v = 0; v < kRowVecs; ++v) {
+          acc[v][c] = hn::MulAdd(p[v], vb, acc[v][c]);
+        }
+      }
+    }
+    for (size_t c = 0; c < kCols; ++c) {
+      for (size_t v = 0; v < kRowVecs; ++v) {
+        hn::Store(acc[v][c], d, ot + (x + c) * br + v * N);
+      }
+    }
+  }
+  for (; x < dim; ++x) {
+    V acc[kRowVecs];
+    for (size_t v = 0; v < kRowVecs; ++v) {
+      acc[v] = hn::Load(d, ot + x * br + v * N);
+    }
+    for (size_t j = 0; j < n_keys; ++j) {
+      const V vb = hn::Set(d, vv[j * dim + x]);
+      for (size_t v = 0; v < kRowVecs; ++v) {
+        acc[v] = hn::MulAdd(hn::Load(d, st + j * br + v * N), vb, acc[v]);
+      }
+    }
+    for (size_t v = 0; v < kRowVecs; ++v) {
+      hn::Store(acc[v], d, ot + x * br + v * N);
+    }
+  }
+}
+
+// o[r * dim + x] = ot[x * Br + r] / l[r] for r < n_rows (0 when l[r] == 0:
+// a row that saw no key).
+template <size_t kRowVecs, class D>
+HWY_INLINE void StoreOutputBlock(D d, const float* HWY_RESTRICT ot,
+                                 const float* HWY_RESTRICT l, size_t dim,
+                                 size_t n_rows, float* HWY_RESTRICT o) {
+  const size_t br = kRowVecs * hn::Lanes(d);
+  for (size_t r = 0; r < n_rows; ++r) {
+    const float inv = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
+    for (size_t x = 0; x < dim; ++x) o[r * dim + x] = ot[x * br + r] * inv;
+  }
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace attnbench
+HWY_AFTER_NAMESPACE();
+
+#endif  // ATTNBENCH_KERNELS_FLASH_TILE_INL_H_
