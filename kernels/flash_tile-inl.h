@@ -20,8 +20,8 @@
 #include <cfloat>
 #include <cstddef>
 
-#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
+#include "kernels/exp-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -161,7 +161,7 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
     auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
     for (j = 0; j < n_keys; ++j) {
       float* s = st + j * br + v * N;
-      auto p = hn::Exp(d, hn::Sub(hn::Load(d, s), m_new));
+      auto p = ExpNonPositive(d, hn::Sub(hn::Load(d, s), m_new));
       if (wt != nullptr) p = hn::Mul(p, hn::Load(d, wt + j * br + v * N));
       hn::Store(p, d, s);
       if (j & 1) {
@@ -170,7 +170,7 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
         sum0 = hn::Add(sum0, p);
       }
     }
-    const auto alpha = hn::Exp(d, hn::Sub(m_old, m_new));
+    const auto alpha = ExpNonPositive(d, hn::Sub(m_old, m_new));
     const auto l_old = hn::Load(d, l + v * N);
     hn::Store(hn::MulAdd(alpha, l_old, hn::Add(sum0, sum1)), d, l + v * N);
     // Rescale the output only when some row's max moved.

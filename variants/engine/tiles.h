@@ -8,6 +8,7 @@
 #define ATTNBENCH_VARIANTS_ENGINE_TILES_H_
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
 #include "harness/mask.h"
@@ -28,6 +29,10 @@ class RowBlockMask {
   // Keys any row of the block sees: the key blocks to walk.
   KeyRange Keys() const { return {first_.begin, last_.end}; }
 
+  // Keys that every row of the block sees with weight 1 (may be empty):
+  // tiles inside need no per-element mask.
+  KeyRange FullKeys() const { return {last_flat_begin_, first_.end}; }
+
   // Kind of the tile of keys [c0, c1).
   TileKind Classify(int64_t c0, int64_t c1) const {
     if (c1 <= first_.begin || c0 >= last_.end) return TileKind::kEmpty;
@@ -39,6 +44,17 @@ class RowBlockMask {
   KeyRange first_, last_;
   int64_t last_flat_begin_;
 };
+
+// The keys of a block split into up to three bands: the partial edge before
+// the full keys, the full keys, the partial edge after them. Tiling each
+// band separately keeps per-element masking to the edges (for causal: the
+// Br - 1 keys right of the first row's diagonal).
+inline std::array<KeyRange, 3> KeyBands(const RowBlockMask& m) {
+  const KeyRange keys = m.Keys();
+  const KeyRange full = m.FullKeys();
+  if (full.size() == 0) return {keys, KeyRange{}, KeyRange{}};
+  return {KeyRange{keys.begin, full.begin}, full, KeyRange{full.end, keys.end}};
+}
 
 }  // namespace attnbench
 

@@ -9,14 +9,7 @@
 //   S = Q_b K_t^T;  online softmax of S into P, m, l;  O_b += P V_t
 //   and at the end O_b /= l.
 
-// Per-target include guard ("toggle"): this file is compiled once per target.
-#if defined(ATTNBENCH_VARIANTS_ENGINE_BLOCKED_INL_H_) == \
-    defined(HWY_TARGET_TOGGLE)
-#ifdef ATTNBENCH_VARIANTS_ENGINE_BLOCKED_INL_H_
-#undef ATTNBENCH_VARIANTS_ENGINE_BLOCKED_INL_H_
-#else
-#define ATTNBENCH_VARIANTS_ENGINE_BLOCKED_INL_H_
-#endif
+#include "variants/engine/blocked.h"
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
@@ -27,9 +20,14 @@
 #include "harness/mask.h"
 #include "harness/variant.h"
 #include "harness/workspace.h"
-#include "hwy/highway.h"
-#include "kernels/flash_tile-inl.h"
 #include "variants/engine/tiles.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "variants/engine/blocked.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+// After highway.h: per-target kernels.
+#include "kernels/flash_tile-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -64,9 +62,9 @@ class BlockScratch {
 
 // Fills the per-row description of the partial tile [c0, c0 + n_keys) for
 // the rows at positions p_first + r, r < n_rows (padding rows see nothing).
-inline void DescribeTileRows(const Mask& mask, int64_t h, int64_t p_first,
-                             size_t n_rows, size_t br, int64_t nk, int64_t c0,
-                             size_t n_keys, BlockScratch& s) {
+void DescribeTileRows(const Mask& mask, int64_t h, int64_t p_first,
+                      size_t n_rows, size_t br, int64_t nk, int64_t c0,
+                      size_t n_keys, BlockScratch& s) {
   const bool ramp = mask.kind == MaskKind::kSpan;
   const double z = ramp ? mask.SpanOf(h) : 0.0;
   const auto local = [&](int64_t key) {
@@ -90,9 +88,12 @@ inline void DescribeTileRows(const Mask& mask, int64_t h, int64_t p_first,
   }
 }
 
-// Runs the engine with key blocks of `bc` keys.
-inline void BlockedAttention(const Problem& problem, const Tensors& t,
-                             size_t bc) {
+size_t QueryBlockRows() {
+  const hn::ScalableTag<float> d;
+  return kRowVecs * hn::Lanes(d);
+}
+
+void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
   const hn::ScalableTag<float> d;
   const Shape& s = problem.shape;
   const size_t br = kRowVecs * hn::Lanes(d);
@@ -130,24 +131,25 @@ inline void BlockedAttention(const Problem& problem, const Tensors& t,
     const RowBlockMask block_mask(problem.mask, h, p_first,
                                   p_first + static_cast<int64_t>(n_rows) - 1,
                                   s.Nk);
-    const KeyRange keys = block_mask.Keys();
-    for (int64_t c0 = keys.begin; c0 < keys.end;
-         c0 += static_cast<int64_t>(bc)) {
-      const int64_t c1 = std::min(c0 + static_cast<int64_t>(bc), keys.end);
-      const TileKind kind = block_mask.Classify(c0, c1);
-      if (kind == TileKind::kEmpty) continue;
-      const size_t n_keys = static_cast<size_t>(c1 - c0);
-      ScoresTile<kRowVecs>(d, w.qt, dim, k + c0 * s.D, n_keys, w.st);
-      const float* weights = nullptr;
-      if (kind == TileKind::kPartial) {
-        DescribeTileRows(problem.mask, h, p_first, n_rows, br, s.Nk, c0, n_keys,
-                         w);
-        MaskTile<kRowVecs>(d, TileRows{w.lo, w.hi, w.w0, w_step}, n_keys, w.st,
-                           w.wt);
-        weights = w.wt;
+    for (const KeyRange band : KeyBands(block_mask)) {
+      for (int64_t c0 = band.begin; c0 < band.end;
+           c0 += static_cast<int64_t>(bc)) {
+        const int64_t c1 = std::min(c0 + static_cast<int64_t>(bc), band.end);
+        const TileKind kind = block_mask.Classify(c0, c1);
+        if (kind == TileKind::kEmpty) continue;
+        const size_t n_keys = static_cast<size_t>(c1 - c0);
+        ScoresTile<kRowVecs>(d, w.qt, dim, k + c0 * s.D, n_keys, w.st);
+        const float* weights = nullptr;
+        if (kind == TileKind::kPartial) {
+          DescribeTileRows(problem.mask, h, p_first, n_rows, br, s.Nk, c0,
+                           n_keys, w);
+          MaskTile<kRowVecs>(d, TileRows{w.lo, w.hi, w.w0, w_step}, n_keys,
+                             w.st, w.wt);
+          weights = w.wt;
+        }
+        SoftmaxTile<kRowVecs>(d, n_keys, dim, weights, w.st, w.m, w.l, w.ot);
+        AccumulateTile<kRowVecs>(d, w.st, v + c0 * s.D, dim, n_keys, w.ot);
       }
-      SoftmaxTile<kRowVecs>(d, n_keys, dim, weights, w.st, w.m, w.l, w.ot);
-      AccumulateTile<kRowVecs>(d, w.st, v + c0 * s.D, dim, n_keys, w.ot);
     }
     StoreOutputBlock<kRowVecs>(d, w.ot, w.l, dim, n_rows,
                                t.o + (bh * s.Nq + i0) * s.D);
@@ -161,16 +163,29 @@ inline void BlockedAttention(const Problem& problem, const Tensors& t,
       tbb::simple_partitioner());
 }
 
-// Key block size for head dimension `dim`: K and V tiles of bc keys
-// (2 * bc * dim * 4 bytes) plus the score tile stay within about half of a
-// 1 MiB L2. Chosen from measurements, see docs/flash.md.
-inline size_t DefaultKeyBlock(size_t dim) {
-  return dim <= 64 ? 256 : (dim <= 128 ? 128 : 64);
-}
-
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace attnbench
 HWY_AFTER_NAMESPACE();
 
-#endif  // ATTNBENCH_VARIANTS_ENGINE_BLOCKED_INL_H_
+#if HWY_ONCE
+namespace attnbench {
+
+HWY_EXPORT(BlockedAttention);
+HWY_EXPORT(QueryBlockRows);
+
+size_t DefaultKeyBlock(int64_t dim) {
+  return dim <= 64 ? 256 : (dim <= 128 ? 128 : 64);
+}
+
+size_t BlockedQueryRows() { return HWY_DYNAMIC_DISPATCH(QueryBlockRows)(); }
+
+void RunBlocked(const Problem& problem, const Tensors& tensors,
+                size_t key_block) {
+  HWY_DYNAMIC_DISPATCH(BlockedAttention)
+  (problem, tensors,
+   key_block != 0 ? key_block : DefaultKeyBlock(problem.shape.D));
+}
+
+}  // namespace attnbench
+#endif  // HWY_ONCE

@@ -1,0 +1,77 @@
+// attnbench_bench: Google Benchmark over the variant registry.
+//   attnbench_bench [--variants a,b] [--masks causal,window:256] [--D 64,128]
+//                   [--H 8] [--N-min 256] [--N-max 4096] [--threads 1,2]
+//                   [--key-block-study] [--benchmark_* flags]
+// Every family's rate is checked against the oracle (sampled rows) before it
+// is reported; pct_peak divides by the FMA peak measured at start-up for the
+// same target and thread count.
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+
+#include "harness/bench/families.h"
+#include "harness/build_info.h"
+#include "harness/peak.h"
+#include "kernels/target.h"
+
+int main(int argc, char** argv) {
+  using attnbench::bench::SweepSpec;
+  benchmark::Initialize(&argc, argv);  // consumes --benchmark_* flags
+
+  SweepSpec spec;
+  CLI::App app{"attnbench_bench: Google Benchmark families over the variants "
+               "(--benchmark_* flags are passed to Google Benchmark)"};
+  app.add_option("--variants", spec.variants, "default: every variant")
+      ->delimiter(',');
+  app.add_option("--masks", spec.masks, "masks, comma separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--D", spec.head_dims, "head dimensions")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--H", spec.heads, "heads")->capture_default_str();
+  app.add_option("--N-min", spec.n_min, "smallest N")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  app.add_option("--N-max", spec.n_max, "largest N (powers of 2 between)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  app.add_option("--threads", spec.threads, "thread counts")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_flag("--key-block-study", spec.key_block_study,
+               "also time the blocked engine at each key block size");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    const attnbench::BuildInfo& build = attnbench::GetBuildInfo();
+    benchmark::AddCustomContext("attnbench_git_revision", build.git_revision);
+    benchmark::AddCustomContext("compiler", build.compiler);
+    benchmark::AddCustomContext("attnbench_build_type", build.build_type);
+    benchmark::AddCustomContext("highway", build.highway);
+    benchmark::AddCustomContext("highway_target",
+                                attnbench::DispatchedTargetName());
+    for (int threads : spec.threads) {
+      const attnbench::PeakResult peak = attnbench::MeasureFmaPeak(threads);
+      spec.peak_gflops[threads] = peak.gflops;
+      benchmark::AddCustomContext(fmt::format("peak_gflops_threads_{}", threads),
+                                  fmt::format("{:.2f}", peak.gflops));
+    }
+    if (attnbench::bench::RegisterFamilies(spec) == 0) {
+      fmt::print(stderr, "attnbench_bench: no family matches\n");
+      return 2;
+    }
+  } catch (const attnbench::InvalidArgument& e) {
+    fmt::print(stderr, "attnbench_bench: error: {}\n", e.what());
+    return 2;
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

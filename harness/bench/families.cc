@@ -1,0 +1,139 @@
+#include "harness/bench/families.h"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "harness/agreement.h"
+#include "harness/execute.h"
+#include "harness/inputs.h"
+#include "harness/mask.h"
+#include "harness/variant.h"
+#include "harness/workspace.h"
+#include "variants/engine/blocked.h"
+
+namespace attnbench::bench {
+namespace {
+
+// Oracle work allowed per benchmark for checking its answer (sampled rows).
+constexpr double kBenchOracleBudget = 2e8;
+
+using Body = std::function<void(const Problem&, const Tensors&)>;
+
+// Times `body` on the problem of this N, then checks the output against the
+// oracle: a rate is only reported for a right answer.
+void RunBenchmark(benchmark::State& state, Problem problem,
+                  const Tolerance& tolerance, double peak_gflops,
+                  const Body& body) {
+  problem.shape.Nq = problem.shape.Nk = state.range(0);
+  AttentionData data = MakeInputs(problem.shape, 1);
+  ThreadArena arena(problem.threads);
+  const auto run = [&] { arena.Execute([&] { body(problem, data.View()); }); };
+  run();  // warm-up
+  WorkspaceMeter::ResetPeak();
+  const size_t live = WorkspaceMeter::Live();
+  for (auto _ : state) {
+    run();
+    benchmark::ClobberMemory();
+  }
+  const Agreement a = CompareWithOracle(problem, data.View(), tolerance,
+                                        RowsToCheck(problem, kBenchOracleBudget));
+  if (!a.pass) {
+    state.SkipWithError(
+        fmt::format("disagrees with the oracle: max abs err {:.3e} > {:.1e}",
+                    a.max_abs_err, a.bound)
+            .c_str());
+    return;
+  }
+  const double flops = EffectiveFlops(problem);
+  using benchmark::Counter;
+  state.SetComplexityN(state.range(0));
+  state.counters["GFLOPs"] =
+      Counter(flops * 1e-9, Counter::kIsIterationInvariantRate);
+  state.counters["pct_peak"] =
+      Counter(flops * 1e-9 / peak_gflops, Counter::kIsIterationInvariantRate);
+  state.counters["max_abs_err"] = a.max_abs_err;
+  state.counters["workspace_bytes"] =
+      static_cast<double>(WorkspaceMeter::Peak() - live);
+}
+
+benchmark::internal::Benchmark* Family(const std::string& name,
+                                       const SweepSpec& spec,
+                                       std::function<void(benchmark::State&)> fn) {
+  return benchmark::RegisterBenchmark(name.c_str(), std::move(fn))
+      ->RangeMultiplier(2)
+      ->Range(spec.n_min, spec.n_max)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond)
+      ->Complexity();
+}
+
+}  // namespace
+
+int RegisterFamilies(const SweepSpec& spec) {
+  std::vector<const Variant*> variants;
+  for (const std::string& name : spec.variants) {
+    const Variant* v = Registry::Get().Find(name);
+    if (v == nullptr) {
+      throw InvalidArgument(fmt::format(
+          "variant '{}' is not registered; allowed: {}", name,
+          Registry::Get().Names()));
+    }
+    variants.push_back(v);
+  }
+  if (variants.empty()) variants = Registry::Get().All();
+
+  int families = 0;
+  for (const Variant* v : variants) {
+    for (const std::string& mask_text : spec.masks) {
+      const Mask mask = ParseMask(mask_text);
+      for (int64_t dim : spec.head_dims) {
+        for (int threads : spec.threads) {
+          Problem problem{{1, spec.heads, spec.heads, spec.n_max, spec.n_max,
+                           dim},
+                          mask, std::nullopt, threads};
+          Validate(problem);
+          if (!v->WhyUnsupported(problem).empty()) continue;
+          const double peak = spec.peak_gflops.at(threads);
+          Family(fmt::format("{}/{}/D:{}/threads:{}", v->Name(),
+                             mask.ToString(), dim, threads),
+                 spec, [=](benchmark::State& state) {
+                   RunBenchmark(state, problem, v->GetTolerance(), peak,
+                                [v](const Problem& p, const Tensors& t) {
+                                  v->Run(p, t);
+                                });
+                 });
+          ++families;
+        }
+      }
+    }
+  }
+
+  if (spec.key_block_study) {
+    // The blocked engine with each key block size Bc: the measurements
+    // behind DefaultKeyBlock (docs/flash.md).
+    for (int64_t dim : spec.head_dims) {
+      for (size_t bc : {32, 64, 128, 256, 512, 1024}) {
+        for (int threads : spec.threads) {
+          Problem problem{{1, spec.heads, spec.heads, spec.n_max, spec.n_max,
+                           dim},
+                          Mask::Causal(), std::nullopt, threads};
+          const double peak = spec.peak_gflops.at(threads);
+          Family(fmt::format("engine_key_block/causal/D:{}/Bc:{}/threads:{}",
+                             dim, bc, threads),
+                 spec, [=](benchmark::State& state) {
+                   RunBenchmark(state, problem, {}, peak,
+                                [bc](const Problem& p, const Tensors& t) {
+                                  RunBlocked(p, t, bc);
+                                });
+                 });
+          ++families;
+        }
+      }
+    }
+  }
+  return families;
+}
+
+}  // namespace attnbench::bench
