@@ -16,6 +16,7 @@
 #include <tbb/partitioner.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "harness/mask.h"
 #include "harness/variant.h"
@@ -38,33 +39,40 @@ namespace hn = hwy::HWY_NAMESPACE;
 // 2 x 8 accumulators of the microkernels plus operands fit), else 1.
 constexpr size_t kRowVecs = (HWY_TARGET <= HWY_AVX3) ? 2 : 1;
 
-// Per-thread scratch of one query block, carved from one ScratchBuffer.
-class BlockScratch {
+// Per-thread scratch of a group of G query blocks, carved from one
+// ScratchBuffer: per block its transposed Q, output, max and sum; shared by
+// the group, the score/probability tile, its weights and row descriptions.
+class GroupScratch {
  public:
-  BlockScratch(size_t br, size_t bc, size_t dim)
-      : buffer_(2 * dim * br + 2 * bc * br + 5 * br) {
-    float* p = buffer_.data();
-    qt = p;
-    ot = qt + dim * br;
-    st = ot + dim * br;
+  GroupScratch(size_t group, size_t br, size_t bc, size_t dim)
+      : per_block_(2 * dim * br + 2 * br),
+        buffer_(group * per_block_ + 2 * bc * br + 3 * br),
+        br_(br),
+        dim_(dim) {
+    float* shared = buffer_.data() + group * per_block_;
+    st = shared;
     wt = st + bc * br;
-    m = wt + bc * br;
-    l = m + br;
-    lo = l + br;
+    lo = wt + bc * br;
     hi = lo + br;
     w0 = hi + br;
   }
-  float *qt, *ot, *st, *wt, *m, *l, *lo, *hi, *w0;
+  float* Qt(size_t g) { return buffer_.data() + g * per_block_; }
+  float* Ot(size_t g) { return Qt(g) + dim_ * br_; }
+  float* M(size_t g) { return Ot(g) + dim_ * br_; }
+  float* L(size_t g) { return M(g) + br_; }
+  float *st, *wt, *lo, *hi, *w0;
 
  private:
+  size_t per_block_;
   ScratchBuffer<float> buffer_;
+  size_t br_, dim_;
 };
 
 // Fills the per-row description of the partial tile [c0, c0 + n_keys) for
 // the rows at positions p_first + r, r < n_rows (padding rows see nothing).
 void DescribeTileRows(const Mask& mask, int64_t h, int64_t p_first,
                       size_t n_rows, size_t br, int64_t nk, int64_t c0,
-                      size_t n_keys, BlockScratch& s) {
+                      size_t n_keys, GroupScratch& s) {
   const bool ramp = mask.kind == MaskKind::kSpan;
   const double z = ramp ? mask.SpanOf(h) : 0.0;
   const auto local = [&](int64_t key) {
@@ -93,6 +101,28 @@ size_t QueryBlockRows() {
   return kRowVecs * hn::Lanes(d);
 }
 
+// One query block of a task: its rows and what its mask lets it see.
+struct BlockRows {
+  int64_t i0;       // first query row
+  size_t n_rows;    // rows in the block (< Br only for the last one)
+  int64_t p_first;  // key position of the first row
+  RowBlockMask mask;
+};
+
+// Query blocks per task. A group shares every K/V tile while it is in
+// cache, cutting K/V traffic G-fold (N = 65536 streams 32 MiB of K/V per
+// head); its scratch (2 * G * Br * D floats) stays within 512 KiB of L2.
+// Results do not depend on G (tiles lie on an absolute grid), so G may
+// follow the thread count: enough tasks for 4 per thread.
+size_t GroupSize(size_t br, size_t dim, int64_t n_blocks, int64_t heads,
+                 int threads) {
+  const size_t rows_cap = std::clamp<size_t>(65536 / dim, br, 256);
+  const size_t by_cache = std::max<size_t>(1, rows_cap / br);
+  const int64_t by_tasks = n_blocks * heads / (4 * int64_t{threads});
+  return std::clamp<size_t>(static_cast<size_t>(std::max<int64_t>(by_tasks, 1)),
+                            1, by_cache);
+}
+
 void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
   const hn::ScalableTag<float> d;
   const Shape& s = problem.shape;
@@ -101,62 +131,99 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
   const int64_t n_blocks =
       (s.Nq + static_cast<int64_t>(br) - 1) / static_cast<int64_t>(br);
   const int64_t heads = s.B * s.H;
+  const size_t group = GroupSize(br, dim, n_blocks, heads, problem.threads);
+  const int64_t n_groups = (n_blocks + static_cast<int64_t>(group) - 1) /
+                           static_cast<int64_t>(group);
+  const int64_t tile = static_cast<int64_t>(bc);
   const float scale = static_cast<float>(problem.Scale());
   const float w_step = problem.mask.kind == MaskKind::kSpan
                            ? static_cast<float>(1.0 / problem.mask.ramp)
                            : 0.0f;
 
-  tbb::enumerable_thread_specific<BlockScratch> scratch(
-      [&] { return BlockScratch(br, bc, dim); });
+  tbb::enumerable_thread_specific<GroupScratch> scratch(
+      [&] { return GroupScratch(group, br, bc, dim); });
 
   const auto run_task = [&](int64_t task) HWY_ATTR {
-    // Last query blocks first: under causal masks they carry the most work.
-    const int64_t block = n_blocks - 1 - task / heads;
+    // Last groups first: under causal masks they carry the most work.
+    const int64_t first_block =
+        (n_groups - 1 - task / heads) * static_cast<int64_t>(group);
     const int64_t bh = task % heads;
     const int64_t h = bh % s.H;
     const int64_t kv = (bh / s.H) * s.Hkv + h / (s.H / s.Hkv);
-    const int64_t i0 = block * static_cast<int64_t>(br);
-    const size_t n_rows = static_cast<size_t>(std::min<int64_t>(br, s.Nq - i0));
-    const int64_t p_first = s.Nk - s.Nq + i0;
     const float* k = t.k + kv * s.Nk * s.D;
     const float* v = t.v + kv * s.Nk * s.D;
-    BlockScratch& w = scratch.local();
+    GroupScratch& w = scratch.local();
 
-    PackQueryBlock<kRowVecs>(d, t.q + (bh * s.Nq + i0) * s.D, dim, n_rows,
-                             scale, w.qt);
-    std::fill(w.m, w.m + br, kMaskedScore);
-    std::fill(w.l, w.l + br, 0.0f);
-    std::fill(w.ot, w.ot + dim * br, 0.0f);
+    std::vector<BlockRows> blocks;
+    for (int64_t b = first_block;
+         b < std::min(n_blocks, first_block + static_cast<int64_t>(group));
+         ++b) {
+      const int64_t i0 = b * static_cast<int64_t>(br);
+      const size_t n_rows =
+          static_cast<size_t>(std::min<int64_t>(br, s.Nq - i0));
+      const int64_t p_first = s.Nk - s.Nq + i0;
+      blocks.push_back(
+          {i0, n_rows, p_first,
+           RowBlockMask(problem.mask, h, p_first,
+                        p_first + static_cast<int64_t>(n_rows) - 1, s.Nk)});
+      const size_t g = blocks.size() - 1;
+      PackQueryBlock<kRowVecs>(d, t.q + (bh * s.Nq + i0) * s.D, dim, n_rows,
+                               scale, w.Qt(g));
+      std::fill(w.M(g), w.M(g) + br, kMaskedScore);
+      std::fill(w.L(g), w.L(g) + br, 0.0f);
+      std::fill(w.Ot(g), w.Ot(g) + dim * br, 0.0f);
+    }
 
-    const RowBlockMask block_mask(problem.mask, h, p_first,
-                                  p_first + static_cast<int64_t>(n_rows) - 1,
-                                  s.Nk);
-    for (const KeyRange band : KeyBands(block_mask)) {
-      for (int64_t c0 = band.begin; c0 < band.end;
-           c0 += static_cast<int64_t>(bc)) {
-        const int64_t c1 = std::min(c0 + static_cast<int64_t>(bc), band.end);
-        const TileKind kind = block_mask.Classify(c0, c1);
-        if (kind == TileKind::kEmpty) continue;
-        const size_t n_keys = static_cast<size_t>(c1 - c0);
-        ScoresTile<kRowVecs>(d, w.qt, dim, k + c0 * s.D, n_keys, w.st);
-        const float* weights = nullptr;
-        if (kind == TileKind::kPartial) {
-          DescribeTileRows(problem.mask, h, p_first, n_rows, br, s.Nk, c0,
-                           n_keys, w);
-          MaskTile<kRowVecs>(d, TileRows{w.lo, w.hi, w.w0, w_step}, n_keys,
-                             w.st, w.wt);
-          weights = w.wt;
+    // Keys [c0, c1) for block g, with a per-element mask or without.
+    const auto process = [&](size_t g, int64_t c0, int64_t c1,
+                             bool partial) HWY_ATTR {
+      const BlockRows& b = blocks[g];
+      const size_t n_keys = static_cast<size_t>(c1 - c0);
+      ScoresTile<kRowVecs>(d, w.Qt(g), dim, k + c0 * s.D, n_keys, w.st);
+      const float* weights = nullptr;
+      if (partial) {
+        DescribeTileRows(problem.mask, h, b.p_first, b.n_rows, br, s.Nk, c0,
+                         n_keys, w);
+        MaskTile<kRowVecs>(d, TileRows{w.lo, w.hi, w.w0, w_step}, n_keys, w.st,
+                           w.wt);
+        weights = w.wt;
+      }
+      SoftmaxTile<kRowVecs>(d, n_keys, dim, weights, w.st, w.M(g), w.L(g),
+                            w.Ot(g));
+      AccumulateTile<kRowVecs>(d, w.st, v + c0 * s.D, dim, n_keys, w.Ot(g));
+    };
+
+    // Key tiles on the absolute grid [c * Bc, (c + 1) * Bc); each block
+    // takes its part of a tile, split where its full keys begin and end so
+    // that only the mask's edges are partial.
+    const int64_t keys_begin = blocks.front().mask.Keys().begin;
+    const int64_t keys_end = blocks.back().mask.Keys().end;
+    for (int64_t c0 = keys_begin / tile * tile; c0 < keys_end; c0 += tile) {
+      for (size_t g = 0; g < blocks.size(); ++g) {
+        const KeyRange keys = blocks[g].mask.Keys();
+        const KeyRange full = blocks[g].mask.FullKeys();
+        const int64_t lo = std::max(c0, keys.begin);
+        const int64_t hi = std::min(c0 + tile, keys.end);
+        if (lo >= hi) continue;
+        if (full.size() == 0) {
+          process(g, lo, hi, /*partial=*/true);
+          continue;
         }
-        SoftmaxTile<kRowVecs>(d, n_keys, dim, weights, w.st, w.m, w.l, w.ot);
-        AccumulateTile<kRowVecs>(d, w.st, v + c0 * s.D, dim, n_keys, w.ot);
+        const int64_t f0 = std::clamp(full.begin, lo, hi);
+        const int64_t f1 = std::clamp(full.end, f0, hi);
+        if (lo < f0) process(g, lo, f0, /*partial=*/true);
+        if (f0 < f1) process(g, f0, f1, /*partial=*/false);
+        if (f1 < hi) process(g, f1, hi, /*partial=*/true);
       }
     }
-    StoreOutputBlock<kRowVecs>(d, w.ot, w.l, dim, n_rows,
-                               t.o + (bh * s.Nq + i0) * s.D);
+    for (size_t g = 0; g < blocks.size(); ++g) {
+      StoreOutputBlock<kRowVecs>(d, w.Ot(g), w.L(g), dim, blocks[g].n_rows,
+                                 t.o + (bh * s.Nq + blocks[g].i0) * s.D);
+    }
   };
 
   tbb::parallel_for(
-      tbb::blocked_range<int64_t>(0, n_blocks * heads, 1),
+      tbb::blocked_range<int64_t>(0, n_groups * heads, 1),
       [&](const tbb::blocked_range<int64_t>& r) HWY_ATTR {
         for (int64_t task = r.begin(); task != r.end(); ++task) run_task(task);
       },

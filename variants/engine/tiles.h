@@ -8,7 +8,6 @@
 #define ATTNBENCH_VARIANTS_ENGINE_TILES_H_
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 
 #include "harness/mask.h"
@@ -44,17 +43,6 @@ class RowBlockMask {
   KeyRange first_, last_;
   int64_t last_flat_begin_;
 };
-
-// The keys of a block split into up to three bands: the partial edge before
-// the full keys, the full keys, the partial edge after them. Tiling each
-// band separately keeps per-element masking to the edges (for causal: the
-// Br - 1 keys right of the first row's diagonal).
-inline std::array<KeyRange, 3> KeyBands(const RowBlockMask& m) {
-  const KeyRange keys = m.Keys();
-  const KeyRange full = m.FullKeys();
-  if (full.size() == 0) return {keys, KeyRange{}, KeyRange{}};
-  return {KeyRange{keys.begin, full.begin}, full, KeyRange{full.end, keys.end}};
-}
 
 }  // namespace attnbench
 
