@@ -242,7 +242,9 @@ HWY_EXPORT(BlockedAttention);
 HWY_EXPORT(QueryBlockRows);
 
 size_t DefaultKeyBlock(int64_t dim) {
-  return dim <= 64 ? 256 : (dim <= 128 ? 128 : 64);
+  // K + V tiles of 2 * Bc * D floats: 256 KiB at D = 128.
+  if (dim <= 128) return 256;
+  return std::max<size_t>(32, 32768 / static_cast<size_t>(dim));
 }
 
 size_t BlockedQueryRows() { return HWY_DYNAMIC_DISPATCH(QueryBlockRows)(); }

@@ -19,9 +19,10 @@ namespace attnbench {
 void RunBlocked(const Problem& problem, const Tensors& tensors,
                 size_t key_block = 0);
 
-// Bc for head dimension `dim`: K and V tiles (2 * Bc * D * 4 bytes = 128 KiB
-// for D <= 128) plus the Bc x Br score tile stay well inside a 1 MiB L2 and
-// are reused by every row of the query block. Measured in docs/flash.md.
+// Bc for head dimension `dim`: 256 keys up to D = 128, then 32768 / D (at
+// least 32), so that the K and V tiles (2 * Bc * D * 4 bytes, at most
+// 256 KiB) stay in a 1 MiB L2 while a group of query blocks reuses them.
+// Measured in docs/flash.md.
 size_t DefaultKeyBlock(int64_t dim);
 
 // Br on the dispatched target: 2 vectors of rows where there are 32 vector

@@ -1,0 +1,48 @@
+// The blocked engine itself, on every compiled Highway target: every mask
+// kind (the flash, sliding-window and adaptive-span variants all run on
+// it) at several key-block sizes, including ones that split tiles oddly.
+#include <gtest/gtest.h>
+
+#include "harness/agreement.h"
+#include "harness/check_cases.h"
+#include "harness/execute.h"
+#include "harness/inputs.h"
+#include "hwy/targets.h"
+#include "kernels/target.h"
+#include "variants/engine/blocked.h"
+
+namespace attnbench {
+namespace {
+
+class EngineTest : public testing::TestWithParam<int64_t> {
+ protected:
+  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
+  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
+};
+
+TEST_P(EngineTest, AgreesWithOracleAtEveryKeyBlock) {
+  const Shape shapes[] = {{1, 2, 1, 77, 77, 40}, {2, 2, 2, 30, 130, 17}};
+  for (const Shape& shape : shapes) {
+    for (const Mask& mask : CheckMasks(shape)) {
+      for (size_t bc : {1, 5, 32, 100}) {
+        const Problem problem{shape, mask, std::nullopt, 2};
+        AttentionData data = MakeInputs(shape, 3);
+        ThreadArena arena(problem.threads);
+        arena.Execute([&] { RunBlocked(problem, data.View(), bc); });
+        const std::vector<int64_t> rows = RowsToCheck(problem, 1e12);
+        const Agreement a = CompareWithOracle(problem, data.View(), {}, rows);
+        EXPECT_TRUE(a.pass) << problem.ToString() << " Bc=" << bc
+                            << ": max abs err " << a.max_abs_err;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, EngineTest,
+                         testing::ValuesIn(RunnableTargets()),
+                         [](const testing::TestParamInfo<int64_t>& info) {
+                           return std::string(hwy::TargetName(info.param));
+                         });
+
+}  // namespace
+}  // namespace attnbench
