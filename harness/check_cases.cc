@@ -1,5 +1,7 @@
 #include "harness/check_cases.h"
 
+#include <algorithm>
+
 namespace attnbench {
 
 std::vector<Shape> CheckShapes() {
@@ -18,17 +20,21 @@ std::vector<Shape> CheckShapes() {
 std::vector<Mask> CheckMasks(const Shape& shape) {
   std::vector<double> per_head;
   for (int64_t h = 0; h < shape.H; ++h) per_head.push_back(2.5 * h + 1.0);
+  const double nk = static_cast<double>(shape.Nk);
   return {
       Mask::None(),
       Mask::Causal(),
       Mask::Window(1),
       Mask::Window(7),
       Mask::Window(64),
-      Mask::Window(shape.Nk + 5),
+      Mask::Window(shape.Nk),      // exactly every key: causal
+      Mask::Window(shape.Nk + 5),  // beyond: causal too
       Mask::Span({0.0}, 4.0),
       Mask::Span({3.5}, 8.0),
       Mask::Span(per_head, 3.0),
-      Mask::Span({1000.0}),
+      Mask::Span({std::max(0.0, nk - 8.0)}, 8.0),  // z + R = Nk
+      Mask::Span({nk}, 8.0),                       // z = Nk
+      Mask::Span({1000.0}),                        // far beyond Nk
   };
 }
 

@@ -3,6 +3,7 @@
 // determinism across thread counts.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <tuple>
@@ -87,6 +88,45 @@ INSTANTIATE_TEST_SUITE_P(AllTargets, VariantTest,
                            return std::string(hwy::TargetName(
                                       std::get<0>(info.param))) +
                                   "_" + std::get<1>(info.param);
+                         });
+
+}  // namespace
+}  // namespace attnbench
+
+namespace attnbench {
+namespace {
+
+// A window of W >= Nk keys is plain causal: sliding_window must then match
+// flash's causal output within the default bound, on every target.
+class WindowIsCausalTest : public testing::TestWithParam<int64_t> {
+ protected:
+  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
+  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
+};
+
+TEST_P(WindowIsCausalTest, WideWindowEqualsFlashCausal) {
+  const Variant* window = Registry::Get().Find("sliding_window");
+  const Variant* flash = Registry::Get().Find("flash");
+  ASSERT_NE(window, nullptr);
+  ASSERT_NE(flash, nullptr);
+  const Shape s{1, 2, 1, 90, 150, 33};
+  for (int64_t w : {s.Nk, s.Nk + 1, 10 * s.Nk}) {
+    AttentionData a = MakeInputs(s, 8), b = MakeInputs(s, 8);
+    RunVariant(*window, {s, Mask::Window(w), std::nullopt, 2}, a.View());
+    RunVariant(*flash, {s, Mask::Causal(), std::nullopt, 2}, b.View());
+    float max_abs = 0.0f, max_diff = 0.0f;
+    for (int64_t x = 0; x < s.QElements(); ++x) {
+      max_abs = std::max(max_abs, std::abs(b.o[x]));
+      max_diff = std::max(max_diff, std::abs(a.o[x] - b.o[x]));
+    }
+    EXPECT_LE(max_diff, 2e-5f * std::max(1.0f, max_abs)) << "W = " << w;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, WindowIsCausalTest,
+                         testing::ValuesIn(RunnableTargets()),
+                         [](const testing::TestParamInfo<int64_t>& info) {
+                           return std::string(hwy::TargetName(info.param));
                          });
 
 }  // namespace

@@ -37,8 +37,9 @@ void RunBenchmark(benchmark::State& state, Problem problem,
     run();
     benchmark::ClobberMemory();
   }
-  const Agreement a = CompareWithOracle(problem, data.View(), tolerance,
-                                        RowsToCheck(problem, kBenchOracleBudget));
+  const Agreement a =
+      CompareWithOracle(problem, data.View(), tolerance,
+                        RowsToCheck(problem, kBenchOracleBudget));
   if (!a.pass) {
     state.SkipWithError(
         fmt::format("disagrees with the oracle: max abs err {:.3e} > {:.1e}",
@@ -58,9 +59,9 @@ void RunBenchmark(benchmark::State& state, Problem problem,
       static_cast<double>(WorkspaceMeter::Peak() - live);
 }
 
-benchmark::internal::Benchmark* Family(const std::string& name,
-                                       const SweepSpec& spec,
-                                       std::function<void(benchmark::State&)> fn) {
+benchmark::internal::Benchmark* Family(
+    const std::string& name, const SweepSpec& spec,
+    std::function<void(benchmark::State&)> fn) {
   return benchmark::RegisterBenchmark(name.c_str(), std::move(fn))
       ->RangeMultiplier(2)
       ->Range(spec.n_min, spec.n_max)
@@ -76,9 +77,9 @@ int RegisterFamilies(const SweepSpec& spec) {
   for (const std::string& name : spec.variants) {
     const Variant* v = Registry::Get().Find(name);
     if (v == nullptr) {
-      throw InvalidArgument(fmt::format(
-          "variant '{}' is not registered; allowed: {}", name,
-          Registry::Get().Names()));
+      throw InvalidArgument(
+          fmt::format("variant '{}' is not registered; allowed: {}", name,
+                      Registry::Get().Names()));
     }
     variants.push_back(v);
   }
@@ -90,9 +91,11 @@ int RegisterFamilies(const SweepSpec& spec) {
       const Mask mask = ParseMask(mask_text);
       for (int64_t dim : spec.head_dims) {
         for (int threads : spec.threads) {
-          Problem problem{{1, spec.heads, spec.heads, spec.n_max, spec.n_max,
-                           dim},
-                          mask, std::nullopt, threads};
+          Problem problem{
+              {1, spec.heads, spec.heads, spec.n_max, spec.n_max, dim},
+              mask,
+              std::nullopt,
+              threads};
           Validate(problem);
           if (!v->WhyUnsupported(problem).empty()) continue;
           const double peak = spec.peak_gflops.at(threads);
@@ -111,24 +114,30 @@ int RegisterFamilies(const SweepSpec& spec) {
   }
 
   if (spec.key_block_study) {
-    // The blocked engine with each key block size Bc: the measurements
-    // behind DefaultKeyBlock (docs/flash.md).
-    for (int64_t dim : spec.head_dims) {
-      for (size_t bc : {32, 64, 128, 256, 512, 1024}) {
-        for (int threads : spec.threads) {
-          Problem problem{{1, spec.heads, spec.heads, spec.n_max, spec.n_max,
-                           dim},
-                          Mask::Causal(), std::nullopt, threads};
-          const double peak = spec.peak_gflops.at(threads);
-          Family(fmt::format("engine_key_block/causal/D:{}/Bc:{}/threads:{}",
-                             dim, bc, threads),
-                 spec, [=](benchmark::State& state) {
-                   RunBenchmark(state, problem, {}, peak,
-                                [bc](const Problem& p, const Tensors& t) {
-                                  RunBlocked(p, t, bc);
-                                });
-                 });
-          ++families;
+    // The blocked engine with each key block size Bc, for each mask: the
+    // measurements behind DefaultKeyBlock (docs/flash.md).
+    for (const std::string& mask_text : spec.masks) {
+      const Mask mask = ParseMask(mask_text);
+      for (int64_t dim : spec.head_dims) {
+        for (size_t bc : {32, 64, 128, 256, 512, 1024}) {
+          for (int threads : spec.threads) {
+            Problem problem{
+                {1, spec.heads, spec.heads, spec.n_max, spec.n_max, dim},
+                mask,
+                std::nullopt,
+                threads};
+            Validate(problem);
+            const double peak = spec.peak_gflops.at(threads);
+            Family(fmt::format("engine_key_block/{}/D:{}/Bc:{}/threads:{}",
+                               mask.ToString(), dim, bc, threads),
+                   spec, [=](benchmark::State& state) {
+                     RunBenchmark(state, problem, {}, peak,
+                                  [bc](const Problem& p, const Tensors& t) {
+                                    RunBlocked(p, t, bc);
+                                  });
+                   });
+            ++families;
+          }
         }
       }
     }

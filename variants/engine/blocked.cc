@@ -144,10 +144,12 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
       [&] { return GroupScratch(group, br, bc, dim); });
 
   const auto run_task = [&](int64_t task) HWY_ATTR {
-    // Last groups first: under causal masks they carry the most work.
+    // Head-major, groups in order: the tasks a thread runs back to back
+    // (oneTBB hands out contiguous ranges) are neighbouring groups of one
+    // head, whose windows share most of their K/V tiles in cache.
     const int64_t first_block =
-        (n_groups - 1 - task / heads) * static_cast<int64_t>(group);
-    const int64_t bh = task % heads;
+        (task % n_groups) * static_cast<int64_t>(group);
+    const int64_t bh = task / n_groups;
     const int64_t h = bh % s.H;
     const int64_t kv = (bh / s.H) * s.Hkv + h / (s.H / s.Hkv);
     const float* k = t.k + kv * s.Nk * s.D;
