@@ -22,6 +22,7 @@
 
 #include "hwy/highway.h"
 #include "kernels/exp-inl.h"
+#include "kernels/transpose-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -41,12 +42,7 @@ template <size_t kRowVecs, class D>
 HWY_INLINE void PackQueryBlock(D d, const float* HWY_RESTRICT q, size_t dim,
                                size_t n_rows, float scale,
                                float* HWY_RESTRICT qt) {
-  const size_t br = kRowVecs * hn::Lanes(d);
-  for (size_t r = 0; r < br; ++r) {
-    for (size_t k = 0; k < dim; ++k) {
-      qt[k * br + r] = r < n_rows ? scale * q[r * dim + k] : 0.0f;
-    }
-  }
+  PackRowsAsLanes(q, dim, n_rows, kRowVecs * hn::Lanes(d), scale, qt);
 }
 
 // st[j * Br + r] = sum_d qt[d * Br + r] * k[j * dim + d], j < n_keys:
@@ -239,16 +235,14 @@ HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
 }
 
 // o[r * dim + x] = ot[x * Br + r] / l[r] for r < n_rows (0 when l[r] == 0:
-// a row that saw no key).
+// a row that saw no key). Overwrites l with 1 / l.
 template <size_t kRowVecs, class D>
 HWY_INLINE void StoreOutputBlock(D d, const float* HWY_RESTRICT ot,
-                                 const float* HWY_RESTRICT l, size_t dim,
+                                 float* HWY_RESTRICT l, size_t dim,
                                  size_t n_rows, float* HWY_RESTRICT o) {
   const size_t br = kRowVecs * hn::Lanes(d);
-  for (size_t r = 0; r < n_rows; ++r) {
-    const float inv = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
-    for (size_t x = 0; x < dim; ++x) o[r * dim + x] = ot[x * br + r] * inv;
-  }
+  for (size_t r = 0; r < br; ++r) l[r] = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
+  UnpackRowsAsLanes(ot, l, dim, n_rows, br, o);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
