@@ -13,8 +13,8 @@ const BuildInfo& GetBuildInfo() {
     BuildInfo b;
     b.git_revision = ATTNBENCH_GIT_REVISION;
 #if defined(__clang__)
-    b.compiler = fmt::format("Clang {}.{}.{}", __clang_major__,
-                             __clang_minor__, __clang_patchlevel__);
+    b.compiler = fmt::format("Clang {}.{}.{}", __clang_major__, __clang_minor__,
+                             __clang_patchlevel__);
 #elif defined(__GNUC__)
     b.compiler = fmt::format("GCC {}.{}.{}", __GNUC__, __GNUC_MINOR__,
                              __GNUC_PATCHLEVEL__);

@@ -41,6 +41,11 @@ class Variant {
   // The default rejects masks outside SupportedMasks().
   virtual std::string WhyUnsupported(const Problem& problem) const;
 
+  // Upper bound of the scratch bytes Run will allocate (checked by the
+  // tests against the measured workspace), so that a problem that would not
+  // fit in memory is refused before it runs.
+  virtual size_t EstimateWorkspaceBytes(const Problem& problem) const = 0;
+
   // Computes O for a validated, supported problem. The caller has entered a
   // oneTBB arena with problem.threads threads; use tbb::parallel_* inside.
   // Scratch memory goes through ScratchBuffer (harness/workspace.h) so that

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# README command 1: set up, build (release), check every variant against the
-# oracle on every Highway target, then time each variant on a few
-# configurations. Rows are printed and stored under results/<run-id>/.
+# README command 1: set up, build (release), then the main job:
+#   1. attnbench check on every Highway target (agreement with the oracle);
+#   2. the default sweep: every variant on causal, window:256 and span:256,
+#      D=64, H=8, N = 256 ... 16384, all cores, each configuration checked
+#      against the oracle, rows stored as they complete;
+#   3. the figures, drawn from the stored rows by scripts/plot.py.
+# Everything lands in results/<run-id>/ (figures also in results/figures/).
+# Extra arguments go to `attnbench sweep` (e.g. --N-max 4096).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,24 +14,19 @@ cmake --preset release
 cmake --build --preset release
 
 bin=build/release/attnbench
-threads=${ATTNBENCH_THREADS:-$(nproc)}
-run_id=$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
+run_id=$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short=12 HEAD 2>/dev/null || echo nogit)
 out=results/$run_id
 mkdir -p "$out"
 
-echo "== attnbench check (every variant, every Highway target)"
+echo "== attnbench check --target all"
 $bin check --target all --failures-only | tee "$out/check.txt"
 
-echo "== attnbench run ($threads threads), rows in $out/rows.jsonl"
+echo "== attnbench sweep"
 status=0
-for variant in $($bin list | awk 'NR > 1 && NF > 0 && $1 != "Highway" {print $1}'); do
-  for mask in causal window:256 span:64; do
-    for n in 1024 2048 4096; do
-      $bin run --variant "$variant" --mask "$mask" --N "$n" --D 64 --H 8 \
-        --threads "$threads" --format json | tee -a "$out/rows.jsonl" || status=1
-    done
-  done
-done
+$bin sweep --threads "${ATTNBENCH_THREADS:-$(nproc)}" --out "$out" "$@" || status=$?
+
+echo "== figures"
+/usr/bin/python3 scripts/plot.py "$out"
 echo "== results in $out"
-[[ $status -eq 0 ]] || echo "== some rows disagreed with the oracle (\"agrees\":false) or failed" >&2
+[[ $status -eq 0 ]] || echo "== some configuration disagreed with the oracle (exit $status)" >&2
 exit $status

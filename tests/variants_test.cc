@@ -13,6 +13,7 @@
 #include "harness/execute.h"
 #include "harness/inputs.h"
 #include "harness/variant.h"
+#include "harness/workspace.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
 
@@ -39,7 +40,12 @@ TEST_P(VariantTest, AgreesWithOracleOnEveryCheckCase) {
     const Problem problem{c.shape, c.mask, std::nullopt, 2};
     if (!variant_->WhyUnsupported(problem).empty()) continue;
     AttentionData data = MakeInputs(c.shape, 1);
+    WorkspaceMeter::ResetPeak();
+    const size_t live = WorkspaceMeter::Live();
     RunVariant(*variant_, problem, data.View());
+    EXPECT_LE(WorkspaceMeter::Peak() - live,
+              variant_->EstimateWorkspaceBytes(problem))
+        << problem.ToString() << ": workspace beyond the variant's estimate";
     const Agreement a =
         CompareWithOracle(problem, data.View(), variant_->GetTolerance(),
                           RowsToCheck(problem, kDefaultOracleBudget));

@@ -21,6 +21,9 @@ class AdaptiveSpan final : public Variant {
   std::vector<MaskKind> SupportedMasks() const override {
     return {MaskKind::kSpan};
   }
+  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
+    return BlockedWorkspaceBound(problem);
+  }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     RunBlocked(problem, tensors);
   }

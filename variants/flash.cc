@@ -18,6 +18,9 @@ class Flash final : public Variant {
   std::vector<MaskKind> SupportedMasks() const override {
     return {MaskKind::kNone, MaskKind::kCausal};
   }
+  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
+    return BlockedWorkspaceBound(problem);
+  }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     RunBlocked(problem, tensors);
   }

@@ -106,6 +106,11 @@ class Naive final : public Variant {
     return {MaskKind::kNone, MaskKind::kCausal, MaskKind::kWindow,
             MaskKind::kSpan};
   }
+  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
+    // One row of Nk scores per thread.
+    return static_cast<size_t>(problem.threads) *
+           static_cast<size_t>(problem.shape.Nk) * sizeof(float);
+  }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     HWY_DYNAMIC_DISPATCH(NaiveAttention)(problem, tensors);
   }

@@ -18,6 +18,9 @@ class SlidingWindow final : public Variant {
   std::vector<MaskKind> SupportedMasks() const override {
     return {MaskKind::kWindow};
   }
+  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
+    return BlockedWorkspaceBound(problem);
+  }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     RunBlocked(problem, tensors);
   }

@@ -1,19 +1,14 @@
 // attnbench run: time one variant on one configuration (warm-up, repeated
 // runs, median), check it against the oracle, print one result row.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
-#include "harness/agreement.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
 #include "harness/execute.h"
-#include "harness/inputs.h"
-#include "harness/mask.h"
+#include "harness/measure.h"
 #include "harness/peak.h"
-#include "harness/timing.h"
-#include "harness/workspace.h"
 #include "kernels/target.h"
 
 namespace attnbench::cli {
@@ -28,68 +23,6 @@ struct RunOptions {
   TimingPolicy timing;
   bool check = true;
 };
-
-double PhysicalMemoryBytes() {
-  return static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
-         static_cast<double>(sysconf(_SC_PAGE_SIZE));
-}
-
-// Refuses, with the estimate, inputs that would not fit in memory.
-void RequireMemory(const Shape& s) {
-  const double bytes =
-      8.0 * static_cast<double>(s.QElements() + s.KVElements());
-  const double limit = 0.75 * PhysicalMemoryBytes();
-  if (bytes > limit) {
-    throw InvalidArgument(fmt::format(
-        "Q, K, V and O need {:.1f} GiB; allowed: at most {:.1f} GiB (75% of "
-        "this machine's memory); reduce B, H, N or D",
-        bytes / (1 << 30), limit / (1 << 30)));
-  }
-}
-
-nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& p,
-                                 const RunOptions& opt, const TimingStats& t,
-                                 const PeakResult& peak, const Agreement* a,
-                                 size_t workspace) {
-  const Shape& s = p.shape;
-  const int64_t pairs = CountVisiblePairs(p);
-  const double flops = EffectiveFlops(p);
-  nlohmann::ordered_json row;
-  row["variant"] = variant.Name();
-  row["mask"] = p.mask.ToString();
-  row["B"] = s.B;
-  row["H"] = s.H;
-  row["Hkv"] = s.Hkv;
-  row["Nq"] = s.Nq;
-  row["Nk"] = s.Nk;
-  row["D"] = s.D;
-  row["scale"] = p.Scale();
-  row["threads"] = p.threads;
-  row["target"] = DispatchedTargetName();
-  row["seed"] = opt.seed;
-  row["repetitions"] = t.reps;
-  row["median_s"] = t.median_s;
-  row["min_s"] = t.min_s;
-  row["max_s"] = t.max_s;
-  row["visible_pairs"] = pairs;
-  row["effective_flops"] = flops;
-  row["gflops"] = flops / t.median_s * 1e-9;
-  row["peak_gflops"] = peak.gflops;
-  row["pct_peak"] = flops / t.median_s * 1e-9 / peak.gflops;
-  row["workspace_bytes"] = workspace;
-  if (a != nullptr) {
-    row["max_abs_err"] = a->max_abs_err;
-    row["rel_err"] = a->rel_err;
-    row["err_bound"] = a->bound;
-    row["rows_checked"] = a->rows_checked;
-    row["rows_total"] = a->rows_total;
-    row["agrees"] = a->pass;
-  } else {
-    row["max_abs_err"] = nullptr;
-    row["agrees"] = nullptr;
-  }
-  return row;
-}
 
 void PrintText(const nlohmann::ordered_json& r) {
   fmt::print("{} {} {}x{}/{}x{}x{}x{} threads={} target={}\n",
@@ -122,32 +55,18 @@ int RunOne(const RunOptions& opt) {
   const Variant& variant = FindVariant(opt.variant);
   const Problem problem = opt.problem.ToProblem();
   RequireRunnable(variant, problem);
-  RequireMemory(problem.shape);
   PinTarget(opt.target);
-
   const PeakResult peak = MeasureFmaPeak(problem.threads);
-  AttentionData data = MakeInputs(problem.shape, opt.seed);
-  ThreadArena arena(problem.threads);
-  WorkspaceMeter::ResetPeak();
-  const size_t live_before = WorkspaceMeter::Live();
-  const TimingStats timing = TimeRepeated(
-      [&] { arena.Execute([&] { variant.Run(problem, data.View()); }); },
-      opt.timing);
-  const size_t workspace = WorkspaceMeter::Peak() - live_before;
-
-  Agreement agreement;
-  if (opt.check) {
-    agreement = CompareWithOracle(problem, data.View(), variant.GetTolerance(),
-                                  RowsToCheck(problem, kDefaultOracleBudget));
-  }
-  const auto row = ResultRow(variant, problem, opt, timing, peak,
-                             opt.check ? &agreement : nullptr, workspace);
+  const MeasureOptions measure{opt.seed, opt.timing, opt.check,
+                               kDefaultOracleBudget};
+  const Measurement m = Measure(variant, problem, measure);
+  const auto row = ResultRow(variant, problem, measure, m, peak.gflops);
   if (opt.format == "json") {
     fmt::print("{}\n", row.dump());
   } else {
     PrintText(row);
   }
-  return !opt.check || agreement.pass ? 0 : 1;
+  return !m.agreement || m.agreement->pass ? 0 : 1;
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ Command AddListCommand(CLI::App& app);
 Command AddCheckCommand(CLI::App& app);
 Command AddRunCommand(CLI::App& app);
 Command AddPeakCommand(CLI::App& app);
+Command AddSweepCommand(CLI::App& app);
 
 }  // namespace attnbench::cli
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       attnbench::cli::AddCheckCommand(app),
       attnbench::cli::AddRunCommand(app),
       attnbench::cli::AddPeakCommand(app),
+      attnbench::cli::AddSweepCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -116,8 +116,8 @@ struct BlockRows {
 // follow the thread count: enough tasks for 4 per thread.
 size_t GroupSize(size_t br, size_t dim, int64_t n_blocks, int64_t heads,
                  int threads) {
-  const size_t rows_cap = std::clamp<size_t>(65536 / dim, br, 256);
-  const size_t by_cache = std::max<size_t>(1, rows_cap / br);
+  const size_t by_cache =
+      std::max<size_t>(1, BlockedGroupRowsCap(br, dim) / br);
   const int64_t by_tasks = n_blocks * heads / (4 * int64_t{threads});
   return std::clamp<size_t>(static_cast<size_t>(std::max<int64_t>(by_tasks, 1)),
                             1, by_cache);
@@ -147,8 +147,7 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
     // Head-major, groups in order: the tasks a thread runs back to back
     // (oneTBB hands out contiguous ranges) are neighbouring groups of one
     // head, whose windows share most of their K/V tiles in cache.
-    const int64_t first_block =
-        (task % n_groups) * static_cast<int64_t>(group);
+    const int64_t first_block = (task % n_groups) * static_cast<int64_t>(group);
     const int64_t bh = task / n_groups;
     const int64_t h = bh % s.H;
     const int64_t kv = (bh / s.H) * s.Hkv + h / (s.H / s.Hkv);
@@ -250,6 +249,17 @@ size_t DefaultKeyBlock(int64_t dim) {
 }
 
 size_t BlockedQueryRows() { return HWY_DYNAMIC_DISPATCH(QueryBlockRows)(); }
+
+size_t BlockedWorkspaceBound(const Problem& problem) {
+  const size_t br = BlockedQueryRows();
+  const size_t dim = static_cast<size_t>(problem.shape.D);
+  // GroupScratch: G * (2 * D * Br + 2 * Br) + 2 * Bc * Br + 3 * Br floats,
+  // with G * Br <= the group's row cap.
+  const size_t rows = BlockedGroupRowsCap(br, dim);
+  const size_t bc = DefaultKeyBlock(problem.shape.D);
+  const size_t floats = rows * (2 * dim + 2) + (2 * bc + 3) * br;
+  return static_cast<size_t>(problem.threads) * floats * sizeof(float);
+}
 
 void RunBlocked(const Problem& problem, const Tensors& tensors,
                 size_t key_block) {

@@ -6,6 +6,7 @@
 #ifndef ATTNBENCH_VARIANTS_ENGINE_BLOCKED_H_
 #define ATTNBENCH_VARIANTS_ENGINE_BLOCKED_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -24,6 +25,17 @@ void RunBlocked(const Problem& problem, const Tensors& tensors,
 // 256 KiB) stay in a 1 MiB L2 while a group of query blocks reuses them.
 // Measured in docs/flash.md.
 size_t DefaultKeyBlock(int64_t dim);
+
+// Rows of Q a task's group of query blocks may hold: 256, fewer for large D
+// (2 * rows * D floats of scratch stay within 512 KiB), at least one block.
+inline size_t BlockedGroupRowsCap(size_t br, size_t dim) {
+  return std::clamp<size_t>(65536 / dim, br, std::max<size_t>(br, 256));
+}
+
+// Upper bound of the engine's scratch bytes for the problem with the
+// default key block: per thread, a group's transposed Q and output (at most
+// 256 rows, or one block) plus the score and weight tiles.
+size_t BlockedWorkspaceBound(const Problem& problem);
 
 // Br on the dispatched target: 2 vectors of rows where there are 32 vector
 // registers (AVX3), else 1 (e.g. 32 rows on AVX3, 8 on AVX2).

@@ -1,0 +1,267 @@
+// attnbench sweep: every selected variant x mask x D x threads x N, each
+// configuration checked against the oracle and timed, rows stored as they
+// complete in results/<run-id>/, a summary at the end; --resume continues
+// an interrupted run.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <map>
+
+#include "harness/build_info.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/options.h"
+#include "harness/machine_info.h"
+#include "harness/measure.h"
+#include "harness/peak.h"
+#include "harness/sweep/plan.h"
+#include "harness/sweep/progress.h"
+#include "harness/sweep/run_store.h"
+#include "harness/sweep/summary.h"
+#include "kernels/target.h"
+
+namespace attnbench::cli {
+namespace {
+
+using sweep::SweepSpec;
+
+struct SweepOptions {
+  SweepSpec spec;
+  std::string out;
+  std::string resume;
+  bool dry_run = false;
+};
+
+std::string UtcNow(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof(buffer), format, &tm);
+  return buffer;
+}
+
+std::string Describe(const sweep::SweepConfig& c) {
+  return fmt::format("{} {} N={} D={} threads={}", c.variant->Name(),
+                     c.problem.mask.ToString(), c.problem.shape.Nk,
+                     c.problem.shape.D, c.problem.threads);
+}
+
+nlohmann::ordered_json SkippedRow(const sweep::SweepConfig& c,
+                                  const std::string& reason) {
+  const Shape& s = c.problem.shape;
+  nlohmann::ordered_json row;
+  row["status"] = "skipped";
+  row["skip_reason"] = reason;
+  row["variant"] = c.variant->Name();
+  row["mask"] = c.problem.mask.ToString();
+  row["B"] = s.B;
+  row["H"] = s.H;
+  row["Hkv"] = s.Hkv;
+  row["Nq"] = s.Nq;
+  row["Nk"] = s.Nk;
+  row["D"] = s.D;
+  row["threads"] = c.problem.threads;
+  return row;
+}
+
+// Seconds per run predicted from the family's two largest measured sizes
+// (or one, assuming N^2), or 0 when nothing is known yet.
+class TimePredictor {
+ public:
+  void Add(const nlohmann::json& row) {
+    if (row.value("status", "") != "ok") return;
+    known_[Family(row["variant"], row["mask"], row["D"], row["threads"])]
+          [row["Nk"].get<int64_t>()] = row["median_s"].get<double>();
+  }
+  double Predict(const sweep::SweepConfig& c) const {
+    const auto it = known_.find(Family(std::string(c.variant->Name()),
+                                       c.problem.mask.ToString(),
+                                       c.problem.shape.D, c.problem.threads));
+    if (it == known_.end() || it->second.empty()) return 0.0;
+    const auto& points = it->second;
+    const auto last = std::prev(points.end());
+    double exponent = 2.0;
+    if (points.size() >= 2) {
+      const auto before = std::prev(last);
+      exponent = std::log(last->second / before->second) /
+                 std::log(static_cast<double>(last->first) / before->first);
+      exponent = std::clamp(exponent, 1.0, 3.0);
+    }
+    return last->second *
+           std::pow(static_cast<double>(c.problem.shape.Nk) / last->first,
+                    exponent);
+  }
+
+ private:
+  static std::string Family(const std::string& v, const std::string& m,
+                            int64_t d, int t) {
+    return sweep::FamilyKey(v, m, d, t);
+  }
+  std::map<std::string, std::map<int64_t, double>> known_;
+};
+
+nlohmann::ordered_json NewMeta(const SweepSpec& spec,
+                               const std::string& run_id) {
+  nlohmann::ordered_json meta;
+  meta["run_id"] = run_id;
+  meta["created_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  meta["machine"] = MachineJson();
+  meta["build"] = BuildJson();
+  meta["highway_target"] = DispatchedTargetName();
+  meta["sweep"] = spec.ToJson();
+  meta["sessions"] = nlohmann::ordered_json::array();
+  return meta;
+}
+
+int RunSweep(SweepOptions opt) {
+  std::optional<sweep::RunStore> store;
+  if (!opt.resume.empty()) {
+    store.emplace(sweep::RunStore::Open(opt.resume));
+    opt.spec = SweepSpec::FromJson(store->Meta().at("sweep"));
+  }
+  for (int t : opt.spec.threads) RequireThreads(t);
+  PinTarget(opt.spec.target);
+  const sweep::SweepPlan plan = sweep::MakePlan(opt.spec);
+  for (const auto& s : plan.skipped) {
+    fmt::print("skipping {} x {}: {}\n", s.variant, s.mask, s.reason);
+  }
+  if (opt.dry_run) {
+    for (const auto& c : plan.configs) fmt::print("{}\n", Describe(c));
+    fmt::print("{} configurations\n", plan.configs.size());
+    return 0;
+  }
+  if (!store) {
+    const std::string run_id =
+        fmt::format("{}-{}", UtcNow("%Y%m%dT%H%M%SZ"),
+                    GetBuildInfo().git_revision.substr(0, 12));
+    const std::string dir = opt.out.empty() ? "results/" + run_id : opt.out;
+    store.emplace(sweep::RunStore::Create(dir, NewMeta(opt.spec, run_id)));
+  }
+  nlohmann::ordered_json& meta = store->Meta();
+  meta["skipped_families"] = nlohmann::ordered_json::array();
+  for (const auto& s : plan.skipped) {
+    meta["skipped_families"].push_back(
+        {{"variant", s.variant}, {"mask", s.mask}, {"reason", s.reason}});
+  }
+
+  // The FMA peak for each thread count, measured in this process.
+  std::map<int, double> peaks;
+  nlohmann::ordered_json session;
+  session["started_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  session["highway_target"] = DispatchedTargetName();
+  for (int t : opt.spec.threads) {
+    peaks[t] = MeasureFmaPeak(t).gflops;
+    session["peak_gflops"][std::to_string(t)] = peaks[t];
+    fmt::print("FMA peak with {} threads: {:.1f} GFLOP/s\n", t, peaks[t]);
+  }
+  meta["sessions"].push_back(session);
+  store->SaveMeta();
+  fmt::print("rows: {}\n", (store->Dir() / "rows.jsonl").string());
+
+  TimePredictor predictor;
+  size_t done = 0;
+  for (const auto& row : store->Rows()) predictor.Add(row);
+  for (const auto& c : plan.configs) done += store->Has(sweep::ConfigKey(c));
+  sweep::Progress progress(plan.configs.size(), done);
+  const MeasureOptions measure{opt.spec.seed, opt.spec.timing, true,
+                               opt.spec.oracle_budget};
+  int disagreements = 0;
+  for (const auto& c : plan.configs) {
+    if (store->Has(sweep::ConfigKey(c))) continue;
+    progress.Begin(Describe(c));
+    nlohmann::ordered_json row;
+    const double predicted = predictor.Predict(c);
+    if (predicted > opt.spec.max_seconds_per_run) {
+      row = SkippedRow(c, fmt::format("predicted {:.1f} s per run > limit "
+                                      "{:.1f} s (--max-seconds)",
+                                      predicted, opt.spec.max_seconds_per_run));
+    } else {
+      try {
+        const Measurement m = Measure(*c.variant, c.problem, measure);
+        row = ResultRow(*c.variant, c.problem, measure, m,
+                        peaks.at(c.problem.threads));
+        disagreements += !m.agreement->pass;
+      } catch (const InvalidArgument& e) {
+        row = SkippedRow(c, e.what());
+      }
+    }
+    store->Append(row);
+    predictor.Add(row);
+    if (row["status"] == "ok") {
+      progress.End(fmt::format(
+          "{}: {:.4f} s, {:.1f} GFLOP/s ({:.1f}% of peak), max abs err "
+          "{:.2e} {}",
+          Describe(c), row["median_s"].get<double>(),
+          row["gflops"].get<double>(), 100 * row["pct_peak"].get<double>(),
+          row["max_abs_err"].get<double>(),
+          row["agrees"].get<bool>() ? "agrees" : "DISAGREES"));
+    } else {
+      progress.End(fmt::format("{}: skipped: {}", Describe(c),
+                               row["skip_reason"].get<std::string>()));
+    }
+  }
+  meta["sessions"].back()["finished_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  store->SaveMeta();
+  fmt::print("\n{}", sweep::SummaryTable(store->Rows()));
+  fmt::print("results: {}\n", store->Dir().string());
+  return disagreements == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+Command AddSweepCommand(CLI::App& app) {
+  auto opt = std::make_shared<SweepOptions>();
+  opt->spec.threads = {HardwareThreads()};
+  SweepSpec& s = opt->spec;
+  CLI::App* sub = app.add_subcommand(
+      "sweep",
+      "Measure every variant x mask x D x threads x N (powers of two), "
+      "checked against the oracle; rows stored in results/<run-id>/");
+  sub->add_option("--variants", s.variants, "default: every variant")
+      ->delimiter(',');
+  sub->add_option("--masks", s.masks,
+                  "masks separated by ';' (a span list has commas)")
+      ->delimiter(';')
+      ->capture_default_str();
+  sub->add_option("--D", s.head_dims, "head dimensions, comma separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  sub->add_option("--H", s.heads, "query heads")->capture_default_str();
+  sub->add_option("--Hkv", s.kv_heads, "key/value heads (0: H)")
+      ->capture_default_str();
+  sub->add_option("--B", s.batch, "batch")->capture_default_str();
+  sub->add_option("--N-min", s.n_min, "smallest N")->capture_default_str();
+  sub->add_option("--N-max", s.n_max, "largest N (powers of 2 between)")
+      ->capture_default_str();
+  sub->add_option("--threads", s.threads, "thread counts, comma separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  sub->add_option("--seed", s.seed, "input seed")->capture_default_str();
+  sub->add_option("--target", s.target, "Highway target: best or a name")
+      ->capture_default_str();
+  sub->add_option("--reps", s.timing.min_reps, "at least this many runs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  sub->add_option("--min-time", s.timing.min_seconds,
+                  "and at least this many seconds of runs")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  sub->add_option("--oracle-budget", s.oracle_budget,
+                  "oracle multiply-adds per configuration (sampled rows "
+                  "above it)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e13));
+  sub->add_option("--max-seconds", s.max_seconds_per_run,
+                  "skip configurations predicted to run longer than this")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
+  sub->add_option("--out", opt->out, "run folder (default results/<run-id>)");
+  sub->add_option("--resume", opt->resume,
+                  "continue the run in this folder with its own settings");
+  sub->add_flag("--dry-run", opt->dry_run, "list the configurations only");
+  return {sub, [opt] { return RunSweep(*opt); }};
+}
+
+}  // namespace attnbench::cli

@@ -1,0 +1,73 @@
+// What a sweep measures: every selected variant x mask x head dimension x
+// thread count x N (powers of two). Families a variant does not support are
+// left out with the reason.
+#ifndef ATTNBENCH_HARNESS_SWEEP_PLAN_H_
+#define ATTNBENCH_HARNESS_SWEEP_PLAN_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "harness/problem.h"
+#include "harness/timing.h"
+#include "harness/variant.h"
+
+namespace attnbench::sweep {
+
+struct SweepSpec {
+  std::vector<std::string> variants;  // empty: every registered variant
+  std::vector<std::string> masks = {"causal", "window:256", "span:256"};
+  std::vector<int64_t> head_dims = {64};
+  int64_t heads = 8;
+  int64_t kv_heads = 0;  // 0: the same as heads
+  int64_t batch = 1;
+  int64_t n_min = 256;
+  int64_t n_max = 16384;
+  std::vector<int> threads = {2};
+  uint64_t seed = 1;
+  std::string target = "best";
+  TimingPolicy timing{1, 3, 0.2, 50};
+  // Oracle work per configuration (double multiply-adds): every row below
+  // it, evenly spaced rows of every head above it.
+  double oracle_budget = 2e8;
+  // A configuration predicted (from its family's smaller N) to take longer
+  // than this per run is skipped, with the prediction as the reason.
+  double max_seconds_per_run = 30.0;
+
+  nlohmann::ordered_json ToJson() const;
+  static SweepSpec FromJson(const nlohmann::json& j);
+};
+
+struct SweepConfig {
+  const Variant* variant = nullptr;
+  Problem problem;
+};
+
+struct SkippedFamily {
+  std::string variant;
+  std::string mask;
+  std::string reason;
+};
+
+struct SweepPlan {
+  std::vector<SweepConfig> configs;  // smaller N first, across families
+  std::vector<SkippedFamily> skipped;
+};
+
+// Validates the spec (InvalidArgument naming the bad option) and lists the
+// configurations.
+SweepPlan MakePlan(const SweepSpec& spec);
+
+// Identity of a configuration in the stored rows; equal for a config and
+// the row it produced.
+std::string ConfigKey(const SweepConfig& config);
+std::string RowKey(const nlohmann::json& row);
+
+// The family a configuration belongs to (everything but N).
+std::string FamilyKey(const std::string& variant, const std::string& mask,
+                      int64_t d, int threads);
+
+}  // namespace attnbench::sweep
+
+#endif  // ATTNBENCH_HARNESS_SWEEP_PLAN_H_

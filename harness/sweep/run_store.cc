@@ -1,0 +1,158 @@
+#include "harness/sweep/run_store.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "harness/problem.h"
+#include "harness/sweep/plan.h"
+
+namespace attnbench::sweep {
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& CsvColumns() {
+  static const std::vector<std::string> columns = {"status",
+                                                   "skip_reason",
+                                                   "variant",
+                                                   "mask",
+                                                   "B",
+                                                   "H",
+                                                   "Hkv",
+                                                   "Nq",
+                                                   "Nk",
+                                                   "D",
+                                                   "threads",
+                                                   "target",
+                                                   "seed",
+                                                   "repetitions",
+                                                   "median_s",
+                                                   "min_s",
+                                                   "max_s",
+                                                   "visible_pairs",
+                                                   "effective_flops",
+                                                   "gflops",
+                                                   "peak_gflops",
+                                                   "pct_peak",
+                                                   "workspace_bytes",
+                                                   "tensor_bytes",
+                                                   "peak_rss_bytes",
+                                                   "max_abs_err",
+                                                   "rel_err",
+                                                   "err_bound",
+                                                   "rows_checked",
+                                                   "rows_total",
+                                                   "agrees"};
+  return columns;
+}
+
+std::string CsvLine(const nlohmann::json& row) {
+  std::string line;
+  const std::vector<std::string>& columns = CsvColumns();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i != 0) line += ',';
+    const std::string& column = columns[i];
+    if (!row.contains(column) || row[column].is_null()) continue;
+    const nlohmann::json& v = row[column];
+    std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    if (text.find_first_of(",\"\n") != std::string::npos) {
+      std::string quoted = "\"";
+      for (char c : text)
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      text = quoted + "\"";
+    }
+    line += text;
+  }
+  return line;
+}
+
+void WriteFileAtomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      throw InvalidArgument(fmt::format("cannot write {}", tmp.string()));
+    }
+  }
+  fs::rename(tmp, path);
+}
+
+RunStore::RunStore(fs::path dir, nlohmann::ordered_json meta)
+    : dir_(std::move(dir)), meta_(std::move(meta)) {}
+
+RunStore RunStore::Create(const fs::path& dir,
+                          const nlohmann::ordered_json& meta) {
+  if (fs::exists(dir / "rows.jsonl") && fs::file_size(dir / "rows.jsonl") > 0) {
+    throw InvalidArgument(fmt::format(
+        "output folder {} already holds rows; allowed: a new folder, or "
+        "--resume {} to continue it",
+        dir.string(), dir.string()));
+  }
+  fs::create_directories(dir);
+  RunStore store(dir, meta);
+  store.SaveMeta();
+  WriteFileAtomically(dir / "rows.jsonl", "");
+  std::string header;
+  for (const std::string& c : CsvColumns())
+    header += (header.empty() ? "" : ",") + c;
+  WriteFileAtomically(dir / "rows.csv", header + "\n");
+  store.OpenAppenders();
+  return store;
+}
+
+RunStore RunStore::Open(const fs::path& dir) {
+  std::ifstream meta_in(dir / "meta.json");
+  if (!meta_in) {
+    throw InvalidArgument(fmt::format(
+        "--resume {}: no meta.json there; allowed: a folder written by "
+        "attnbench sweep",
+        dir.string()));
+  }
+  RunStore store(dir, nlohmann::ordered_json::parse(meta_in));
+  // Keep complete rows only: a kill can tear the last line.
+  std::ifstream rows_in(dir / "rows.jsonl");
+  std::string line, jsonl, csv;
+  for (const std::string& c : CsvColumns()) csv += (csv.empty() ? "" : ",") + c;
+  csv += "\n";
+  while (std::getline(rows_in, line)) {
+    if (line.empty()) continue;
+    nlohmann::ordered_json row = nlohmann::ordered_json::parse(
+        line, nullptr, /*allow_exceptions=*/false);
+    if (row.is_discarded() || !row.is_object()) continue;
+    const std::string key = RowKey(row);
+    if (store.keys_.count(key) != 0) continue;  // keep every row once
+    store.keys_.insert(key);
+    jsonl += row.dump() + "\n";
+    csv += CsvLine(row) + "\n";
+    store.rows_.push_back(std::move(row));
+  }
+  WriteFileAtomically(dir / "rows.jsonl", jsonl);
+  WriteFileAtomically(dir / "rows.csv", csv);
+  store.OpenAppenders();
+  return store;
+}
+
+void RunStore::OpenAppenders() {
+  jsonl_.open(dir_ / "rows.jsonl", std::ios::app);
+  csv_.open(dir_ / "rows.csv", std::ios::app);
+  if (!jsonl_ || !csv_) {
+    throw InvalidArgument(
+        fmt::format("cannot append to the rows in {}", dir_.string()));
+  }
+}
+
+void RunStore::SaveMeta() const {
+  WriteFileAtomically(dir_ / "meta.json", meta_.dump(2) + "\n");
+}
+
+void RunStore::Append(const nlohmann::ordered_json& row) {
+  // One write and a flush per file: a kill leaves whole lines behind (or,
+  // at worst, one torn last line that Open drops).
+  jsonl_ << row.dump() + "\n" << std::flush;
+  csv_ << CsvLine(row) + "\n" << std::flush;
+  keys_.insert(RowKey(row));
+  rows_.push_back(row);
+}
+
+}  // namespace attnbench::sweep

@@ -1,0 +1,93 @@
+#include "harness/sweep/summary.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "harness/sweep/plan.h"
+
+namespace attnbench::sweep {
+
+double FitExponent(const std::vector<double>& x, const std::vector<double>& y) {
+  const size_t n = x.size();
+  if (n < 2) return std::numeric_limits<double>::quiet_NaN();
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < n; ++i) {
+    mx += std::log(x[i]) / n;
+    my += std::log(y[i]) / n;
+  }
+  double sxy = 0, sxx = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sxy += (std::log(x[i]) - mx) * (std::log(y[i]) - my);
+    sxx += (std::log(x[i]) - mx) * (std::log(x[i]) - mx);
+  }
+  return sxx > 0 ? sxy / sxx : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows) {
+  struct Point {
+    double seconds, gflops, pct;
+  };
+  // family -> N -> point; naive's time per (mask, D, threads, N).
+  std::map<std::string, std::map<int64_t, Point>> families;
+  std::map<std::string, std::tuple<std::string, std::string, int64_t, int>>
+      family_parts;
+  std::map<std::string, double> naive_seconds;
+  std::set<int64_t> sizes;
+  for (const auto& r : rows) {
+    if (r.value("status", "") != "ok") continue;
+    const std::string variant = r["variant"], mask = r["mask"];
+    const int64_t d = r["D"], n = r["Nk"];
+    const int threads = r["threads"];
+    const std::string family = FamilyKey(variant, mask, d, threads);
+    families[family][n] = {r["median_s"], r["gflops"], r["pct_peak"]};
+    family_parts[family] = {variant, mask, d, threads};
+    sizes.insert(n);
+    if (variant == "naive") {
+      naive_seconds[fmt::format("{} {} {} {}", mask, d, threads, n)] =
+          r["median_s"];
+    }
+  }
+  std::string out = fmt::format("{:<44}", "effective GFLOP/s (pct_peak)");
+  for (int64_t n : sizes) out += fmt::format(" {:>14}", fmt::format("N={}", n));
+  out += fmt::format(" {:>8} {:>14}\n", "exponent", "vs naive");
+  out +=
+      "(exponent of time in N over each family's four largest N; vs naive: "
+      "time ratio at the largest N both ran)\n";
+  for (const auto& [family, points] : families) {
+    const auto& [variant, mask, d, threads] = family_parts[family];
+    out += fmt::format("{:<44}", family);
+    std::vector<double> xs, ys;
+    std::string speedup = "";
+    for (int64_t n : sizes) {
+      const auto it = points.find(n);
+      if (it == points.end()) {
+        out += fmt::format(" {:>14}", "-");
+        continue;
+      }
+      const Point& p = it->second;
+      out += fmt::format(
+          " {:>14}", fmt::format("{:.1f} ({:.0f}%)", p.gflops, 100 * p.pct));
+      xs.push_back(static_cast<double>(n));
+      ys.push_back(p.seconds);
+      const auto naive =
+          naive_seconds.find(fmt::format("{} {} {} {}", mask, d, threads, n));
+      if (variant != "naive" && naive != naive_seconds.end()) {
+        speedup = fmt::format("{:.1f}x @N={}", naive->second / p.seconds, n);
+      }
+    }
+    // The asymptotic regime: the four largest sizes (a window of W keys is
+    // causal, so quadratic, while N <= W).
+    const size_t skip = xs.size() > 4 ? xs.size() - 4 : 0;
+    const double e = FitExponent({xs.begin() + skip, xs.end()},
+                                 {ys.begin() + skip, ys.end()});
+    out += fmt::format(" {:>8} {:>14}\n",
+                       std::isnan(e) ? "-" : fmt::format("{:.2f}", e), speedup);
+  }
+  return out;
+}
+
+}  // namespace attnbench::sweep

@@ -1,0 +1,269 @@
+#!/usr/bin/python3
+"""Draw the figures of one attnbench run from its stored rows.
+
+Usage:
+    scripts/plot.py results/<run-id> [--figures-dir DIR]
+
+Reads RUN_DIR/rows.jsonl and RUN_DIR/meta.json (it never runs a benchmark)
+and draws, one line per series (ok rows sharing variant, mask, D, H and
+threads; x is N = Nk):
+    time_vs_n        median time vs N, log-log, band from min to max time,
+                     legend with the exponent e of time ~ N^e fitted over
+                     each series' largest --fit-points sizes (default 4:
+                     the asymptotic regime; a window of W keys is causal,
+                     so quadratic, while N <= W);
+    throughput_vs_n  effective GFLOP/s and percent of peak vs N;
+    memory_vs_n      workspace bytes (solid) and peak RSS (dashed) vs N.
+Each figure is saved as PNG and SVG into RUN_DIR/figures/ and into
+--figures-dir (default: the "figures" folder next to RUN_DIR). The paths
+written and a table of fitted exponents are printed on stdout.
+Exits with status 1 if rows.jsonl holds no ok rows.
+"""
+
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
+
+from runrows import (ok_rows, print_table, read_meta, read_rows,  # noqa: E402
+                     sort_key, warn)
+
+SERIES_FIELDS = ("variant", "mask", "D", "H", "threads")
+DPI = 120
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path, help="results/<run-id> folder")
+    parser.add_argument("--figures-dir", type=Path,
+                        help="second output folder (default: RUN_DIR/../figures)")
+    parser.add_argument("--fit-points", type=int, default=4,
+                        help="fit the exponent over this many largest N "
+                             "(0: all; default 4)")
+    return parser.parse_args()
+
+
+def group_series(rows):
+    """Map each series key to its rows, sorted by N."""
+    series = defaultdict(list)
+    for row in rows:
+        series[tuple(row.get(f) for f in SERIES_FIELDS)].append(row)
+    for key, members in series.items():
+        members.sort(key=lambda r: r["Nk"])
+        ns = [r["Nk"] for r in members]
+        if len(set(ns)) != len(ns):
+            warn(f"series {key} has several rows at the same N")
+    return dict(sorted(series.items(), key=lambda kv: sort_key(kv[0])))
+
+
+def column(rows, field):
+    """Values of FIELD as a float array (NaN where missing)."""
+    return np.array([np.nan if r.get(field) is None else float(r[field])
+                     for r in rows])
+
+
+def fit_rows(rows, points):
+    """The rows with the POINTS largest N (all rows when POINTS is 0)."""
+    return rows if points <= 0 else rows[-points:]
+
+
+def fit_exponent(rows):
+    """Least-squares slope of log(median_s) on log(N), or None."""
+    n, t = column(rows, "Nk"), column(rows, "median_s")
+    keep = (n > 0) & (t > 0)
+    if len(set(n[keep])) < 2:
+        return None
+    return float(np.polyfit(np.log(n[keep]), np.log(t[keep]), 1)[0])
+
+
+def series_names(keys):
+    """'variant mask', plus D/H/threads where these differ between series."""
+    varying = [i for i in range(2, len(SERIES_FIELDS))
+               if len({k[i] for k in keys}) > 1]
+    names = {}
+    for key in keys:
+        extra = " ".join(f"{SERIES_FIELDS[i]}={key[i]}" for i in varying)
+        names[key] = f"{key[0]} {key[1]}" + (f" {extra}" if extra else "")
+    return names
+
+
+def subtitle(meta, rows):
+    """One line naming the machine, Highway target, threads and revision."""
+    machine = meta.get("machine", {})
+    build = meta.get("build", {})
+    threads = ", ".join(str(t) for t in sorted({r.get("threads") for r in rows}))
+    target = meta.get("highway_target") or ", ".join(
+        sorted({str(r.get("target")) for r in rows}))
+    return (f"{machine.get('cpu_model', 'unknown CPU')}, "
+            f"{machine.get('cores', '?')} cores | Highway {target} | "
+            f"threads {threads} | git {build.get('git_revision', '?')}")
+
+
+def style_n_axis(ax):
+    """Log2 x axis of N with plain integer tick labels."""
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def byte_label(value, _pos=None):
+    """1024 -> '1 KiB' for byte axes."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.4g} {unit}"
+        value /= 1024
+
+
+def styles(count):
+    """A colour and marker per series (markers keep overlapping points apart)."""
+    cmap = plt.get_cmap("tab10" if count <= 10 else "tab20")
+    return [{"color": cmap(i % cmap.N), "marker": "osD^vPX*"[i % 8]}
+            for i in range(count)]
+
+
+def new_figure(title, meta, rows, panels=1):
+    """A figure of PANELS stacked axes, titled with TITLE and the machine."""
+    fig, axes = plt.subplots(panels, 1, sharex=True, squeeze=False,
+                             figsize=(9, 4.5 + 2.5 * (panels - 1)))
+    fig.suptitle(f"{title}\n{subtitle(meta, rows)}", fontsize=11)
+    return fig, axes[:, 0]
+
+
+def outside_legend(ax, **kwargs):
+    """Legend to the right of the axes, so it never covers data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize="small", frameon=False, **kwargs)
+
+
+def draw_time(series, names, exponents, meta, rows):
+    """Median time vs N with min..max bands, exponents in the legend."""
+    fig, (ax,) = new_figure("Median time vs sequence length", meta, rows)
+    for (key, members), style in zip(series.items(), styles(len(series))):
+        n = column(members, "Nk")
+        e = exponents[key]
+        label = names[key] + ("" if e is None else f" ($N^{{{e:.2f}}}$)")
+        ax.plot(n, column(members, "median_s"), label=label, **style)
+        lo, hi = column(members, "min_s"), column(members, "max_s")
+        if not (np.isnan(lo).any() or np.isnan(hi).any()):
+            ax.fill_between(n, lo, hi, color=style["color"], alpha=0.2,
+                            linewidth=0)
+    style_n_axis(ax)
+    ax.set_yscale("log")
+    ax.set_xlabel("N (keys = queries); exponents fitted over each series' "
+                  "largest sizes")
+    ax.set_ylabel("median time (s), band: min..max")
+    outside_legend(ax)
+    return fig
+
+
+def draw_throughput(series, names, meta, rows):
+    """GFLOP/s (top) and percent of peak (bottom) vs N."""
+    fig, (top, bottom) = new_figure("Throughput vs sequence length",
+                                    meta, rows, panels=2)
+    for (key, members), style in zip(series.items(), styles(len(series))):
+        n = column(members, "Nk")
+        top.plot(n, column(members, "gflops"), label=names[key], **style)
+        bottom.plot(n, 100 * column(members, "pct_peak"), **style)
+    for ax in (top, bottom):
+        style_n_axis(ax)
+        ax.set_ylim(bottom=0)
+    top.set_ylabel("effective GFLOP/s")
+    bottom.set_ylabel("% of peak")
+    bottom.set_xlabel("N (keys = queries)")
+    outside_legend(top)
+    return fig
+
+
+def draw_memory(series, names, meta, rows):
+    """Workspace (solid) and peak RSS (dashed) bytes vs N."""
+    fig, (ax,) = new_figure("Memory vs sequence length", meta, rows)
+    handles = []
+    for (key, members), style in zip(series.items(), styles(len(series))):
+        n = column(members, "Nk")
+        for field, dashes in (("workspace_bytes", "-"), ("peak_rss_bytes", "--")):
+            y = column(members, field)
+            keep = y > 0  # also drops NaN; log axes cannot show 0
+            if keep.any():
+                ax.plot(n[keep], y[keep], linestyle=dashes, **style)
+        handles.append(Line2D([], [], label=names[key], **style))
+    handles += [Line2D([], [], color="black", label="workspace"),
+                Line2D([], [], color="black", linestyle="--", label="peak RSS")]
+    style_n_axis(ax)
+    ax.set_yscale("log", base=2)
+    ax.yaxis.set_major_locator(LogLocator(base=2, numticks=12))
+    ax.yaxis.set_major_formatter(FuncFormatter(byte_label))
+    ax.set_xlabel("N (keys = queries)")
+    ax.set_ylabel("bytes (binary units)")
+    outside_legend(ax, handles=handles)
+    return fig
+
+
+def save(fig, name, folders):
+    """Write NAME.png and NAME.svg into every folder; return the paths."""
+    paths = []
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        for ext in ("png", "svg"):
+            path = folder / f"{name}.{ext}"
+            fig.savefig(path, dpi=DPI, bbox_inches="tight",
+                        metadata={"Date": None} if ext == "svg" else None)
+            paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def print_exponents(series, exponents, fit_points):
+    """Table of the fitted exponent of each series on stdout."""
+    header = ("variant", "mask", "D", "H", "threads", "points", "fit N range",
+              "exponent")
+    table = [header]
+    for key, members in series.items():
+        e = exponents[key]
+        ns = [r["Nk"] for r in fit_rows(members, fit_points)]
+        table.append(tuple(map(str, key)) + (
+            str(len(members)), f"{min(ns)}..{max(ns)}",
+            "-" if e is None else f"{e:.2f}"))
+    print("fitted exponents (median time ~ N^e):")
+    print_table(table, left_columns=len(header))
+
+
+def main():
+    args = parse_args()
+    run_dir = args.run_dir
+    try:
+        rows = ok_rows(read_rows(run_dir))
+    except FileNotFoundError as error:
+        sys.exit(f"plot.py: cannot read rows: {error}")
+    if not rows:
+        sys.exit(f"plot.py: no ok rows in {run_dir / 'rows.jsonl'}; nothing to plot")
+    meta = read_meta(run_dir)
+    plt.rcParams["svg.hashsalt"] = "attnbench"  # stable SVG ids between runs
+
+    series = group_series(rows)
+    names = series_names(list(series))
+    exponents = {key: fit_exponent(fit_rows(members, args.fit_points))
+                 for key, members in series.items()}
+    folders = [run_dir / "figures",
+               args.figures_dir or run_dir.resolve().parent / "figures"]
+    if folders[0].resolve() == folders[1].resolve():
+        folders.pop()
+
+    written = (
+        save(draw_time(series, names, exponents, meta, rows), "time_vs_n", folders)
+        + save(draw_throughput(series, names, meta, rows), "throughput_vs_n", folders)
+        + save(draw_memory(series, names, meta, rows), "memory_vs_n", folders))
+    print_exponents(series, exponents, args.fit_points)
+    print("wrote:")
+    for path in written:
+        print(f"  {path}")
+
+
+if __name__ == "__main__":
+    main()

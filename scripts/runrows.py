@@ -1,0 +1,81 @@
+"""Read one attnbench run folder (results/<run-id>/): rows.jsonl and meta.json.
+
+Shared by plot.py and compare.py (with two helpers for their output); not
+meant to be called directly.
+Rows that do not parse as JSON (for example the partial last line of a
+killed run) are skipped with a warning on stderr.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+
+def warn(message):
+    """Print one warning line on stderr."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def read_rows(run_dir):
+    """Return every row object of RUN_DIR/rows.jsonl, skipping bad lines."""
+    path = Path(run_dir) / "rows.jsonl"
+    rows = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                warn(f"{path}:{number}: not valid JSON, skipped")
+                continue
+            if isinstance(row, dict):
+                rows.append(row)
+            else:
+                warn(f"{path}:{number}: not a JSON object, skipped")
+    return rows
+
+
+def ok_rows(rows):
+    """Keep the rows that were measured (status "ok", with a median time).
+
+    Rows written before the "status" field existed count as ok.
+    """
+    return [r for r in rows
+            if r.get("status", "ok") == "ok" and r.get("median_s") is not None]
+
+
+def read_meta(run_dir):
+    """Return RUN_DIR/meta.json as a dict, or {} (with a warning) if absent."""
+    path = Path(run_dir) / "meta.json"
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except FileNotFoundError:
+        warn(f"{path} not found; machine and build details unknown")
+        return {}
+    except json.JSONDecodeError as error:
+        warn(f"{path}: not valid JSON ({error}); ignored")
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def run_label(run_dir, meta):
+    """Name a run by its run_id, or by its folder name."""
+    return str(meta.get("run_id") or Path(run_dir).resolve().name)
+
+
+def sort_key(key):
+    """Order a tuple field by field, numbers numerically, others as text."""
+    return tuple((0, v, "") if isinstance(v, (int, float)) else (1, 0, str(v))
+                 for v in key)
+
+
+def print_table(table, left_columns=1):
+    """Print rows of text cells in aligned columns; the first LEFT_COLUMNS
+    are left-aligned, the others right-aligned (numbers)."""
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        cells = [cell.ljust(w) if i < left_columns else cell.rjust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths))]
+        print("  ".join(cells).rstrip())

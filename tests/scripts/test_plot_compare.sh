@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Test scripts/plot.py and scripts/compare.py on synthetic run folders.
+# Usage: tests/scripts/test_plot_compare.sh [REPO_ROOT]
+# Writes only into a temporary folder (removed on exit); prints "ok" on success.
+set -euo pipefail
+repo=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap '[[ -n ${KEEP_TMP:-} ]] || rm -rf "$tmp"' EXIT
+export PYTHONDONTWRITEBYTECODE=1 MPLCONFIGDIR=$tmp/mpl  # nothing into the repo
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# make_run DIR TIME_SCALE EXTRA: a run folder with naive and flash causal
+# (time ~ N^2), sliding_window window:256 (time ~ N), one skipped row, a
+# truncated last line and, if EXTRA is 1, one configuration only this run has.
+make_run() {
+  mkdir -p "$1"
+  "$py" - "$1" "$2" "$3" <<'PY'
+import json, sys
+out, scale, extra = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1"
+series = [("naive", "causal", 2, 8e-9), ("flash", "causal", 2, 1.2e-9),
+          ("sliding_window", "window:256", 1, 4e-6)]
+noise = [1.0, 1.03, 0.98, 1.01]
+rows = []
+for variant, mask, power, c in series:
+    for i, n in enumerate([512, 1024, 2048, 4096]):
+        t = c * n ** power * noise[i] * scale
+        flops = 4.0 * 64 * 8 * (n * n / 2 if mask == "causal" else n * 256)
+        rows.append(dict(status="ok", variant=variant, mask=mask, B=1, H=8,
+            Hkv=8, Nq=n, Nk=n, D=64, threads=2, target="AVX3", seed=1,
+            repetitions=5, median_s=t, min_s=0.95 * t, max_s=1.1 * t,
+            visible_pairs=1, effective_flops=flops, gflops=flops / t / 1e9,
+            peak_gflops=1000.0, pct_peak=flops / t / 1e12,
+            workspace_bytes=400000 if variant != "naive" else 4 * n * n,
+            tensor_bytes=4 * 4 * 8 * n * 64, peak_rss_bytes=2**25 + 64 * n * n,
+            max_abs_err=1e-7, rel_err=1e-7, err_bound=2e-5, rows_checked=8,
+            rows_total=8 * n, agrees=True))
+if extra:
+    extra_row = dict(rows[0], D=128)
+    rows.append(extra_row)
+rows.append(dict(status="skipped", skip_reason="too much memory",
+                 variant="naive", mask="causal", B=1, H=8, Hkv=8, Nq=65536,
+                 Nk=65536, D=64, threads=2))
+with open(f"{out}/rows.jsonl", "w") as f:
+    for row in rows:
+        f.write(json.dumps(row) + "\n")
+    f.write('{"status":"ok","variant":"flash","mask":"cau')  # killed run
+meta = {"run_id": out.rsplit("/", 1)[-1],
+        "machine": {"cpu_model": "Synthetic CPU 9000", "cores": 2},
+        "highway_target": "AVX3",
+        "build": {"compiler": "clang 16", "git_revision": "abc1234"}}
+with open(f"{out}/meta.json", "w") as f:
+    json.dump(meta, f)
+PY
+}
+
+# expect_figures DIR: the three figures exist there as PNG and SVG.
+expect_figures() {
+  for name in time_vs_n throughput_vs_n memory_vs_n; do
+    for ext in png svg; do
+      [[ -s $1/$name.$ext ]] || fail "missing $1/$name.$ext"
+    done
+  done
+}
+
+# exponent_near OUTPUT VARIANT WANT: the fitted exponent of the D=64 series
+# of VARIANT is within 0.1 of WANT.
+exponent_near() {
+  awk -v v="$2" -v want="$3" '
+    $1 == v && $3 == 64 { found = 1; e = $NF; if (e - want > 0.1 || want - e > 0.1) bad = 1 }
+    END { exit !(found && !bad) }' <<<"$1" ||
+    fail "exponent of $2 is not near $3"
+}
+
+make_run "$tmp/results/run-a" 1 1
+make_run "$tmp/results/run-b" 0.5 0
+
+echo "== plot.py with --figures-dir"
+plot_out=$("$py" "$repo/scripts/plot.py" "$tmp/results/run-a" \
+  --figures-dir "$tmp/figs" 2>"$tmp/plot.err")
+echo "$plot_out"
+grep -q "not valid JSON" "$tmp/plot.err" || fail "no warning for the truncated line"
+expect_figures "$tmp/results/run-a/figures"
+expect_figures "$tmp/figs"
+grep -q "$tmp/figs/time_vs_n.png" <<<"$plot_out" || fail "paths written not printed"
+exponent_near "$plot_out" naive 2
+exponent_near "$plot_out" flash 2
+exponent_near "$plot_out" sliding_window 1
+
+echo "== plot.py with the default figures folder"
+"$py" "$repo/scripts/plot.py" "$tmp/results/run-b" >/dev/null 2>&1
+expect_figures "$tmp/results/run-b/figures"
+expect_figures "$tmp/results/figures"
+
+echo "== plot.py on a run without ok rows"
+mkdir -p "$tmp/results/empty"
+grep '"skipped"' "$tmp/results/run-a/rows.jsonl" >"$tmp/results/empty/rows.jsonl"
+if "$py" "$repo/scripts/plot.py" "$tmp/results/empty" 2>"$tmp/empty.err"; then
+  fail "plot.py succeeded without ok rows"
+fi
+grep -q "no ok rows" "$tmp/empty.err" || fail "unclear message without ok rows"
+
+echo "== compare.py"
+cmp_out=$("$py" "$repo/scripts/compare.py" "$tmp/results/run-a" \
+  "$tmp/results/run-b" --csv "$tmp/cmp.csv" 2>/dev/null)
+echo "$cmp_out"
+[[ $(grep -c ' 0\.500 ' <<<"$cmp_out") -eq 12 ]] || fail "ratio 0.500 not on 12 rows"
+grep -q "^only in run-a (1):" <<<"$cmp_out" || fail "unmatched row not listed"
+[[ $(grep -c ',0\.5,' "$tmp/cmp.csv") -eq 12 ]] || fail "CSV lacks 12 ratios of 0.5"
+
+echo ok
