@@ -1,0 +1,145 @@
+// The sweep's pieces: the plan (with a test-only variant registered here),
+// the run store's rows and resume behaviour, CSV quoting, and the fit.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "harness/sweep/plan.h"
+#include "harness/sweep/run_store.h"
+#include "harness/sweep/summary.h"
+#include "harness/variant.h"
+
+namespace attnbench {
+namespace {
+
+// A variant that only supports windows, to see families left out.
+class WindowOnly final : public Variant {
+ public:
+  std::string_view Name() const override { return "test_window_only"; }
+  std::string_view Summary() const override { return "test"; }
+  std::vector<MaskKind> SupportedMasks() const override {
+    return {MaskKind::kWindow};
+  }
+  size_t EstimateWorkspaceBytes(const Problem&) const override { return 0; }
+  void Run(const Problem&, const Tensors&) const override {}
+};
+ATTNBENCH_REGISTER_VARIANT(WindowOnly);
+
+using sweep::MakePlan;
+using sweep::SweepSpec;
+
+TEST(SweepPlan, ListsSupportedFamiliesSmallestNFirst) {
+  SweepSpec spec;
+  spec.variants = {"test_window_only"};
+  spec.masks = {"causal", "window:16"};
+  spec.n_min = 64;
+  spec.n_max = 512;
+  spec.threads = {1, 2};
+  const sweep::SweepPlan plan = MakePlan(spec);
+  ASSERT_EQ(plan.skipped.size(), 1u);
+  EXPECT_EQ(plan.skipped[0].mask, "causal");
+  EXPECT_NE(plan.skipped[0].reason.find("does not support mask causal"),
+            std::string::npos);
+  ASSERT_EQ(plan.configs.size(), 2u * 4);  // 2 thread counts x N 64..512
+  for (size_t i = 1; i < plan.configs.size(); ++i) {
+    const Problem& a = plan.configs[i - 1].problem;
+    const Problem& b = plan.configs[i].problem;
+    EXPECT_TRUE(a.threads < b.threads ||
+                (a.threads == b.threads && a.shape.Nk <= b.shape.Nk));
+  }
+}
+
+TEST(SweepPlan, RejectsBadSettingsNamingThem) {
+  SweepSpec spec;
+  spec.variants = {"nope"};
+  EXPECT_THROW(MakePlan(spec), InvalidArgument);
+  spec.variants = {};
+  spec.masks = {"window:0"};
+  EXPECT_THROW(MakePlan(spec), InvalidArgument);
+  spec.masks = {"causal"};
+  spec.n_min = 512;
+  spec.n_max = 256;
+  EXPECT_THROW(MakePlan(spec), InvalidArgument);
+}
+
+TEST(SweepSpec, RoundTripsThroughJson) {
+  SweepSpec spec;
+  spec.variants = {"a", "b"};
+  spec.masks = {"span:1,2:8"};
+  spec.threads = {1, 3};
+  spec.max_seconds_per_run = 7.5;
+  const SweepSpec back = SweepSpec::FromJson(spec.ToJson());
+  EXPECT_EQ(back.ToJson(), spec.ToJson());
+}
+
+nlohmann::ordered_json Row(const std::string& variant, int64_t n,
+                           double seconds) {
+  return {{"status", "ok"},
+          {"variant", variant},
+          {"mask", "span:1,2:8"},
+          {"B", 1},
+          {"H", 2},
+          {"Hkv", 2},
+          {"Nq", n},
+          {"Nk", n},
+          {"D", 64},
+          {"threads", 2},
+          {"median_s", seconds},
+          {"gflops", 1.0 / seconds},
+          {"pct_peak", 0.5}};
+}
+
+TEST(RunStore, CsvQuotesMasksWithCommas) {
+  const std::string line = sweep::CsvLine(Row("naive", 8, 1.0));
+  EXPECT_NE(line.find(",\"span:1,2:8\","), std::string::npos) << line;
+  const size_t commas = std::count(line.begin(), line.end(), ',');
+  EXPECT_EQ(commas, sweep::CsvColumns().size() - 1 + 1);  // 1 inside quotes
+}
+
+TEST(RunStore, ResumeKeepsCompleteRowsOnceAndDropsATornLine) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("attnbench_store_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    auto store = sweep::RunStore::Create(dir, {{"run_id", "t"}});
+    store.Append(Row("naive", 8, 1.0));
+    store.Append(Row("naive", 16, 4.0));
+    EXPECT_TRUE(store.Has(sweep::RowKey(Row("naive", 16, 0))));
+    EXPECT_THROW(sweep::RunStore::Create(dir, {}), InvalidArgument);
+  }
+  {
+    std::ofstream rows(dir / "rows.jsonl", std::ios::app);
+    rows << Row("naive", 8, 9.0).dump() << "\n";  // a duplicate key
+    rows << "{\"status\":\"ok\",\"vari";          // torn by a kill
+  }
+  auto store = sweep::RunStore::Open(dir);
+  ASSERT_EQ(store.Rows().size(), 2u);
+  EXPECT_EQ(store.Rows()[0]["median_s"], 1.0);  // the first one kept
+  store.Append(Row("naive", 32, 16.0));
+  auto again = sweep::RunStore::Open(dir);
+  EXPECT_EQ(again.Rows().size(), 3u);
+  std::ifstream csv(dir / "rows.csv");
+  EXPECT_EQ(std::count(std::istreambuf_iterator<char>(csv),
+                       std::istreambuf_iterator<char>(), '\n'),
+            4);  // header + 3 rows
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Summary, FitsTheExponentAndTheSpeedUp) {
+  EXPECT_NEAR(sweep::FitExponent({1, 2, 4, 8}, {3, 12, 48, 192}), 2.0, 1e-12);
+  EXPECT_TRUE(std::isnan(sweep::FitExponent({4}, {1})));
+  std::vector<nlohmann::ordered_json> rows;
+  for (int64_t n : {256, 512, 1024}) {
+    rows.push_back(Row("naive", n, 1e-6 * n * n));
+    rows.push_back(Row("fast", n, 1e-6 * n));
+  }
+  const std::string table = sweep::SummaryTable(rows);
+  EXPECT_NE(table.find("2.00"), std::string::npos) << table;
+  EXPECT_NE(table.find("1.00"), std::string::npos) << table;
+  EXPECT_NE(table.find("1024.0x @N=1024"), std::string::npos) << table;
+}
+
+}  // namespace
+}  // namespace attnbench
