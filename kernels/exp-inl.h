@@ -1,7 +1,8 @@
 // e^x for the softmax, where x = s - max <= 0: cheaper than hn::Exp (no
 // overflow branch, one scaling step, Horner polynomial). Error measured on
 // every target by tests/exp_test.cc: 1 ULP over [-86.5, 0] (the test allows
-// 2). Returns 0 below -86.5 (e^-86.5 = 2.7e-38), so results stay normal.
+// 2). Returns 0 below -86.5 (e^-86.5 = 2.7e-38), so results stay normal,
+// and NaN for NaN (a NaN score must reach the output, not vanish).
 //
 //   n = round(x / ln 2),  r = x - n ln 2 (in two parts, |r| <= ln(2) / 2),
 //   e^x = 2^n * (1 + r + r^2 P(r)),  P of degree 5 (Highway's coefficients).
@@ -21,7 +22,7 @@ namespace attnbench {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Valid for x <= 0 (any finite value, -FLT_MAX included).
+// Valid for x <= 0 (-inf included: 0) and NaN (NaN).
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V ExpNonPositive(D d, V x) {
   const hn::RebindToSigned<D> di;
@@ -31,6 +32,7 @@ HWY_INLINE V ExpNonPositive(D d, V x) {
   const V kRound = hn::Set(d, 12582912.0f);
   const V kLowest = hn::Set(d, -86.5f);
   const auto underflow = hn::Lt(x, kLowest);
+  const V input = x;
   x = hn::Max(x, kLowest);
   const V t = hn::MulAdd(x, hn::Set(d, 1.44269504088896341f), kRound);
   const V n = hn::Sub(t, kRound);
@@ -46,7 +48,8 @@ HWY_INLINE V ExpNonPositive(D d, V x) {
   p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
   const V scaled = hn::BitCast(
       d, hn::Add(hn::BitCast(di, p), hn::ShiftLeft<23>(hn::BitCast(di, t))));
-  return hn::IfThenZeroElse(underflow, scaled);
+  return hn::IfThenElse(hn::IsNaN(input), input,
+                        hn::IfThenZeroElse(underflow, scaled));
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

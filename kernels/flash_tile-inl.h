@@ -181,14 +181,30 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
 
 // ot[x * Br + r] += sum_j st[j * Br + r] * vv[j * dim + x]: O += P V for the
 // tile. kRowVecs row vectors x kKeysPerStep output columns in registers
-// across the whole key loop.
-template <size_t kRowVecs, class D>
+// across the whole key loop. kSkipMasked (a partial tile whose V holds a
+// NaN or Inf): keys with weight wt = 0 leave the row untouched instead of
+// adding 0 * v, so a masked key's NaN cannot reach the output.
+template <size_t kRowVecs, bool kSkipMasked = false, class D>
 HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
+                               const float* HWY_RESTRICT wt,
                                const float* HWY_RESTRICT vv, size_t dim,
                                size_t n_keys, float* HWY_RESTRICT ot) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t br = kRowVecs * N;
+  const V zero = hn::Zero(d);
+  (void)wt;
+  (void)zero;
+  // acc + p * v, or acc where the key is masked for the row.
+  const auto update = [&](V acc, V p, V v, size_t j, size_t lane_vec) HWY_ATTR {
+    if constexpr (kSkipMasked) {
+      const auto visible =
+          hn::Gt(hn::Load(d, wt + j * br + lane_vec * N), zero);
+      return hn::IfThenElse(visible, hn::MulAdd(p, v, acc), acc);
+    } else {
+      return hn::MulAdd(p, v, acc);
+    }
+  };
   constexpr size_t kCols = kKeysPerStep;
   size_t x = 0;
   for (; x + kCols <= dim; x += kCols) {
@@ -207,7 +223,7 @@ HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
       for (size_t c = 0; c < kCols; ++c) {
         const V vb = hn::Set(d, vj[c]);
         for (size_t v = 0; v < kRowVecs; ++v) {
-          acc[v][c] = hn::MulAdd(p[v], vb, acc[v][c]);
+          acc[v][c] = update(acc[v][c], p[v], vb, j, v);
         }
       }
     }
@@ -225,7 +241,7 @@ HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
     for (size_t j = 0; j < n_keys; ++j) {
       const V vb = hn::Set(d, vv[j * dim + x]);
       for (size_t v = 0; v < kRowVecs; ++v) {
-        acc[v] = hn::MulAdd(hn::Load(d, st + j * br + v * N), vb, acc[v]);
+        acc[v] = update(acc[v], hn::Load(d, st + j * br + v * N), vb, j, v);
       }
     }
     for (size_t v = 0; v < kRowVecs; ++v) {
@@ -234,15 +250,13 @@ HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
   }
 }
 
-// o[r * dim + x] = ot[x * Br + r] / l[r] for r < n_rows (0 when l[r] == 0:
-// a row that saw no key). Overwrites l with 1 / l.
+// o[r * dim + x] = ot[x * Br + r] * inv[r] for r < n_rows, with inv = 1 / l
+// chosen by the caller (0 for a row that sees no key).
 template <size_t kRowVecs, class D>
 HWY_INLINE void StoreOutputBlock(D d, const float* HWY_RESTRICT ot,
-                                 float* HWY_RESTRICT l, size_t dim,
+                                 const float* HWY_RESTRICT inv, size_t dim,
                                  size_t n_rows, float* HWY_RESTRICT o) {
-  const size_t br = kRowVecs * hn::Lanes(d);
-  for (size_t r = 0; r < br; ++r) l[r] = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
-  UnpackRowsAsLanes(ot, l, dim, n_rows, br, o);
+  UnpackRowsAsLanes(ot, inv, dim, n_rows, kRowVecs * hn::Lanes(d), o);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -15,8 +15,8 @@
 #include <cmath>
 #include <cstddef>
 
-#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
+#include "kernels/exp-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -70,8 +70,8 @@ HWY_INLINE float RowSum(D d, const float* HWY_RESTRICT x, size_t n) {
   return hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1)));
 }
 
-// x[i] = exp(x[i] - shift) in place; hn::Exp is within 1 ULP for arguments
-// in [-FLT_MAX, 104] and returns 0 below -104.
+// x[i] = exp(x[i] - shift) in place, for x[i] <= shift (the row's max):
+// ExpNonPositive (kernels/exp-inl.h, 1 ULP, NaN stays NaN).
 template <class D>
 HWY_INLINE void ExpShifted(D d, float* HWY_RESTRICT x, size_t n, float shift) {
   const size_t N = hn::Lanes(d);
@@ -82,14 +82,28 @@ HWY_INLINE void ExpShifted(D d, float* HWY_RESTRICT x, size_t n, float shift) {
   const auto vshift = hn::Set(d, shift);
   size_t i = 0;
   for (; i + N <= n; i += N) {
-    hn::StoreU(hn::Exp(d, hn::Sub(hn::LoadU(d, x + i), vshift)), d, x + i);
+    hn::StoreU(ExpNonPositive(d, hn::Sub(hn::LoadU(d, x + i), vshift)), d,
+               x + i);
   }
   if (i < n) {
     const auto done = hn::FirstN(d, N - (n - i));
     const auto old = hn::LoadU(d, x + n - N);
-    const auto fresh = hn::Exp(d, hn::Sub(old, vshift));
+    const auto fresh = ExpNonPositive(d, hn::Sub(old, vshift));
     hn::StoreU(hn::IfThenElse(done, old, fresh), d, x + n - N);
   }
+}
+
+// True iff no x[i] is NaN or infinite (x * 0 is NaN exactly for those).
+template <class D>
+HWY_INLINE bool AllFinite(D d, const float* HWY_RESTRICT x, size_t n) {
+  const size_t N = hn::Lanes(d);
+  const auto zero = hn::Zero(d);
+  auto acc = hn::Zero(d);
+  size_t i = 0;
+  for (; i + N <= n; i += N) acc = hn::MulAdd(hn::LoadU(d, x + i), zero, acc);
+  float rest = 0.0f;
+  for (; i < n; ++i) rest += x[i] * 0.0f;
+  return rest == 0.0f && hn::AllTrue(d, hn::Eq(acc, zero));
 }
 
 // o[i] += a * v[i].

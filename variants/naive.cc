@@ -69,7 +69,8 @@ void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
   for (int64_t j = visible.begin; j < visible.end; ++j) {
     MulAddRow(df, scores[j], v + j * s.D, o, d);
   }
-  ScaleRow(df, sum > 0.0f ? 1.0f / sum : 0.0f, o, d);
+  // sum is 0 only when every visible score is -inf: NaN, as the formula.
+  ScaleRow(df, 1.0f / sum, o, d);
 }
 
 void NaiveAttention(const Problem& problem, const Tensors& t) {

@@ -16,6 +16,7 @@
 #include <tbb/partitioner.h>
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "harness/mask.h"
@@ -29,6 +30,7 @@
 #include "hwy/highway.h"
 // After highway.h: per-target kernels.
 #include "kernels/flash_tile-inl.h"
+#include "kernels/row_ops-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -191,7 +193,13 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
       }
       SoftmaxTile<kRowVecs>(d, n_keys, dim, weights, w.st, w.M(g), w.L(g),
                             w.Ot(g));
-      AccumulateTile<kRowVecs>(d, w.st, v + c0 * s.D, dim, n_keys, w.Ot(g));
+      const float* vt = v + c0 * s.D;
+      if (partial && !AllFinite(d, vt, n_keys * dim)) {
+        AccumulateTile<kRowVecs, /*kSkipMasked=*/true>(d, w.st, w.wt, vt, dim,
+                                                       n_keys, w.Ot(g));
+      } else {
+        AccumulateTile<kRowVecs>(d, w.st, nullptr, vt, dim, n_keys, w.Ot(g));
+      }
     };
 
     // Key tiles on the absolute grid [c * Bc, (c + 1) * Bc); each block
@@ -218,7 +226,17 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
       }
     }
     for (size_t g = 0; g < blocks.size(); ++g) {
-      StoreOutputBlock<kRowVecs>(d, w.Ot(g), w.L(g), dim, blocks[g].n_rows,
+      // 1 / l; a row that sees no key outputs zeros, and one whose visible
+      // scores are all -inf (l = 0 with keys in view) NaN, as the formula.
+      float* l = w.L(g);
+      for (size_t r = 0; r < blocks[g].n_rows; ++r) {
+        const int64_t p = blocks[g].p_first + static_cast<int64_t>(r);
+        l[r] = l[r] != 0.0f ? 1.0f / l[r]
+               : VisibleKeys(problem.mask, h, p, s.Nk).size() == 0
+                   ? 0.0f
+                   : std::numeric_limits<float>::quiet_NaN();
+      }
+      StoreOutputBlock<kRowVecs>(d, w.Ot(g), l, dim, blocks[g].n_rows,
                                  t.o + (bh * s.Nq + blocks[g].i0) * s.D);
     }
   };
