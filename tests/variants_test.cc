@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <tuple>
 
 #include "harness/agreement.h"
@@ -62,7 +63,9 @@ TEST_P(VariantTest, BitwiseIdenticalAcrossRunsAndThreadCounts) {
   const Shape s{1, 4, 2, 150, 150, 72};
   for (const Mask& mask : CheckMasks(s)) {
     std::vector<float> first;
-    for (int threads : {1, 2, 3, 1}) {
+    // 1, 2, and more threads than this machine has cores.
+    const int many = static_cast<int>(std::thread::hardware_concurrency()) + 1;
+    for (int threads : {1, 2, many, 1}) {
       const Problem problem{s, mask, std::nullopt, threads};
       if (!variant_->WhyUnsupported(problem).empty()) break;
       AttentionData data = MakeInputs(s, 4);
