@@ -10,13 +10,17 @@
 namespace attnbench {
 namespace {
 
-constexpr std::string_view kMaskForms =
-    "allowed: none, causal, window:W (W >= 1), span:Z[:R] or "
-    "span:Z0,Z1,...[:R] (Z >= 0, R > 0)";
+std::string MaskForms() {
+  std::string forms =
+      "allowed: none, causal, window:W (W >= 1), span:Z[:R] or "
+      "span:Z0,Z1,...[:R] (Z >= 0, R > 0)";
+  for (const MaskKindInfo* k : MaskKinds()) forms += ", " + k->usage;
+  return forms;
+}
 
 [[noreturn]] void BadMask(std::string_view text, std::string_view why) {
   throw InvalidArgument(
-      fmt::format("mask '{}' is invalid: {}; {}", text, why, kMaskForms));
+      fmt::format("mask '{}' is invalid: {}; {}", text, why, MaskForms()));
 }
 
 int64_t ParseInt(std::string_view full, std::string_view s,
@@ -41,11 +45,21 @@ double ParseDouble(std::string_view full, std::string_view s,
 
 }  // namespace
 
-Mask Mask::None() { return Mask{MaskKind::kNone, 0, {}, 32.0}; }
-Mask Mask::Causal() { return Mask{MaskKind::kCausal, 0, {}, 32.0}; }
-Mask Mask::Window(int64_t w) { return Mask{MaskKind::kWindow, w, {}, 32.0}; }
+Mask Mask::None() { return Mask{MaskKind::kNone, 0, {}, 32.0, {}, {}}; }
+Mask Mask::Causal() { return Mask{MaskKind::kCausal, 0, {}, 32.0, {}, {}}; }
+Mask Mask::Window(int64_t w) {
+  return Mask{MaskKind::kWindow, w, {}, 32.0, {}, {}};
+}
 Mask Mask::Span(std::vector<double> spans, double ramp) {
-  return Mask{MaskKind::kSpan, 0, std::move(spans), ramp};
+  return Mask{MaskKind::kSpan, 0, std::move(spans), ramp, {}, {}};
+}
+Mask Mask::Custom(std::string name, std::shared_ptr<const MaskRule> rule) {
+  return Mask{MaskKind::kCustom, 0, {}, 32.0, std::move(name), std::move(rule)};
+}
+
+std::string Mask::KindName() const {
+  return kind == MaskKind::kCustom ? custom_name
+                                   : std::string(MaskKindName(kind));
 }
 
 std::string Mask::ToString() const {
@@ -57,6 +71,10 @@ std::string Mask::ToString() const {
       return fmt::format("window:{}", window);
     case MaskKind::kSpan:
       return fmt::format("span:{:g}:{:g}", fmt::join(spans, ","), ramp);
+    case MaskKind::kCustom: {
+      const std::string params = rule->Params();
+      return params.empty() ? custom_name : custom_name + ":" + params;
+    }
   }
   return "?";
 }
@@ -103,6 +121,13 @@ Mask ParseMask(std::string_view text) {
     }
     return Mask::Span(std::move(spans), ramp);
   }
+  if (const MaskKindInfo* custom = FindMaskKind(kind)) {
+    try {
+      return Mask::Custom(custom->name, custom->make(rest));
+    } catch (const InvalidArgument& e) {
+      BadMask(text, e.what());
+    }
+  }
   BadMask(text, fmt::format("unknown mask kind '{}'", kind));
 }
 
@@ -111,7 +136,10 @@ int64_t CountVisiblePairs(const Problem& problem) {
   int64_t per_batch = 0;
   for (int64_t h = 0; h < s.H; ++h) {
     for (int64_t i = 0; i < s.Nq; ++i) {
-      per_batch += VisibleKeys(problem.mask, h, s.Nk - s.Nq + i, s.Nk).size();
+      const int64_t p = s.Nk - s.Nq + i;
+      per_batch += problem.mask.kind == MaskKind::kCustom
+                       ? problem.mask.rule->CountVisible(h, p, s.Nk)
+                       : VisibleKeys(problem.mask, h, p, s.Nk).size();
     }
   }
   return per_batch * s.B;

@@ -9,21 +9,19 @@
 #include <cmath>
 #include <cstdint>
 
+#include "harness/mask_rule.h"
 #include "harness/problem.h"
 
 namespace attnbench {
 
-// Keys [begin, end) of one query row.
-struct KeyRange {
-  int64_t begin = 0;
-  int64_t end = 0;
-  int64_t size() const { return end > begin ? end - begin : 0; }
-};
-
-// Keys with weight > 0 for head h and query position p (0 <= p < nk).
+// Keys with weight > 0 for head h and query position p (0 <= p < nk): all
+// of them for the built-in masks; for a custom rule a range that holds them
+// (its Bounds), with masked keys possibly inside.
 inline KeyRange VisibleKeys(const Mask& mask, int64_t h, int64_t p,
                             int64_t nk) {
   switch (mask.kind) {
+    case MaskKind::kCustom:
+      return mask.rule->Bounds(h, p, nk);
     case MaskKind::kNone:
       return {0, nk};
     case MaskKind::kCausal:
@@ -47,6 +45,7 @@ inline KeyRange VisibleKeys(const Mask& mask, int64_t h, int64_t p,
 // (the flat part of an adaptive span: x <= z_h; all keys for other masks).
 inline int64_t FlatBegin(const Mask& mask, int64_t h, int64_t p, int64_t nk) {
   const KeyRange r = VisibleKeys(mask, h, p, nk);
+  if (mask.kind == MaskKind::kCustom) return r.end;  // the rule's Pieces say
   if (mask.kind != MaskKind::kSpan) return r.begin;
   const double z = mask.SpanOf(h);
   if (z >= static_cast<double>(p)) return r.begin;
@@ -62,10 +61,17 @@ inline double SpanWeight(double z, double ramp, int64_t x) {
 
 // The weight w in [0, 1] of key j for head h and query position p.
 inline double MaskWeight(const Mask& mask, int64_t h, int64_t p, int64_t j) {
+  if (mask.kind == MaskKind::kCustom) return mask.rule->Weight(h, p, j);
   const KeyRange r = VisibleKeys(mask, h, p, /*nk=*/INT64_MAX);
   if (j < r.begin || j >= r.end) return 0.0;
   if (mask.kind != MaskKind::kSpan) return 1.0;
   return SpanWeight(mask.SpanOf(h), mask.ramp, p - j);
+}
+
+// The slope of the mask's score bias s += -slope * (p - j) for head h of
+// `heads` (0 without a bias).
+inline double BiasSlope(const Mask& mask, int64_t h, int64_t heads) {
+  return mask.kind == MaskKind::kCustom ? mask.rule->BiasSlope(h, heads) : 0.0;
 }
 
 // P of DESIGN.md: the number of (query, key) pairs with w > 0, summed over

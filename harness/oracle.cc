@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "harness/mask_rule.h"
+
 namespace attnbench {
 
 double OracleWeight(const Mask& mask, int64_t h, int64_t p, int64_t j) {
@@ -13,6 +15,8 @@ double OracleWeight(const Mask& mask, int64_t h, int64_t p, int64_t j) {
       return j <= p ? 1.0 : 0.0;
     case MaskKind::kWindow:
       return (p - mask.window < j && j <= p) ? 1.0 : 0.0;
+    case MaskKind::kCustom:
+      return mask.rule->Weight(h, p, j);
     case MaskKind::kSpan: {
       if (j > p) return 0.0;
       const double x = static_cast<double>(p - j);
@@ -27,12 +31,18 @@ double OracleWeight(const Mask& mask, int64_t h, int64_t p, int64_t j) {
 void OracleRow(const Problem& problem, const Tensors& t, int64_t b, int64_t h,
                int64_t i, double* out) {
   const Mask& mask = problem.mask;
+  const double slope = mask.kind == MaskKind::kCustom
+                           ? mask.rule->BiasSlope(h, problem.shape.H)
+                           : 0.0;
   OracleRowWithWeights(
       problem.shape, problem.Scale(), t, b, h, i,
       [&mask](int64_t hh, int64_t p, int64_t j) {
         return OracleWeight(mask, hh, p, j);
       },
-      out);
+      out,
+      [slope](int64_t p, int64_t j) {
+        return -slope * static_cast<double>(p - j);
+      });
 }
 
 std::vector<double> OracleOutput(const Problem& problem, const Tensors& t) {

@@ -1,7 +1,8 @@
 // The oracle: scalar double-precision attention, written plainly, with no
 // Highway and no threads. It is the only definition of "correct":
 //   o_p = sum_j w_pj exp(s_pj - m) v_j / sum_j w_pj exp(s_pj - m),
-//   s_pj = scale * q_p . k_j,  m = max of s_pj over keys with w_pj > 0.
+//   s_pj = scale * q_p . k_j (+ a mask's bias), m = max of s_pj over keys
+//   with w_pj > 0.
 // A row whose weights are all zero is zero.
 #ifndef ATTNBENCH_HARNESS_ORACLE_H_
 #define ATTNBENCH_HARNESS_ORACLE_H_
@@ -22,11 +23,14 @@ namespace attnbench {
 double OracleWeight(const Mask& mask, int64_t h, int64_t p, int64_t j);
 
 // Output row (b, h, i) into out[0, D), for any weight function
-// double weight(int64_t h, int64_t p, int64_t j) in [0, 1].
-template <class WeightFn>
+// double weight(int64_t h, int64_t p, int64_t j) in [0, 1] and score bias
+// double bias(int64_t p, int64_t j) (s = scale q.k + bias).
+inline double NoBias(int64_t, int64_t) { return 0.0; }
+template <class WeightFn, class BiasFn = decltype(&NoBias)>
 void OracleRowWithWeights(const Shape& s, double scale, const Tensors& t,
                           int64_t b, int64_t h, int64_t i,
-                          const WeightFn& weight, double* out);
+                          const WeightFn& weight, double* out,
+                          const BiasFn& bias = &NoBias);
 
 // Output row (b, h, i) of problem.mask into out[0, D).
 void OracleRow(const Problem& problem, const Tensors& t, int64_t b, int64_t h,
@@ -37,10 +41,11 @@ std::vector<double> OracleOutput(const Problem& problem, const Tensors& t);
 
 // ---------------------------------------------------------------------------
 
-template <class WeightFn>
+template <class WeightFn, class BiasFn>
 void OracleRowWithWeights(const Shape& s, double scale, const Tensors& t,
                           int64_t b, int64_t h, int64_t i,
-                          const WeightFn& weight, double* out) {
+                          const WeightFn& weight, double* out,
+                          const BiasFn& bias) {
   const int64_t p = s.Nk - s.Nq + i;          // bottom-right alignment
   const int64_t kv_head = h / (s.H / s.Hkv);  // grouped-query attention
   const float* q = t.q + ((b * s.H + h) * s.Nq + i) * s.D;
@@ -57,7 +62,7 @@ void OracleRowWithWeights(const Shape& s, double scale, const Tensors& t,
     for (int64_t d = 0; d < s.D; ++d) {
       dot += static_cast<double>(q[d]) * static_cast<double>(k[j * s.D + d]);
     }
-    score[j] = scale * dot;
+    score[j] = scale * dot + bias(p, j);
     m = any ? std::max(m, score[j]) : score[j];
     any = true;
   }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "harness/mask_rule.h"
+
 namespace attnbench {
 namespace {
 
@@ -44,6 +46,8 @@ std::string_view MaskKindName(MaskKind kind) {
       return "window";
     case MaskKind::kSpan:
       return "span";
+    case MaskKind::kCustom:
+      return "custom";
   }
   return "?";
 }
@@ -90,6 +94,10 @@ void Validate(const Problem& problem) {
   switch (m.kind) {
     case MaskKind::kNone:
     case MaskKind::kCausal:
+      break;
+    case MaskKind::kCustom:
+      if (!m.rule) throw InvalidArgument("custom mask without a rule");
+      m.rule->Check(s);
       break;
     case MaskKind::kWindow:
       RequireRange("window W", m.window, 1, kMaxDim);

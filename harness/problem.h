@@ -7,6 +7,7 @@
 #define ATTNBENCH_HARNESS_PROBLEM_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -22,7 +23,9 @@ class InvalidArgument : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-enum class MaskKind { kNone, kCausal, kWindow, kSpan };
+enum class MaskKind { kNone, kCausal, kWindow, kSpan, kCustom };
+
+class MaskRule;
 
 std::string_view MaskKindName(MaskKind kind);
 
@@ -35,11 +38,18 @@ struct Mask {
   std::vector<double> spans;
   // kSpan: ramp length R > 0.
   double ramp = 32.0;
+  // kCustom: a registered mask kind (harness/mask_rule.h) and its rule.
+  std::string custom_name;
+  std::shared_ptr<const MaskRule> rule;
 
   static Mask None();
   static Mask Causal();
   static Mask Window(int64_t w);
   static Mask Span(std::vector<double> spans, double ramp = 32.0);
+  static Mask Custom(std::string name, std::shared_ptr<const MaskRule> rule);
+
+  // "none", "causal", "window", "span" or the custom kind's name.
+  std::string KindName() const;
 
   // The span of head h (kSpan only).
   double SpanOf(int64_t h) const {

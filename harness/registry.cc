@@ -9,17 +9,13 @@
 namespace attnbench {
 
 std::string Variant::WhyUnsupported(const Problem& problem) const {
-  const std::vector<MaskKind> masks = SupportedMasks();
-  if (std::find(masks.begin(), masks.end(), problem.mask.kind) != masks.end()) {
-    return {};
-  }
+  const std::vector<std::string> masks = SupportedMasks();
+  const std::string kind = problem.mask.KindName();
+  if (std::find(masks.begin(), masks.end(), kind) != masks.end()) return {};
   std::string names;
-  for (MaskKind m : masks) {
-    names += names.empty() ? "" : ", ";
-    names += MaskKindName(m);
-  }
-  return fmt::format("{} does not support mask {}; supported: {}", Name(),
-                     MaskKindName(problem.mask.kind), names);
+  for (const std::string& m : masks) names += (names.empty() ? "" : ", ") + m;
+  return fmt::format("{} does not support mask {}; supported: {}", Name(), kind,
+                     names);
 }
 
 Registry& Registry::Get() {

@@ -34,7 +34,9 @@ class Variant {
   virtual std::string_view Name() const = 0;
   // One line: what the variant computes and how.
   virtual std::string_view Summary() const = 0;
-  virtual std::vector<MaskKind> SupportedMasks() const = 0;
+  // Mask kinds by name: "none", "causal", "window", "span" or registered
+  // custom kinds (harness/mask_rule.h).
+  virtual std::vector<std::string> SupportedMasks() const = 0;
   virtual Tolerance GetTolerance() const { return {}; }
 
   // Empty if the variant can run this (validated) problem, else the reason.

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <utility>
 
 #include "hwy/aligned_allocator.h"
@@ -27,8 +28,10 @@ template <typename T>
 class ScratchBuffer {
  public:
   ScratchBuffer() = default;
+  // n may be 0 (no allocation).
   explicit ScratchBuffer(size_t n)
-      : data_(hwy::AllocateAligned<T>(n)), size_(n) {
+      : data_(n != 0 ? hwy::AllocateAligned<T>(n) : nullptr), size_(n) {
+    if (n != 0 && !data_) throw std::bad_alloc();
     WorkspaceMeter::Allocated(n * sizeof(T));
   }
   ScratchBuffer(ScratchBuffer&& other) noexcept

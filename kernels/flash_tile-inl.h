@@ -131,6 +131,43 @@ HWY_INLINE void MaskTile(D d, const TileRows& rows, size_t n_keys,
   }
 }
 
+// For a partial tile whose weights wt[j * Br + r] are given (custom rules):
+// st = kMaskedScore where the weight is 0.
+template <size_t kRowVecs, class D>
+HWY_INLINE void MaskTileByWeights(D d, size_t n_keys,
+                                  const float* HWY_RESTRICT wt,
+                                  float* HWY_RESTRICT st) {
+  const size_t N = hn::Lanes(d);
+  const size_t br = kRowVecs * N;
+  const auto masked = hn::Set(d, kMaskedScore);
+  const auto zero = hn::Zero(d);
+  for (size_t j = 0; j < n_keys; ++j) {
+    for (size_t v = 0; v < kRowVecs; ++v) {
+      float* s = st + j * br + v * N;
+      const auto visible = hn::Gt(hn::Load(d, wt + j * br + v * N), zero);
+      hn::Store(hn::IfThenElse(visible, hn::Load(d, s), masked), d, s);
+    }
+  }
+}
+
+// A linear score bias (ALiBi): st[j * Br + r] += b0[r] + slope * j.
+template <size_t kRowVecs, class D>
+HWY_INLINE void AddLinearBias(D d, size_t n_keys, const float* HWY_RESTRICT b0,
+                              float slope, float* HWY_RESTRICT st) {
+  const size_t N = hn::Lanes(d);
+  const size_t br = kRowVecs * N;
+  const auto vslope = hn::Set(d, slope);
+  for (size_t v = 0; v < kRowVecs; ++v) {
+    const auto base = hn::LoadU(d, b0 + v * N);
+    for (size_t j = 0; j < n_keys; ++j) {
+      float* s = st + j * br + v * N;
+      const auto bias =
+          hn::MulAdd(hn::Set(d, static_cast<float>(j)), vslope, base);
+      hn::Store(hn::Add(hn::Load(d, s), bias), d, s);
+    }
+  }
+}
+
 // Online softmax over one tile (Milakov & Gimelshein 2018), per row r:
 //   m' = max(m, max_j s_j);  a = exp(m - m');  p_j = w_j exp(s_j - m')
 //   l  = a l + sum_j p_j;    ot[:, r] *= a;    m = m'

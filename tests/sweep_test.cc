@@ -19,8 +19,8 @@ class WindowOnly final : public Variant {
  public:
   std::string_view Name() const override { return "test_window_only"; }
   std::string_view Summary() const override { return "test"; }
-  std::vector<MaskKind> SupportedMasks() const override {
-    return {MaskKind::kWindow};
+  std::vector<std::string> SupportedMasks() const override {
+    return {"window"};
   }
   size_t EstimateWorkspaceBytes(const Problem&) const override { return 0; }
   void Run(const Problem&, const Tensors&) const override {}

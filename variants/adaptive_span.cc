@@ -18,9 +18,7 @@ class AdaptiveSpan final : public Variant {
     return "blocked engine over each head's span z_h + R: soft ramp, "
            "exact renormalisation";
   }
-  std::vector<MaskKind> SupportedMasks() const override {
-    return {MaskKind::kSpan};
-  }
+  std::vector<std::string> SupportedMasks() const override { return {"span"}; }
   size_t EstimateWorkspaceBytes(const Problem& problem) const override {
     return BlockedWorkspaceBound(problem);
   }

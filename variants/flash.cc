@@ -15,8 +15,8 @@ class Flash final : public Variant {
     return "blocked online-softmax (FlashAttention-2 style); skips tiles "
            "above the causal diagonal";
   }
-  std::vector<MaskKind> SupportedMasks() const override {
-    return {MaskKind::kNone, MaskKind::kCausal};
+  std::vector<std::string> SupportedMasks() const override {
+    return {"none", "causal"};
   }
   size_t EstimateWorkspaceBytes(const Problem& problem) const override {
     return BlockedWorkspaceBound(problem);

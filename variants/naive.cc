@@ -15,6 +15,7 @@
 #include <algorithm>
 
 #include "harness/mask.h"
+#include "harness/mask_rule.h"
 #include "harness/variant.h"
 #include "harness/workspace.h"
 
@@ -31,8 +32,56 @@ namespace attnbench {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Per-thread scratch: the row of scores; for custom rules also the row's
+// weights and the scores and indices of its visible keys.
+struct NaiveScratch {
+  explicit NaiveScratch(const Problem& p)
+      : scores(static_cast<size_t>(p.shape.Nk)),
+        weights(p.mask.kind == MaskKind::kCustom ? scores.size() : 0),
+        kept(weights.size()),
+        index(weights.size()) {}
+  ScratchBuffer<float> scores, weights, kept;
+  ScratchBuffer<int64_t> index;
+};
+
+// Softmax and P.V over the keys of a custom rule that are visible (w > 0),
+// gathered first so that masked keys enter neither max, sum nor output.
+// Scores get the rule's bias -slope * (p - j).
+void CustomRuleRow(const Problem& problem, int64_t h, int64_t p,
+                   const float* HWY_RESTRICT v, NaiveScratch& w,
+                   float* HWY_RESTRICT o) {
+  const hn::ScalableTag<float> df;
+  const Shape& s = problem.shape;
+  const size_t d = static_cast<size_t>(s.D);
+  const KeyRange bounds = VisibleKeys(problem.mask, h, p, s.Nk);
+  const double slope = BiasSlope(problem.mask, h, s.H);
+  float* weights = w.weights.data();
+  float* kept = w.kept.data();
+  int64_t* index = w.index.data();
+  problem.mask.rule->WeightRow(h, p, bounds.begin, bounds.size(), weights);
+  size_t n = 0;
+  for (int64_t j = bounds.begin; j < bounds.end; ++j) {
+    const float weight = weights[j - bounds.begin];
+    if (!(weight > 0.0f)) continue;
+    index[n] = j;
+    weights[n] = weight;  // n <= j - bounds.begin: never ahead of the read
+    kept[n] = w.scores.data()[j] +
+              static_cast<float>(-slope * static_cast<double>(p - j));
+    ++n;
+  }
+  std::fill(o, o + d, 0.0f);
+  if (n == 0) return;
+  ExpShifted(df, kept, n, RowMax(df, kept, n));
+  for (size_t t = 0; t < n; ++t) kept[t] *= weights[t];
+  const float sum = RowSum(df, kept, n);
+  for (size_t t = 0; t < n; ++t)
+    MulAddRow(df, kept[t], v + index[t] * s.D, o, d);
+  ScaleRow(df, 1.0f / sum, o, d);
+}
+
 void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
-              float* HWY_RESTRICT scores) {
+              NaiveScratch& scratch) {
+  float* HWY_RESTRICT scores = scratch.scores.data();
   const hn::ScalableTag<float> df;
   const Shape& s = problem.shape;
   const int64_t i = row % s.Nq;
@@ -52,6 +101,9 @@ void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
   }
 
   const int64_t p = s.Nk - s.Nq + i;
+  if (problem.mask.kind == MaskKind::kCustom) {
+    return CustomRuleRow(problem, h, p, v, scratch, o);
+  }
   const KeyRange visible = VisibleKeys(problem.mask, h, p, s.Nk);
   std::fill(o, o + d, 0.0f);
   if (visible.size() == 0) return;
@@ -75,13 +127,13 @@ void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
 
 void NaiveAttention(const Problem& problem, const Tensors& t) {
   const Shape& s = problem.shape;
-  tbb::enumerable_thread_specific<ScratchBuffer<float>> scratch(
-      [&] { return ScratchBuffer<float>(static_cast<size_t>(s.Nk)); });
+  tbb::enumerable_thread_specific<NaiveScratch> scratch(
+      [&] { return NaiveScratch(problem); });
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, s.B * s.H * s.Nq),
                     [&](const tbb::blocked_range<int64_t>& rows) HWY_ATTR {
-                      float* scores = scratch.local().data();
+                      NaiveScratch& w = scratch.local();
                       for (int64_t r = rows.begin(); r != rows.end(); ++r) {
-                        NaiveRow(problem, t, r, scores);
+                        NaiveRow(problem, t, r, w);
                       }
                     });
 }
@@ -103,14 +155,21 @@ class Naive final : public Variant {
     return "dense baseline: a full row of scores per query, masked, "
            "softmax, times V";
   }
-  std::vector<MaskKind> SupportedMasks() const override {
-    return {MaskKind::kNone, MaskKind::kCausal, MaskKind::kWindow,
-            MaskKind::kSpan};
+  // Every mask, the registered custom kinds included: naive is the dense
+  // baseline every other variant is compared with.
+  std::vector<std::string> SupportedMasks() const override {
+    std::vector<std::string> masks = {"none", "causal", "window", "span"};
+    for (const MaskKindInfo* k : MaskKinds()) masks.push_back(k->name);
+    return masks;
   }
   size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    // One row of Nk scores per thread.
+    // Per thread a row of Nk scores; for custom rules also Nk weights, Nk
+    // gathered scores and Nk key indices.
+    const size_t per_key = problem.mask.kind == MaskKind::kCustom
+                               ? 3 * sizeof(float) + sizeof(int64_t)
+                               : sizeof(float);
     return static_cast<size_t>(problem.threads) *
-           static_cast<size_t>(problem.shape.Nk) * sizeof(float);
+           static_cast<size_t>(problem.shape.Nk) * per_key;
   }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     HWY_DYNAMIC_DISPATCH(NaiveAttention)(problem, tensors);

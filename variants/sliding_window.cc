@@ -15,8 +15,8 @@ class SlidingWindow final : public Variant {
   std::string_view Summary() const override {
     return "blocked engine over the band of the last W keys: O(N W) work";
   }
-  std::vector<MaskKind> SupportedMasks() const override {
-    return {MaskKind::kWindow};
+  std::vector<std::string> SupportedMasks() const override {
+    return {"window"};
   }
   size_t EstimateWorkspaceBytes(const Problem& problem) const override {
     return BlockedWorkspaceBound(problem);

@@ -1,29 +1,36 @@
-// attnbench list: the registered variants and the masks each supports.
+// attnbench list: the registered variants, the masks each supports, the
+// mask kinds (built-in and registered) and the runnable Highway targets.
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
+#include "harness/mask_rule.h"
 #include "harness/variant.h"
 #include "kernels/target.h"
 
 namespace attnbench::cli {
 
 Command AddListCommand(CLI::App& app) {
-  CLI::App* sub =
-      app.add_subcommand("list", "List the registered variants and masks");
+  CLI::App* sub = app.add_subcommand(
+      "list", "List the registered variants, mask kinds and targets");
   return {sub, [] {
-            fmt::print("{:<16} {:<28} {}\n", "variant", "masks", "summary");
+            fmt::print("variants:\n");
             for (const Variant* v : Registry::Get().All()) {
               std::string masks;
-              for (MaskKind m : v->SupportedMasks()) {
-                masks += masks.empty() ? "" : ",";
-                masks += MaskKindName(m);
+              for (const std::string& m : v->SupportedMasks()) {
+                masks += (masks.empty() ? "" : ",") + m;
               }
-              fmt::print("{:<16} {:<28} {}\n", v->Name(), masks, v->Summary());
+              fmt::print("  {:<16} masks: {}\n  {:<16} {}\n", v->Name(),
+                         masks, "", v->Summary());
+            }
+            fmt::print("\nmask kinds (--mask):\n");
+            fmt::print(
+                "  none, causal, window:W, span:Z[:R], span:Z0,Z1,...[:R]\n");
+            for (const MaskKindInfo* k : MaskKinds()) {
+              fmt::print("  {}\n", k->usage);
             }
             std::string targets;
             for (int64_t t : RunnableTargets()) {
-              targets += targets.empty() ? "" : ", ";
-              targets += TargetNameOf(t);
+              targets += (targets.empty() ? "" : ", ") + TargetNameOf(t);
             }
             fmt::print("\nHighway targets runnable here (best first): {}\n",
                        targets);

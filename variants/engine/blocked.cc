@@ -48,7 +48,7 @@ class GroupScratch {
  public:
   GroupScratch(size_t group, size_t br, size_t bc, size_t dim)
       : per_block_(2 * dim * br + 2 * br),
-        buffer_(group * per_block_ + 2 * bc * br + 3 * br),
+        buffer_(group * per_block_ + 2 * bc * br + 4 * br + bc),
         br_(br),
         dim_(dim) {
     float* shared = buffer_.data() + group * per_block_;
@@ -57,12 +57,17 @@ class GroupScratch {
     lo = wt + bc * br;
     hi = lo + br;
     w0 = hi + br;
+    b0 = w0 + br;
+    row = b0 + br;
   }
   float* Qt(size_t g) { return buffer_.data() + g * per_block_; }
   float* Ot(size_t g) { return Qt(g) + dim_ * br_; }
   float* M(size_t g) { return Ot(g) + dim_ * br_; }
   float* L(size_t g) { return M(g) + br_; }
-  float *st, *wt, *lo, *hi, *w0;
+  // st, wt: score and weight tiles; lo, hi, w0: a partial tile's rows
+  // (built-in masks); b0: per-row bias base; row: one row of a custom
+  // rule's weights.
+  float *st, *wt, *lo, *hi, *w0, *b0, *row;
 
  private:
   size_t per_block_;
@@ -95,6 +100,22 @@ void DescribeTileRows(const Mask& mask, int64_t h, int64_t p_first,
         ramp ? static_cast<float>(
                    (mask.ramp + z - static_cast<double>(p - c0)) / mask.ramp)
              : 1.0f;
+  }
+}
+
+// The weights of a custom rule for the partial tile [c0, c0 + n_keys), in
+// the rows-as-lanes layout (0 for padding rows).
+void FillRuleWeights(const MaskRule& rule, int64_t h, int64_t p_first,
+                     size_t n_rows, size_t br, int64_t c0, size_t n_keys,
+                     GroupScratch& s) {
+  for (size_t r = 0; r < br; ++r) {
+    if (r < n_rows) {
+      rule.WeightRow(h, p_first + static_cast<int64_t>(r), c0,
+                     static_cast<int64_t>(n_keys), s.row);
+    } else {
+      std::fill(s.row, s.row + n_keys, 0.0f);
+    }
+    for (size_t t = 0; t < n_keys; ++t) s.wt[t * br + r] = s.row[t];
   }
 }
 
@@ -141,6 +162,9 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
   const float w_step = problem.mask.kind == MaskKind::kSpan
                            ? static_cast<float>(1.0 / problem.mask.ramp)
                            : 0.0f;
+  const MaskRule* rule = problem.mask.kind == MaskKind::kCustom
+                             ? problem.mask.rule.get()
+                             : nullptr;
 
   tbb::enumerable_thread_specific<GroupScratch> scratch(
       [&] { return GroupScratch(group, br, bc, dim); });
@@ -153,6 +177,7 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
     const int64_t bh = task / n_groups;
     const int64_t h = bh % s.H;
     const int64_t kv = (bh / s.H) * s.Hkv + h / (s.H / s.Hkv);
+    const double slope = BiasSlope(problem.mask, h, s.H);
     const float* k = t.k + kv * s.Nk * s.D;
     const float* v = t.v + kv * s.Nk * s.D;
     GroupScratch& w = scratch.local();
@@ -183,8 +208,22 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
       const BlockRows& b = blocks[g];
       const size_t n_keys = static_cast<size_t>(c1 - c0);
       ScoresTile<kRowVecs>(d, w.Qt(g), dim, k + c0 * s.D, n_keys, w.st);
+      if (slope != 0.0) {
+        // ALiBi: bias of tile key t for row r is -slope (p_r - c0 - t).
+        for (size_t r = 0; r < br; ++r) {
+          w.b0[r] = static_cast<float>(
+              -slope *
+              static_cast<double>(b.p_first + static_cast<int64_t>(r) - c0));
+        }
+        AddLinearBias<kRowVecs>(d, n_keys, w.b0, static_cast<float>(slope),
+                                w.st);
+      }
       const float* weights = nullptr;
-      if (partial) {
+      if (partial && rule != nullptr) {
+        FillRuleWeights(*rule, h, b.p_first, b.n_rows, br, c0, n_keys, w);
+        MaskTileByWeights<kRowVecs>(d, n_keys, w.wt, w.st);
+        weights = w.wt;
+      } else if (partial) {
         DescribeTileRows(problem.mask, h, b.p_first, b.n_rows, br, s.Nk, c0,
                          n_keys, w);
         MaskTile<kRowVecs>(d, TileRows{w.lo, w.hi, w.w0, w_step}, n_keys, w.st,
@@ -207,6 +246,7 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
     // that only the mask's edges are partial.
     const int64_t keys_begin = blocks.front().mask.Keys().begin;
     const int64_t keys_end = blocks.back().mask.Keys().end;
+    std::vector<KeyPiece> pieces;
     for (int64_t c0 = keys_begin / tile * tile; c0 < keys_end; c0 += tile) {
       for (size_t g = 0; g < blocks.size(); ++g) {
         const KeyRange keys = blocks[g].mask.Keys();
@@ -214,6 +254,20 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
         const int64_t lo = std::max(c0, keys.begin);
         const int64_t hi = std::min(c0 + tile, keys.end);
         if (lo >= hi) continue;
+        if (rule != nullptr) {  // a custom rule splits its tiles itself
+          pieces.clear();
+          const int64_t p0 = blocks[g].p_first;
+          rule->Pieces(h, p0, p0 + static_cast<int64_t>(blocks[g].n_rows) - 1,
+                       lo, hi, pieces);
+          for (const KeyPiece& piece : pieces) {
+            if (piece.kind == TileKind::kEmpty || piece.end <= piece.begin) {
+              continue;
+            }
+            process(g, piece.begin, piece.end,
+                    piece.kind == TileKind::kPartial);
+          }
+          continue;
+        }
         if (full.size() == 0) {
           process(g, lo, hi, /*partial=*/true);
           continue;

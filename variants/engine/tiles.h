@@ -14,8 +14,6 @@
 
 namespace attnbench {
 
-enum class TileKind { kEmpty, kFull, kPartial };
-
 // The mask restricted to query positions [p_first, p_last] of head h.
 class RowBlockMask {
  public:
