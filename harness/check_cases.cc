@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "harness/mask.h"
+#include "harness/mask_rule.h"
+
 namespace attnbench {
 
 std::vector<Shape> CheckShapes() {
@@ -21,7 +24,7 @@ std::vector<Mask> CheckMasks(const Shape& shape) {
   std::vector<double> per_head;
   for (int64_t h = 0; h < shape.H; ++h) per_head.push_back(2.5 * h + 1.0);
   const double nk = static_cast<double>(shape.Nk);
-  return {
+  std::vector<Mask> masks = {
       Mask::None(),
       Mask::Causal(),
       Mask::Window(1),
@@ -36,6 +39,13 @@ std::vector<Mask> CheckMasks(const Shape& shape) {
       Mask::Span({nk}, 8.0),                       // z = Nk
       Mask::Span({1000.0}),                        // far beyond Nk
   };
+  // Every registered mask kind, with the examples it chose for this shape.
+  for (const MaskKindInfo* kind : MaskKinds()) {
+    for (const std::string& text : kind->check_examples(shape)) {
+      masks.push_back(ParseMask(text));
+    }
+  }
+  return masks;
 }
 
 std::vector<CheckCase> CheckCases() {

@@ -68,9 +68,20 @@ class MaskRule {
   }
   // Visible keys of position p. Default: counts Weight over Bounds.
   virtual int64_t CountVisible(int64_t h, int64_t p, int64_t nk) const;
+  // Describes row p's visible keys in [c0, c1) as components: intervals
+  // [begin, end) of weight-1 keys whose ends never decrease as p grows (an
+  // empty component has end <= begin), always the same components in the
+  // same order for every p; returns true. Default: false (none known).
+  virtual bool Components(int64_t h, int64_t p, int64_t c0, int64_t c1,
+                          std::vector<KeyRange>& out) const {
+    (void)h, (void)p, (void)c0, (void)c1, (void)out;
+    return false;
+  }
   // Splits keys [c0, c1) for the query positions [p0, p1] into pieces, in
   // order, that are empty, full (every weight 1 for every row) or partial.
-  // Default: one piece, its kind found by evaluating every weight.
+  // Default: from Components of the first and last rows (IntervalPieces
+  // per component, exact for monotone ends); without them, by evaluating
+  // every weight of the tile (exact for any rule, slow).
   virtual void Pieces(int64_t h, int64_t p0, int64_t p1, int64_t c0, int64_t c1,
                       std::vector<KeyPiece>& out) const;
   // w[t] = Weight(h, p, c0 + t) for t < n. Default: calls Weight.
@@ -89,6 +100,22 @@ struct MaskKindInfo {
   // The mask the default sweep runs this kind with.
   std::string sweep_example;
 };
+
+// Pieces of keys [c0, c1) for one component whose interval is `first` at
+// the block's first row and `last` at its last row (ends non-decreasing):
+// full where every row sees the key, partial where some do, nothing else.
+void IntervalPieces(KeyRange first, KeyRange last, int64_t c0, int64_t c1,
+                    std::vector<KeyPiece>& out);
+
+// Orders pieces and resolves overlaps (full over partial), merging
+// neighbours of the same kind.
+void CombinePieces(std::vector<KeyPiece>& pieces);
+
+// Parses "A:B:..." into integers, one per name, each >= min_value; throws
+// InvalidArgument naming the parameter ("L = x is not an integer >= 1").
+std::vector<int64_t> ParseIntParams(std::string_view params,
+                                    const std::vector<std::string>& names,
+                                    int64_t min_value);
 
 // Returns true so that it can initialise a static; names must be unique.
 bool RegisterMaskKind(MaskKindInfo info);

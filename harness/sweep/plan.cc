@@ -5,7 +5,17 @@
 #include <algorithm>
 #include <tuple>
 
+#include "harness/mask_rule.h"
+
 namespace attnbench::sweep {
+
+std::vector<std::string> DefaultSweepMasks() {
+  std::vector<std::string> masks = {"causal", "window:256", "span:256"};
+  for (const MaskKindInfo* kind : MaskKinds()) {
+    if (!kind->sweep_example.empty()) masks.push_back(kind->sweep_example);
+  }
+  return masks;
+}
 
 nlohmann::ordered_json SweepSpec::ToJson() const {
   nlohmann::ordered_json j;

@@ -15,9 +15,13 @@
 
 namespace attnbench::sweep {
 
+// causal, window:256, span:256 and each registered mask kind's sweep
+// example (so a new variant's mask is swept with no other file naming it).
+std::vector<std::string> DefaultSweepMasks();
+
 struct SweepSpec {
   std::vector<std::string> variants;  // empty: every registered variant
-  std::vector<std::string> masks = {"causal", "window:256", "span:256"};
+  std::vector<std::string> masks = DefaultSweepMasks();
   std::vector<int64_t> head_dims = {64};
   int64_t heads = 8;
   int64_t kv_heads = 0;  // 0: the same as heads

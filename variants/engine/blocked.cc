@@ -104,16 +104,26 @@ void DescribeTileRows(const Mask& mask, int64_t h, int64_t p_first,
 }
 
 // The weights of a custom rule for the partial tile [c0, c0 + n_keys), in
-// the rows-as-lanes layout (0 for padding rows).
+// the rows-as-lanes layout (0 for padding rows): from the rule's components
+// (weight-1 intervals) where it has them, else from its WeightRow.
 void FillRuleWeights(const MaskRule& rule, int64_t h, int64_t p_first,
                      size_t n_rows, size_t br, int64_t c0, size_t n_keys,
                      GroupScratch& s) {
+  thread_local std::vector<KeyRange> components;
+  const int64_t c1 = c0 + static_cast<int64_t>(n_keys);
   for (size_t r = 0; r < br; ++r) {
-    if (r < n_rows) {
-      rule.WeightRow(h, p_first + static_cast<int64_t>(r), c0,
-                     static_cast<int64_t>(n_keys), s.row);
-    } else {
+    const int64_t p = p_first + static_cast<int64_t>(r);
+    components.clear();
+    if (r >= n_rows) {
       std::fill(s.row, s.row + n_keys, 0.0f);
+    } else if (rule.Components(h, p, c0, c1, components)) {
+      std::fill(s.row, s.row + n_keys, 0.0f);
+      for (const KeyRange& c : components) {
+        const int64_t a = std::max(c.begin, c0), b = std::min(c.end, c1);
+        if (a < b) std::fill(s.row + (a - c0), s.row + (b - c0), 1.0f);
+      }
+    } else {
+      rule.WeightRow(h, p, c0, static_cast<int64_t>(n_keys), s.row);
     }
     for (size_t t = 0; t < n_keys; ++t) s.wt[t * br + r] = s.row[t];
   }

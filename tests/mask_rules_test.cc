@@ -1,0 +1,83 @@
+// Every registered mask kind (harness/mask_rule.h) against its own Weight,
+// element by element: the pieces the engine walks, the visible counts that
+// the work accounting uses, the bounds and the weight rows.
+#include <gtest/gtest.h>
+
+#include "harness/mask.h"
+#include "harness/mask_rule.h"
+#include "harness/problem.h"
+
+namespace attnbench {
+namespace {
+
+TEST(MaskRules, FastPathsMatchTheWeights) {
+  const Shape s{1, 2, 2, 90, 90, 8};
+  int rules = 0;
+  for (const MaskKindInfo* kind : MaskKinds()) {
+    for (const std::string& text : kind->check_examples(s)) {
+      const Mask mask = ParseMask(text);
+      ASSERT_EQ(mask.ToString(), text);
+      const MaskRule& rule = *mask.rule;
+      ++rules;
+      for (int64_t h = 0; h < s.H; ++h) {
+        for (int64_t p = 0; p < s.Nk; ++p) {
+          const KeyRange b = rule.Bounds(h, p, s.Nk);
+          int64_t count = 0;
+          std::vector<float> row(s.Nk);
+          rule.WeightRow(h, p, 0, s.Nk, row.data());
+          for (int64_t j = 0; j < s.Nk; ++j) {
+            const double w = rule.Weight(h, p, j);
+            ASSERT_GE(w, 0.0);
+            ASSERT_LE(w, 1.0);
+            count += w > 0;
+            ASSERT_EQ(row[j], static_cast<float>(w)) << text;
+            if (j < b.begin || j >= b.end) {
+              ASSERT_EQ(w, 0.0) << text << " p=" << p << " j=" << j;
+            }
+          }
+          ASSERT_EQ(rule.CountVisible(h, p, s.Nk), count) << text << " p=" << p;
+        }
+        for (int64_t rows : {1, 7, 32}) {
+          for (int64_t p0 = 0; p0 + rows <= s.Nk; p0 += 11) {
+            const int64_t p1 = p0 + rows - 1;
+            for (int64_t c0 = 0; c0 < s.Nk; c0 += 13) {
+              const int64_t c1 = std::min(s.Nk, c0 + 40);
+              std::vector<KeyPiece> pieces;
+              rule.Pieces(h, p0, p1, c0, c1, pieces);
+              int64_t at = c0;
+              std::vector<TileKind> kind_of(c1 - c0, TileKind::kEmpty);
+              for (const KeyPiece& piece : pieces) {
+                ASSERT_GE(piece.begin, at) << text << ": pieces out of order";
+                ASSERT_LE(piece.end, c1);
+                for (int64_t j = piece.begin; j < piece.end; ++j) {
+                  kind_of[j - c0] = piece.kind;
+                }
+                at = piece.end;
+              }
+              for (int64_t j = c0; j < c1; ++j) {
+                for (int64_t p = p0; p <= p1; ++p) {
+                  const double w = rule.Weight(h, p, j);
+                  const TileKind k = kind_of[j - c0];
+                  const std::string where =
+                      text + " rows " + std::to_string(p0) + ".." +
+                      std::to_string(p1) + " key " + std::to_string(j);
+                  if (k == TileKind::kEmpty) {
+                    ASSERT_EQ(w, 0.0) << where;
+                  }
+                  if (k == TileKind::kFull) {
+                    ASSERT_EQ(w, 1.0) << where;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  std::printf("checked %d rules of %zu mask kinds\n", rules,
+              MaskKinds().size());
+}
+
+}  // namespace
+}  // namespace attnbench
