@@ -1,0 +1,71 @@
+// prefix_lm: prefix-LM attention (as in UniLM and T5's prefix LM): the first
+// P keys form a prefix that every query sees, bidirectionally, and the rest
+// is causal. Mask prefix:P. On the blocked engine: one interval per row,
+// [0, max(P, p + 1)).
+#include <fmt/format.h>
+
+#include "harness/mask_rule.h"
+#include "harness/problem.h"
+#include "harness/variant.h"
+#include "variants/engine/blocked.h"
+
+namespace attnbench {
+namespace {
+
+class PrefixRule final : public MaskRule {
+ public:
+  explicit PrefixRule(int64_t prefix) : prefix_(prefix) {}
+  std::string Params() const override { return fmt::format("{}", prefix_); }
+  double Weight(int64_t, int64_t p, int64_t j) const override {
+    return j < prefix_ || j <= p ? 1.0 : 0.0;
+  }
+  KeyRange Bounds(int64_t, int64_t p, int64_t nk) const override {
+    return {0, std::min(std::max(prefix_, p + 1), nk)};
+  }
+  int64_t CountVisible(int64_t h, int64_t p, int64_t nk) const override {
+    return Bounds(h, p, nk).size();
+  }
+  bool Components(int64_t, int64_t p, int64_t, int64_t,
+                  std::vector<KeyRange>& out) const override {
+    out.push_back({0, std::max(prefix_, p + 1)});
+    return true;
+  }
+
+ private:
+  int64_t prefix_;
+};
+
+ATTNBENCH_REGISTER_MASK({
+    "prefix",
+    "prefix:P (the first P keys seen by every query, causal after)",
+    [](std::string_view params) -> std::shared_ptr<const MaskRule> {
+      return std::make_shared<PrefixRule>(ParseIntParams(params, {"P"}, 0)[0]);
+    },
+    [](const Shape& s) -> std::vector<std::string> {
+      return {"prefix:5", fmt::format("prefix:{}", s.Nk / 2),
+              fmt::format("prefix:{}", s.Nk + 3)};
+    },
+    "prefix:1024",
+});
+
+class PrefixLm final : public Variant {
+ public:
+  std::string_view Name() const override { return "prefix_lm"; }
+  std::string_view Summary() const override {
+    return "blocked engine: bidirectional prefix of P keys, causal after";
+  }
+  std::vector<std::string> SupportedMasks() const override {
+    return {"prefix"};
+  }
+  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
+    return BlockedWorkspaceBound(problem);
+  }
+  void Run(const Problem& problem, const Tensors& tensors) const override {
+    RunBlocked(problem, tensors);
+  }
+};
+
+ATTNBENCH_REGISTER_VARIANT(PrefixLm);
+
+}  // namespace
+}  // namespace attnbench
