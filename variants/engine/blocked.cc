@@ -156,7 +156,10 @@ size_t GroupSize(size_t br, size_t dim, int64_t n_blocks, int64_t heads,
                             1, by_cache);
 }
 
-void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
+// state == nullptr: O normalised. Otherwise O is left unnormalised and each
+// row's running max and sum go to state->m and state->l.
+void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc,
+                      const SoftmaxState* state) {
   const hn::ScalableTag<float> d;
   const Shape& s = problem.shape;
   const size_t br = kRowVecs * hn::Lanes(d);
@@ -293,8 +296,15 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc) {
       // 1 / l; a row that sees no key outputs zeros, and one whose visible
       // scores are all -inf (l = 0 with keys in view) NaN, as the formula.
       float* l = w.L(g);
+      const int64_t row0 = bh * s.Nq + blocks[g].i0;
       for (size_t r = 0; r < blocks[g].n_rows; ++r) {
         const int64_t p = blocks[g].p_first + static_cast<int64_t>(r);
+        if (state != nullptr) {  // unnormalised, with the state
+          state->m[row0 + static_cast<int64_t>(r)] = w.M(g)[r];
+          state->l[row0 + static_cast<int64_t>(r)] = l[r];
+          l[r] = 1.0f;
+          continue;
+        }
         l[r] = l[r] != 0.0f ? 1.0f / l[r]
                : VisibleKeys(problem.mask, h, p, s.Nk).size() == 0
                    ? 0.0f
@@ -335,11 +345,11 @@ size_t BlockedQueryRows() { return HWY_DYNAMIC_DISPATCH(QueryBlockRows)(); }
 size_t BlockedWorkspaceBound(const Problem& problem) {
   const size_t br = BlockedQueryRows();
   const size_t dim = static_cast<size_t>(problem.shape.D);
-  // GroupScratch: G * (2 * D * Br + 2 * Br) + 2 * Bc * Br + 3 * Br floats,
-  // with G * Br <= the group's row cap.
+  // GroupScratch: G * (2 * D * Br + 2 * Br) + 2 * Bc * Br + 4 * Br + Bc
+  // floats, with G * Br <= the group's row cap.
   const size_t rows = BlockedGroupRowsCap(br, dim);
   const size_t bc = DefaultKeyBlock(problem.shape.D);
-  const size_t floats = rows * (2 * dim + 2) + (2 * bc + 3) * br;
+  const size_t floats = rows * (2 * dim + 2) + (2 * bc + 4) * br + bc;
   return static_cast<size_t>(problem.threads) * floats * sizeof(float);
 }
 
@@ -347,7 +357,13 @@ void RunBlocked(const Problem& problem, const Tensors& tensors,
                 size_t key_block) {
   HWY_DYNAMIC_DISPATCH(BlockedAttention)
   (problem, tensors,
-   key_block != 0 ? key_block : DefaultKeyBlock(problem.shape.D));
+   key_block != 0 ? key_block : DefaultKeyBlock(problem.shape.D), nullptr);
+}
+
+void RunBlockedPartial(const Problem& problem, const Tensors& tensors,
+                       const SoftmaxState& state) {
+  HWY_DYNAMIC_DISPATCH(BlockedAttention)
+  (problem, tensors, DefaultKeyBlock(problem.shape.D), &state);
 }
 
 }  // namespace attnbench

@@ -20,6 +20,20 @@ namespace attnbench {
 void RunBlocked(const Problem& problem, const Tensors& tensors,
                 size_t key_block = 0);
 
+// Per-row softmax state of a run whose output is left unnormalised:
+// o_p = sum_j w_pj exp(s_pj - m_p) v_j over the keys the run saw, with the
+// running max m_p (a finite sentinel when none was seen) and sum l_p.
+// Arrays of B * H * Nq floats, indexed like the rows of O.
+struct SoftmaxState {
+  float* m;
+  float* l;
+};
+
+// RunBlocked without the final normalisation: for variants that combine
+// runs over disjoint key sets (variants/sparse_strided.cc does).
+void RunBlockedPartial(const Problem& problem, const Tensors& tensors,
+                       const SoftmaxState& state);
+
 // Bc for head dimension `dim`: 256 keys up to D = 128, then 32768 / D (at
 // least 32), so that the K and V tiles (2 * Bc * D * 4 bytes, at most
 // 256 KiB) stay in a 1 MiB L2 while a group of query blocks reuses them.
