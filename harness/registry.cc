@@ -50,6 +50,21 @@ std::vector<const Variant*> Registry::All() const {
   return all;
 }
 
+std::vector<const Variant*> Registry::Resolve(
+    const std::vector<std::string>& names) const {
+  if (names.empty()) return All();
+  std::vector<const Variant*> variants;
+  for (const std::string& name : names) {
+    const Variant* v = Find(name);
+    if (v == nullptr) {
+      throw InvalidArgument(fmt::format(
+          "variant '{}' is not registered; allowed: {}", name, Names()));
+    }
+    variants.push_back(v);
+  }
+  return variants;
+}
+
 std::string Registry::Names() const {
   std::string names;
   for (const Variant* v : All()) {

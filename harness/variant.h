@@ -66,12 +66,22 @@ class Registry {
   std::vector<const Variant*> All() const;
   // "a, b, c": for error messages.
   std::string Names() const;
+  // The variants named (all of them when `names` is empty); throws
+  // InvalidArgument for a name not registered, listing the names.
+  std::vector<const Variant*> Resolve(
+      const std::vector<std::string>& names) const;
 
  private:
   std::vector<std::unique_ptr<Variant>> variants_;
 };
 
 }  // namespace attnbench
+
+// Registers a Variant made by `expression` (a std::unique_ptr<Variant>) from
+// its own .cc file; `tag` is any identifier unique in that file.
+#define ATTNBENCH_REGISTER_VARIANT_INSTANCE(tag, expression)      \
+  [[maybe_unused]] static const bool attnbench_registered_##tag = \
+      ::attnbench::Registry::Get().Add(expression)
 
 // Registers a default-constructible Variant subclass from its own .cc file.
 #define ATTNBENCH_REGISTER_VARIANT(Type)                           \

@@ -17,21 +17,13 @@
 #include "harness/variant.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
+#include "tests/variant_params.h"
 
 namespace attnbench {
 namespace {
 
-using Param = std::tuple<int64_t, std::string>;  // (Highway target, variant)
-
-class NumericsTest : public testing::TestWithParam<Param> {
+class NumericsTest : public TargetVariantTest {
  protected:
-  void SetUp() override {
-    hwy::SetSupportedTargetsForTest(std::get<0>(GetParam()));
-    variant_ = Registry::Get().Find(std::get<1>(GetParam()));
-    ASSERT_NE(variant_, nullptr);
-  }
-  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
-
   // Runs every supported mask of CheckMasks on `data` and expects agreement
   // within the variant's bound (or `bound` when not 0); returns how many ran.
   int ExpectAgreement(const Shape& s, const std::optional<double>& scale,
@@ -55,8 +47,6 @@ class NumericsTest : public testing::TestWithParam<Param> {
     }
     return ran;
   }
-
-  const Variant* variant_ = nullptr;
 };
 
 TEST_P(NumericsTest, HugeLogitsStayFiniteAndAgree) {
@@ -112,23 +102,9 @@ TEST_P(NumericsTest, NonFiniteInputsReachExactlyTheAffectedEntries) {
   EXPECT_GT(ran, 0) << "no mask of this variant ran";
 }
 
-std::vector<Param> AllParams() {
-  std::vector<Param> params;
-  for (int64_t target : RunnableTargets()) {
-    for (const Variant* v : Registry::Get().All()) {
-      params.emplace_back(target, std::string(v->Name()));
-    }
-  }
-  return params;
-}
-
 INSTANTIATE_TEST_SUITE_P(AllTargets, NumericsTest,
-                         testing::ValuesIn(AllParams()),
-                         [](const testing::TestParamInfo<Param>& info) {
-                           return std::string(hwy::TargetName(
-                                      std::get<0>(info.param))) +
-                                  "_" + std::get<1>(info.param);
-                         });
+                         testing::ValuesIn(AllTargetsAndVariants()),
+                         TargetVariantName);
 
 }  // namespace
 }  // namespace attnbench

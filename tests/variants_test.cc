@@ -17,22 +17,12 @@
 #include "harness/workspace.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
+#include "tests/variant_params.h"
 
 namespace attnbench {
 namespace {
 
-using Param = std::tuple<int64_t, std::string>;  // (Highway target, variant)
-
-class VariantTest : public testing::TestWithParam<Param> {
- protected:
-  void SetUp() override {
-    hwy::SetSupportedTargetsForTest(std::get<0>(GetParam()));
-    variant_ = Registry::Get().Find(std::get<1>(GetParam()));
-    ASSERT_NE(variant_, nullptr);
-  }
-  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
-  const Variant* variant_ = nullptr;
-};
+class VariantTest : public TargetVariantTest {};
 
 TEST_P(VariantTest, AgreesWithOracleOnEveryCheckCase) {
   ASSERT_EQ(DispatchedTarget(), std::get<0>(GetParam()));
@@ -81,23 +71,9 @@ TEST_P(VariantTest, BitwiseIdenticalAcrossRunsAndThreadCounts) {
   }
 }
 
-std::vector<Param> AllParams() {
-  std::vector<Param> params;
-  for (int64_t target : RunnableTargets()) {
-    for (const Variant* v : Registry::Get().All()) {
-      params.emplace_back(target, std::string(v->Name()));
-    }
-  }
-  return params;
-}
-
 INSTANTIATE_TEST_SUITE_P(AllTargets, VariantTest,
-                         testing::ValuesIn(AllParams()),
-                         [](const testing::TestParamInfo<Param>& info) {
-                           return std::string(hwy::TargetName(
-                                      std::get<0>(info.param))) +
-                                  "_" + std::get<1>(info.param);
-                         });
+                         testing::ValuesIn(AllTargetsAndVariants()),
+                         TargetVariantName);
 
 }  // namespace
 }  // namespace attnbench

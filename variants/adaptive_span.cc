@@ -11,23 +11,11 @@
 namespace attnbench {
 namespace {
 
-class AdaptiveSpan final : public Variant {
- public:
-  std::string_view Name() const override { return "adaptive_span"; }
-  std::string_view Summary() const override {
-    return "blocked engine over each head's span z_h + R: soft ramp, "
-           "exact renormalisation";
-  }
-  std::vector<std::string> SupportedMasks() const override { return {"span"}; }
-  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    return BlockedWorkspaceBound(problem);
-  }
-  void Run(const Problem& problem, const Tensors& tensors) const override {
-    RunBlocked(problem, tensors);
-  }
-};
-
-ATTNBENCH_REGISTER_VARIANT(AdaptiveSpan);
+ATTNBENCH_REGISTER_BLOCKED_VARIANT(
+    AdaptiveSpan, "adaptive_span",
+    "blocked engine over each head's span z_h + R: soft ramp, "
+    "exact renormalisation",
+    {"span"});
 
 }  // namespace
 }  // namespace attnbench

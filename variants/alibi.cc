@@ -57,22 +57,10 @@ ATTNBENCH_REGISTER_MASK({
     "alibi",
 });
 
-class Alibi final : public Variant {
- public:
-  std::string_view Name() const override { return "alibi"; }
-  std::string_view Summary() const override {
-    return "blocked engine: causal with ALiBi's per-head linear score bias";
-  }
-  std::vector<std::string> SupportedMasks() const override { return {"alibi"}; }
-  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    return BlockedWorkspaceBound(problem);
-  }
-  void Run(const Problem& problem, const Tensors& tensors) const override {
-    RunBlocked(problem, tensors);
-  }
-};
-
-ATTNBENCH_REGISTER_VARIANT(Alibi);
+ATTNBENCH_REGISTER_BLOCKED_VARIANT(
+    Alibi, "alibi",
+    "blocked engine: causal with ALiBi's per-head linear score bias",
+    {"alibi"});
 
 }  // namespace
 }  // namespace attnbench

@@ -77,22 +77,9 @@ ATTNBENCH_REGISTER_MASK({
     "doc:512,1024,256",
 });
 
-class Document final : public Variant {
- public:
-  std::string_view Name() const override { return "document"; }
-  std::string_view Summary() const override {
-    return "blocked engine: packed documents, causal within each";
-  }
-  std::vector<std::string> SupportedMasks() const override { return {"doc"}; }
-  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    return BlockedWorkspaceBound(problem);
-  }
-  void Run(const Problem& problem, const Tensors& tensors) const override {
-    RunBlocked(problem, tensors);
-  }
-};
-
-ATTNBENCH_REGISTER_VARIANT(Document);
+ATTNBENCH_REGISTER_BLOCKED_VARIANT(
+    Document, "document",
+    "blocked engine: packed documents, causal within each", {"doc"});
 
 }  // namespace
 }  // namespace attnbench

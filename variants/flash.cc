@@ -8,25 +8,11 @@
 namespace attnbench {
 namespace {
 
-class Flash final : public Variant {
- public:
-  std::string_view Name() const override { return "flash"; }
-  std::string_view Summary() const override {
-    return "blocked online-softmax (FlashAttention-2 style); skips tiles "
-           "above the causal diagonal";
-  }
-  std::vector<std::string> SupportedMasks() const override {
-    return {"none", "causal"};
-  }
-  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    return BlockedWorkspaceBound(problem);
-  }
-  void Run(const Problem& problem, const Tensors& tensors) const override {
-    RunBlocked(problem, tensors);
-  }
-};
-
-ATTNBENCH_REGISTER_VARIANT(Flash);
+ATTNBENCH_REGISTER_BLOCKED_VARIANT(
+    Flash, "flash",
+    "blocked online-softmax (FlashAttention-2 style); skips tiles "
+    "above the causal diagonal",
+    {"none", "causal"});
 
 }  // namespace
 }  // namespace attnbench

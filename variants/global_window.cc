@@ -55,25 +55,11 @@ ATTNBENCH_REGISTER_MASK({
     "global:64:256",
 });
 
-class GlobalWindow final : public Variant {
- public:
-  std::string_view Name() const override { return "global_window"; }
-  std::string_view Summary() const override {
-    return "blocked engine: G global keys plus a window of W (Longformer, "
-           "BigBird)";
-  }
-  std::vector<std::string> SupportedMasks() const override {
-    return {"global"};
-  }
-  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    return BlockedWorkspaceBound(problem);
-  }
-  void Run(const Problem& problem, const Tensors& tensors) const override {
-    RunBlocked(problem, tensors);
-  }
-};
-
-ATTNBENCH_REGISTER_VARIANT(GlobalWindow);
+ATTNBENCH_REGISTER_BLOCKED_VARIANT(
+    GlobalWindow, "global_window",
+    "blocked engine: G global keys plus a window of W (Longformer, "
+    "BigBird)",
+    {"global"});
 
 }  // namespace
 }  // namespace attnbench

@@ -48,24 +48,9 @@ ATTNBENCH_REGISTER_MASK({
     "prefix:1024",
 });
 
-class PrefixLm final : public Variant {
- public:
-  std::string_view Name() const override { return "prefix_lm"; }
-  std::string_view Summary() const override {
-    return "blocked engine: bidirectional prefix of P keys, causal after";
-  }
-  std::vector<std::string> SupportedMasks() const override {
-    return {"prefix"};
-  }
-  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    return BlockedWorkspaceBound(problem);
-  }
-  void Run(const Problem& problem, const Tensors& tensors) const override {
-    RunBlocked(problem, tensors);
-  }
-};
-
-ATTNBENCH_REGISTER_VARIANT(PrefixLm);
+ATTNBENCH_REGISTER_BLOCKED_VARIANT(
+    PrefixLm, "prefix_lm",
+    "blocked engine: bidirectional prefix of P keys, causal after", {"prefix"});
 
 }  // namespace
 }  // namespace attnbench

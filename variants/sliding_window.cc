@@ -9,24 +9,9 @@
 namespace attnbench {
 namespace {
 
-class SlidingWindow final : public Variant {
- public:
-  std::string_view Name() const override { return "sliding_window"; }
-  std::string_view Summary() const override {
-    return "blocked engine over the band of the last W keys: O(N W) work";
-  }
-  std::vector<std::string> SupportedMasks() const override {
-    return {"window"};
-  }
-  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    return BlockedWorkspaceBound(problem);
-  }
-  void Run(const Problem& problem, const Tensors& tensors) const override {
-    RunBlocked(problem, tensors);
-  }
-};
-
-ATTNBENCH_REGISTER_VARIANT(SlidingWindow);
+ATTNBENCH_REGISTER_BLOCKED_VARIANT(
+    SlidingWindow, "sliding_window",
+    "blocked engine over the band of the last W keys: O(N W) work", {"window"});
 
 }  // namespace
 }  // namespace attnbench

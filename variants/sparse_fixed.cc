@@ -61,23 +61,11 @@ ATTNBENCH_REGISTER_MASK({
     "fixed:128:32",
 });
 
-class SparseFixed final : public Variant {
- public:
-  std::string_view Name() const override { return "sparse_fixed"; }
-  std::string_view Summary() const override {
-    return "blocked engine: Sparse Transformer fixed pattern (own block + "
-           "summary keys)";
-  }
-  std::vector<std::string> SupportedMasks() const override { return {"fixed"}; }
-  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    return BlockedWorkspaceBound(problem);
-  }
-  void Run(const Problem& problem, const Tensors& tensors) const override {
-    RunBlocked(problem, tensors);
-  }
-};
-
-ATTNBENCH_REGISTER_VARIANT(SparseFixed);
+ATTNBENCH_REGISTER_BLOCKED_VARIANT(
+    SparseFixed, "sparse_fixed",
+    "blocked engine: Sparse Transformer fixed pattern (own block + "
+    "summary keys)",
+    {"fixed"});
 
 }  // namespace
 }  // namespace attnbench

@@ -63,24 +63,10 @@ ATTNBENCH_REGISTER_MASK({
     "block_local:256",
 });
 
-class BlockLocal final : public Variant {
- public:
-  std::string_view Name() const override { return "block_local"; }
-  std::string_view Summary() const override {
-    return "blocked engine: own block of C keys and the previous block";
-  }
-  std::vector<std::string> SupportedMasks() const override {
-    return {"block_local"};
-  }
-  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    return BlockedWorkspaceBound(problem);
-  }
-  void Run(const Problem& problem, const Tensors& tensors) const override {
-    RunBlocked(problem, tensors);
-  }
-};
-
-ATTNBENCH_REGISTER_VARIANT(BlockLocal);
+ATTNBENCH_REGISTER_BLOCKED_VARIANT(
+    BlockLocal, "block_local",
+    "blocked engine: own block of C keys and the previous block",
+    {"block_local"});
 
 }  // namespace
 }  // namespace attnbench

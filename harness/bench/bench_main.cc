@@ -20,8 +20,9 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);  // consumes --benchmark_* flags
 
   SweepSpec spec;
-  CLI::App app{"attnbench_bench: Google Benchmark families over the variants "
-               "(--benchmark_* flags are passed to Google Benchmark)"};
+  CLI::App app{
+      "attnbench_bench: Google Benchmark families over the variants "
+      "(--benchmark_* flags are passed to Google Benchmark)"};
   app.add_option("--variants", spec.variants, "default: every variant")
       ->delimiter(',');
   app.add_option("--masks", spec.masks, "masks, comma separated")
@@ -60,8 +61,9 @@ int main(int argc, char** argv) {
     for (int threads : spec.threads) {
       const attnbench::PeakResult peak = attnbench::MeasureFmaPeak(threads);
       spec.peak_gflops[threads] = peak.gflops;
-      benchmark::AddCustomContext(fmt::format("peak_gflops_threads_{}", threads),
-                                  fmt::format("{:.2f}", peak.gflops));
+      benchmark::AddCustomContext(
+          fmt::format("peak_gflops_threads_{}", threads),
+          fmt::format("{:.2f}", peak.gflops));
     }
     if (attnbench::bench::RegisterFamilies(spec) == 0) {
       fmt::print(stderr, "attnbench_bench: no family matches\n");

@@ -73,17 +73,8 @@ benchmark::internal::Benchmark* Family(
 }  // namespace
 
 int RegisterFamilies(const SweepSpec& spec) {
-  std::vector<const Variant*> variants;
-  for (const std::string& name : spec.variants) {
-    const Variant* v = Registry::Get().Find(name);
-    if (v == nullptr) {
-      throw InvalidArgument(
-          fmt::format("variant '{}' is not registered; allowed: {}", name,
-                      Registry::Get().Names()));
-    }
-    variants.push_back(v);
-  }
-  if (variants.empty()) variants = Registry::Get().All();
+  const std::vector<const Variant*> variants =
+      Registry::Get().Resolve(spec.variants);
 
   int families = 0;
   for (const Variant* v : variants) {

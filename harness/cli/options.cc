@@ -44,14 +44,7 @@ Problem ProblemOptions::ToProblem() const {
 }
 
 const Variant& FindVariant(const std::string& name) {
-  const Variant* v = Registry::Get().Find(name);
-  if (v == nullptr) {
-    throw InvalidArgument(
-        fmt::format("variant '{}' is not registered; "
-                    "allowed: {}",
-                    name, Registry::Get().Names()));
-  }
-  return *v;
+  return *Registry::Get().Resolve({name}).front();
 }
 
 void RequireThreads(int threads) {

@@ -70,17 +70,8 @@ SweepPlan MakePlan(const SweepSpec& spec) {
   if (spec.threads.empty() || spec.head_dims.empty() || spec.masks.empty()) {
     throw InvalidArgument("threads, D and masks each need at least one value");
   }
-  std::vector<const Variant*> variants;
-  for (const std::string& name : spec.variants) {
-    const Variant* v = Registry::Get().Find(name);
-    if (v == nullptr) {
-      throw InvalidArgument(
-          fmt::format("variant '{}' is not registered; allowed: {}", name,
-                      Registry::Get().Names()));
-    }
-    variants.push_back(v);
-  }
-  if (variants.empty()) variants = Registry::Get().All();
+  const std::vector<const Variant*> variants =
+      Registry::Get().Resolve(spec.variants);
 
   SweepPlan plan;
   for (const std::string& mask_text : spec.masks) {

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "harness/problem.h"
 #include "harness/variant.h"
@@ -55,6 +57,36 @@ size_t BlockedWorkspaceBound(const Problem& problem);
 // registers (AVX3), else 1 (e.g. 32 rows on AVX3, 8 on AVX2).
 size_t BlockedQueryRows();
 
+// A variant that is the blocked engine over the masks it names: most
+// variants are one of these plus a mask rule.
+class BlockedVariant final : public Variant {
+ public:
+  BlockedVariant(std::string name, std::string summary,
+                 std::vector<std::string> masks)
+      : name_(std::move(name)),
+        summary_(std::move(summary)),
+        masks_(std::move(masks)) {}
+  std::string_view Name() const override { return name_; }
+  std::string_view Summary() const override { return summary_; }
+  std::vector<std::string> SupportedMasks() const override { return masks_; }
+  size_t EstimateWorkspaceBytes(const Problem& problem) const override {
+    return BlockedWorkspaceBound(problem);
+  }
+  void Run(const Problem& problem, const Tensors& tensors) const override {
+    RunBlocked(problem, tensors);
+  }
+
+ private:
+  std::string name_, summary_;
+  std::vector<std::string> masks_;
+};
+
 }  // namespace attnbench
+
+// Registers BlockedVariant(name, summary, {masks...}) from a variant's file.
+#define ATTNBENCH_REGISTER_BLOCKED_VARIANT(tag, name, summary, ...) \
+  ATTNBENCH_REGISTER_VARIANT_INSTANCE(                              \
+      tag, std::make_unique<::attnbench::BlockedVariant>(           \
+               name, summary, std::vector<std::string> __VA_ARGS__))
 
 #endif  // ATTNBENCH_VARIANTS_ENGINE_BLOCKED_H_
