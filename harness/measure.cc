@@ -35,14 +35,11 @@ Measurement Measure(const Variant& variant, const Problem& problem,
   return m;
 }
 
-nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
-                                 const MeasureOptions& options,
-                                 const Measurement& m, double peak_gflops) {
+nlohmann::ordered_json ConfigRow(const Variant& variant, const Problem& problem,
+                                 const std::string& status) {
   const Shape& s = problem.shape;
-  const double flops = EffectiveFlops(problem);
-  const double gflops = flops / m.timing.median_s * 1e-9;
   nlohmann::ordered_json row;
-  row["status"] = "ok";
+  row["status"] = status;
   row["variant"] = variant.Name();
   row["mask"] = problem.mask.ToString();
   row["B"] = s.B;
@@ -51,8 +48,18 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["Nq"] = s.Nq;
   row["Nk"] = s.Nk;
   row["D"] = s.D;
-  row["scale"] = problem.Scale();
   row["threads"] = problem.threads;
+  return row;
+}
+
+nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
+                                 const MeasureOptions& options,
+                                 const Measurement& m, double peak_gflops) {
+  const Shape& s = problem.shape;
+  const double flops = EffectiveFlops(problem);
+  const double gflops = flops / m.timing.median_s * 1e-9;
+  nlohmann::ordered_json row = ConfigRow(variant, problem, "ok");
+  row["scale"] = problem.Scale();
   row["target"] = m.target;
   row["seed"] = options.seed;
   row["repetitions"] = m.timing.reps;

@@ -37,6 +37,11 @@ struct Measurement {
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options);
 
+// The fields that identify a configuration: status, variant, mask, B, H,
+// Hkv, Nq, Nk, D, threads (the start of every stored row).
+nlohmann::ordered_json ConfigRow(const Variant& variant, const Problem& problem,
+                                 const std::string& status);
+
 // One result row (the fields README.md describes), in a fixed order.
 nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
                                  const MeasureOptions& options,

@@ -50,19 +50,8 @@ std::string Describe(const sweep::SweepConfig& c) {
 
 nlohmann::ordered_json SkippedRow(const sweep::SweepConfig& c,
                                   const std::string& reason) {
-  const Shape& s = c.problem.shape;
-  nlohmann::ordered_json row;
-  row["status"] = "skipped";
+  nlohmann::ordered_json row = ConfigRow(*c.variant, c.problem, "skipped");
   row["skip_reason"] = reason;
-  row["variant"] = c.variant->Name();
-  row["mask"] = c.problem.mask.ToString();
-  row["B"] = s.B;
-  row["H"] = s.H;
-  row["Hkv"] = s.Hkv;
-  row["Nq"] = s.Nq;
-  row["Nk"] = s.Nk;
-  row["D"] = s.D;
-  row["threads"] = c.problem.threads;
   return row;
 }
 
