@@ -37,18 +37,21 @@ std::vector<int64_t> RowsToCheck(const Problem& problem, double oracle_budget) {
   return rows;
 }
 
-Agreement CompareWithOracle(const Problem& problem, const Tensors& t,
-                            const Tolerance& tolerance,
-                            const std::vector<int64_t>& rows) {
+namespace {
+
+// The comparison of DESIGN.md "Agreement" over `rows`, the reference row
+// written into ref[0, D) by reference(row, ref).
+template <class ReferenceRow>
+Agreement CompareRows(const Problem& problem, const Tensors& t,
+                      const Tolerance& tolerance,
+                      const std::vector<int64_t>& rows,
+                      const ReferenceRow& reference) {
   const Shape& s = problem.shape;
   Agreement a;
   a.rows_total = s.B * s.H * s.Nq;
   std::vector<double> ref(static_cast<size_t>(s.D));
   for (int64_t row : rows) {
-    const int64_t i = row % s.Nq;
-    const int64_t h = (row / s.Nq) % s.H;
-    const int64_t b = row / (s.Nq * s.H);
-    OracleRow(problem, t, b, h, i, ref.data());
+    reference(row, ref.data());
     const float* out = t.o + row * s.D;
     for (int64_t d = 0; d < s.D; ++d) {
       const bool out_finite = std::isfinite(out[d]);
@@ -65,6 +68,35 @@ Agreement CompareWithOracle(const Problem& problem, const Tensors& t,
   a.bound = tolerance.abs_bound * std::max(1.0, a.max_abs_ref);
   a.pass = a.nonfinite_mismatch == 0 && a.max_abs_err <= a.bound;
   return a;
+}
+
+}  // namespace
+
+Agreement CompareWithOracle(const Problem& problem, const Tensors& t,
+                            const Tolerance& tolerance,
+                            const std::vector<int64_t>& rows) {
+  const Shape& s = problem.shape;
+  return CompareRows(problem, t, tolerance, rows,
+                     [&](int64_t row, double* ref) {
+                       const int64_t i = row % s.Nq;
+                       const int64_t h = (row / s.Nq) % s.H;
+                       const int64_t b = row / (s.Nq * s.H);
+                       OracleRow(problem, t, b, h, i, ref);
+                     });
+}
+
+Agreement CompareWithExpected(const Problem& problem, const Tensors& t,
+                              const float* expected,
+                              const Tolerance& tolerance) {
+  const Shape& s = problem.shape;
+  std::vector<int64_t> rows(static_cast<size_t>(s.B * s.H * s.Nq));
+  for (size_t r = 0; r < rows.size(); ++r) rows[r] = static_cast<int64_t>(r);
+  return CompareRows(problem, t, tolerance, rows,
+                     [&](int64_t row, double* ref) {
+                       for (int64_t d = 0; d < s.D; ++d) {
+                         ref[d] = expected[row * s.D + d];
+                       }
+                     });
 }
 
 }  // namespace attnbench

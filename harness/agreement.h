@@ -33,6 +33,12 @@ Agreement CompareWithOracle(const Problem& problem, const Tensors& t,
                             const Tolerance& tolerance,
                             const std::vector<int64_t>& rows);
 
+// Compares every row of `t.o` with `expected` (same layout as O) by the
+// same metrics, for a reference from elsewhere (a framework's output).
+Agreement CompareWithExpected(const Problem& problem, const Tensors& t,
+                              const float* expected,
+                              const Tolerance& tolerance);
+
 // The oracle cost of checking every row, in double multiply-adds.
 double FullOracleCost(const Problem& problem);
 

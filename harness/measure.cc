@@ -14,10 +14,18 @@ Measurement Measure(const Variant& variant, const Problem& problem,
   RequireRunnable(variant, problem);
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
+  ResetPeakRss();
+  AttentionData data = MakeInputs(problem.shape, options.seed, options.dist);
+  return Measure(variant, problem, options, data);
+}
+
+Measurement Measure(const Variant& variant, const Problem& problem,
+                    const MeasureOptions& options, AttentionData& data) {
+  RequireRunnable(variant, problem);
+  RequireMemory(problem.shape,
+                static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
   Measurement m;
   m.target = DispatchedTargetName();
-  ResetPeakRss();
-  AttentionData data = MakeInputs(problem.shape, options.seed);
   m.tensor_bytes = data.Bytes();
   ThreadArena arena(problem.threads);
   WorkspaceMeter::ResetPeak();
@@ -62,6 +70,7 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["scale"] = problem.Scale();
   row["target"] = m.target;
   row["seed"] = options.seed;
+  row["dist"] = DistributionName(options.dist);
   row["repetitions"] = m.timing.reps;
   row["median_s"] = m.timing.median_s;
   row["min_s"] = m.timing.min_s;

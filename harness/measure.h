@@ -10,6 +10,7 @@
 #include <string>
 
 #include "harness/agreement.h"
+#include "harness/inputs.h"
 #include "harness/problem.h"
 #include "harness/timing.h"
 #include "harness/variant.h"
@@ -18,6 +19,7 @@ namespace attnbench {
 
 struct MeasureOptions {
   uint64_t seed = 1;
+  Distribution dist = Distribution::kUniform;
   TimingPolicy timing;
   bool check = true;
   double oracle_budget = kDefaultOracleBudget;
@@ -33,9 +35,14 @@ struct Measurement {
 };
 
 // Validates the problem, checks the variant supports it and that it fits in
-// memory (InvalidArgument otherwise), then measures it.
+// memory (InvalidArgument otherwise), then measures it on inputs generated
+// from options.seed and options.dist.
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options);
+// The same on given inputs (their shape must be the problem's); the output
+// is left in data.o.
+Measurement Measure(const Variant& variant, const Problem& problem,
+                    const MeasureOptions& options, AttentionData& data);
 
 // The fields that identify a configuration: status, variant, mask, B, H,
 // Hkv, Nq, Nk, D, threads (the start of every stored row).

@@ -1,5 +1,8 @@
-// attnbench check: every variant (or one) on the check cases, against the
-// oracle, on the best Highway target (or a named one, or all of them).
+// attnbench check: every variant (or one) against the oracle, on the best
+// Highway target (or a named one, or all of them). By default on the check
+// cases (awkward shapes x every mask) with inputs of every distribution;
+// with --inputs on the given tensors, and with --expected against a given
+// output instead of the oracle.
 #include <fmt/format.h>
 
 #include "harness/agreement.h"
@@ -8,6 +11,7 @@
 #include "harness/cli/options.h"
 #include "harness/execute.h"
 #include "harness/inputs.h"
+#include "harness/npy.h"
 #include "kernels/target.h"
 
 namespace attnbench::cli {
@@ -18,6 +22,10 @@ struct CheckOptions {
   std::string target = "best";
   int threads = 2;
   uint64_t seed = 1;
+  std::vector<std::string> dists;  // default: every distribution
+  std::vector<std::string> masks;  // default: the check masks of the shape
+  InputOptions io;
+  std::string expected;  // .npy of the output to compare with
   bool failures_only = false;
 };
 
@@ -26,41 +34,90 @@ struct Tally {
 };
 
 constexpr const char* kRowFormat =
-    "{:<14} {:<6} {:<22} {:<22} {:>11} {:>11} {:>9} {}\n";
+    "{:<14} {:<6} {:<9} {:<22} {:<22} {:>11} {:>11} {:>9} {}\n";
 
-void CheckOne(const Variant& variant, const CheckCase& c,
-              const CheckOptions& opt, Tally& tally) {
-  Problem problem{c.shape, c.mask, std::nullopt, opt.threads};
+// Runs one variant on one problem and prints the comparison's row.
+void CheckOne(const Variant& variant, const Problem& problem,
+              const std::string& inputs_label, AttentionData& data,
+              const std::vector<float>* expected, const CheckOptions& opt,
+              Tally& tally) {
   if (!variant.WhyUnsupported(problem).empty()) {
     ++tally.skipped;
     return;
   }
-  AttentionData data = MakeInputs(c.shape, opt.seed);
   RunVariant(variant, problem, data.View());
   const Agreement a =
-      CompareWithOracle(problem, data.View(), variant.GetTolerance(),
-                        RowsToCheck(problem, kDefaultOracleBudget));
+      expected ? CompareWithExpected(problem, data.View(), expected->data(),
+                                     variant.GetTolerance())
+               : CompareWithOracle(problem, data.View(), variant.GetTolerance(),
+                                   RowsToCheck(problem, kDefaultOracleBudget));
   ++(a.pass ? tally.passed : tally.failed);
   if (a.pass && opt.failures_only) return;
   std::string verdict = a.pass ? "pass" : "FAIL";
   if (a.nonfinite_mismatch > 0) {
-    verdict += fmt::format(" ({} non-finite where the oracle is finite)",
-                           a.nonfinite_mismatch);
+    verdict +=
+        fmt::format(" ({} entries finite in only one of output, {})",
+                    a.nonfinite_mismatch, expected ? "expected" : "oracle");
   }
-  fmt::print(kRowFormat, variant.Name(), DispatchedTargetName(),
-             c.mask.ToString(), c.shape.ToString(),
+  fmt::print(kRowFormat, variant.Name(), DispatchedTargetName(), inputs_label,
+             problem.mask.ToString(), problem.shape.ToString(),
              fmt::format("{:.3e}", a.max_abs_err),
              fmt::format("{:.3e}", a.rel_err), fmt::format("{:.1e}", a.bound),
              verdict);
 }
 
+std::vector<Mask> MasksFor(const Shape& shape, const CheckOptions& opt) {
+  if (opt.masks.empty()) return CheckMasks(shape);
+  std::vector<Mask> masks;
+  for (const std::string& text : opt.masks) masks.push_back(ParseMask(text));
+  return masks;
+}
+
 int RunCheck(const CheckOptions& opt) {
   RequireThreads(opt.threads);
-  std::vector<const Variant*> variants;
-  if (opt.variant.empty()) {
-    variants = Registry::Get().All();
-  } else {
-    variants = {&FindVariant(opt.variant)};
+  const std::vector<const Variant*> variants = Registry::Get().Resolve(
+      opt.variant.empty() ? std::vector<std::string>{}
+                          : std::vector<std::string>{opt.variant});
+  std::vector<Distribution> dists;
+  for (const std::string& d : opt.dists) dists.push_back(ParseDistribution(d));
+  if (dists.empty())
+    dists.assign(std::begin(kAllDistributions), std::end(kAllDistributions));
+  std::optional<AttentionData> loaded = opt.io.Load();
+  std::vector<float> expected;
+  if (!opt.expected.empty()) {
+    if (!loaded) {
+      throw InvalidArgument(
+          "--expected needs --inputs (the tensors the expected output was "
+          "computed from)");
+    }
+    if (opt.masks.size() != 1) {
+      throw InvalidArgument(
+          "--expected needs exactly one --mask (the mask it was computed "
+          "with)");
+    }
+    AttentionData o = AllocateData(loaded->shape);
+    // Read through the same layout handling as the inputs: o.npy-shaped.
+    NpyArray e = ReadNpy(opt.expected);
+    const Shape& s = loaded->shape;
+    const std::vector<int64_t> want =
+        opt.io.FileLayout() == Layout::kBhnd
+            ? std::vector<int64_t>{s.B, s.H, s.Nq, s.D}
+            : std::vector<int64_t>{s.B, s.Nq, s.H, s.D};
+    if (e.shape != want) {
+      throw InvalidArgument(fmt::format(
+          "{}: shape ({}) does not match the output of the inputs ({})",
+          opt.expected, fmt::join(e.shape, ", "), fmt::join(want, ", ")));
+    }
+    expected = std::move(e.data);
+    if (opt.io.FileLayout() == Layout::kBnhd) {  // to [B, H, Nq, D]
+      std::vector<float> t(expected.size());
+      for (int64_t b = 0; b < s.B; ++b)
+        for (int64_t n = 0; n < s.Nq; ++n)
+          for (int64_t h = 0; h < s.H; ++h)
+            std::copy_n(&expected[((b * s.Nq + n) * s.H + h) * s.D], s.D,
+                        &t[((b * s.H + h) * s.Nq + n) * s.D]);
+      expected.swap(t);
+    }
   }
   std::vector<std::string> targets;
   if (opt.target == "all") {
@@ -71,13 +128,33 @@ int RunCheck(const CheckOptions& opt) {
     targets.push_back(opt.target);
   }
 
-  fmt::print(kRowFormat, "variant", "target", "mask", "shape BxH/HkvxNqxNkxD",
-             "max_abs_err", "rel_err", "bound", "result");
+  fmt::print(kRowFormat, "variant", "target", "inputs", "mask",
+             "shape BxH/HkvxNqxNkxD", "max_abs_err", "rel_err", "bound",
+             "result");
   Tally tally;
   for (const std::string& target : targets) {
     PinTarget(target);
     for (const Variant* v : variants) {
-      for (const CheckCase& c : CheckCases()) CheckOne(*v, c, opt, tally);
+      if (loaded) {
+        for (const Mask& mask : MasksFor(loaded->shape, opt)) {
+          const Problem problem{loaded->shape, mask, std::nullopt, opt.threads};
+          Validate(problem);
+          CheckOne(*v, problem, "files", *loaded,
+                   expected.empty() ? nullptr : &expected, opt, tally);
+        }
+        continue;
+      }
+      for (Distribution dist : dists) {
+        for (const Shape& shape : CheckShapes()) {
+          AttentionData data = MakeInputs(shape, opt.seed, dist);
+          for (const Mask& mask : MasksFor(shape, opt)) {
+            const Problem problem{shape, mask, std::nullopt, opt.threads};
+            Validate(problem);
+            CheckOne(*v, problem, std::string(DistributionName(dist)), data,
+                     nullptr, opt, tally);
+          }
+        }
+      }
     }
   }
   PinTarget("best");
@@ -92,8 +169,9 @@ Command AddCheckCommand(CLI::App& app) {
   auto opt = std::make_shared<CheckOptions>();
   CLI::App* sub = app.add_subcommand(
       "check",
-      "Run variants on awkward shapes and every mask against the "
-      "double-precision oracle; exit 1 if any disagrees");
+      "Run variants on awkward shapes, every mask and every input "
+      "distribution (or on given tensors) against the double-precision "
+      "oracle (or an expected output); exit 1 if any disagrees");
   sub->add_option("--variant", opt->variant,
                   "one variant (default: every registered variant)");
   sub->add_option("--target", opt->target,
@@ -102,6 +180,22 @@ Command AddCheckCommand(CLI::App& app) {
   sub->add_option("--threads", opt->threads, "oneTBB threads")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "input seed")->capture_default_str();
+  sub->add_option("--dist", opt->dists,
+                  "input distributions, comma separated (default: uniform, "
+                  "normal, peaked, outliers)")
+      ->delimiter(',');
+  sub->add_option("--mask", opt->masks,
+                  "masks, separated by ';' (default: the check masks)")
+      ->delimiter(';');
+  sub->add_option("--inputs", opt->io.inputs,
+                  "folder with q.npy, k.npy, v.npy instead of generated "
+                  "inputs");
+  sub->add_option("--layout", opt->io.layout,
+                  "layout of .npy tensors: bhnd | bnhd")
+      ->capture_default_str();
+  sub->add_option("--expected", opt->expected,
+                  "o.npy to compare with instead of the oracle (needs "
+                  "--inputs and one --mask)");
   sub->add_flag("--failures-only", opt->failures_only,
                 "print only the rows that disagree");
   return {sub, [opt] { return RunCheck(*opt); }};

@@ -8,6 +8,7 @@
 #include "harness/cli/options.h"
 #include "harness/execute.h"
 #include "harness/measure.h"
+#include "harness/memory.h"
 #include "harness/peak.h"
 #include "kernels/target.h"
 
@@ -20,6 +21,7 @@ struct RunOptions {
   std::string target = "best";
   std::string format = "text";
   uint64_t seed = 1;
+  InputOptions io;
   TimingPolicy timing;
   bool check = true;
 };
@@ -53,14 +55,27 @@ void PrintText(const nlohmann::ordered_json& r) {
 int RunOne(const RunOptions& opt) {
   RequireFormat(opt.format);
   const Variant& variant = FindVariant(opt.variant);
-  const Problem problem = opt.problem.ToProblem();
+  Problem problem = opt.problem.ToProblem();
+  std::optional<AttentionData> data = opt.io.Load();
+  if (data) {
+    problem.shape = data->shape;  // the files decide the shape
+    Validate(problem);
+  }
   RequireRunnable(variant, problem);
+  RequireMemory(problem.shape,
+                static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
   PinTarget(opt.target);
   const PeakResult peak = MeasureFmaPeak(problem.threads);
-  const MeasureOptions measure{opt.seed, opt.timing, opt.check,
+  const MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
                                kDefaultOracleBudget};
-  const Measurement m = Measure(variant, problem, measure);
-  const auto row = ResultRow(variant, problem, measure, m, peak.gflops);
+  const bool generated = !data;
+  if (generated) data = MakeInputs(problem.shape, opt.seed, measure.dist);
+  const Measurement m = Measure(variant, problem, measure, *data);
+  auto row = ResultRow(variant, problem, measure, m, peak.gflops);
+  row["inputs"] = generated ? "generated" : opt.io.inputs;
+  if (!opt.io.save.empty()) {
+    SaveTensors(opt.io.save, *data, opt.io.FileLayout(), generated);
+  }
   if (opt.format == "json") {
     fmt::print("{}\n", row.dump());
   } else {
@@ -87,6 +102,7 @@ Command AddRunCommand(CLI::App& app) {
   sub->add_option("--format", opt->format, "text | json")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "input seed")->capture_default_str();
+  opt->io.AddTo(*sub, /*with_save=*/true);
   sub->add_option("--warmup", opt->timing.warmup, "untimed runs first")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));

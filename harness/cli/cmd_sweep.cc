@@ -154,8 +154,8 @@ int RunSweep(SweepOptions opt) {
   for (const auto& row : store->Rows()) predictor.Add(row);
   for (const auto& c : plan.configs) done += store->Has(sweep::ConfigKey(c));
   sweep::Progress progress(plan.configs.size(), done);
-  const MeasureOptions measure{opt.spec.seed, opt.spec.timing, true,
-                               opt.spec.oracle_budget};
+  const MeasureOptions measure{opt.spec.seed, ParseDistribution(opt.spec.dist),
+                               opt.spec.timing, true, opt.spec.oracle_budget};
   int disagreements = 0;
   for (const auto& c : plan.configs) {
     if (store->Has(sweep::ConfigKey(c))) continue;
@@ -228,6 +228,9 @@ Command AddSweepCommand(CLI::App& app) {
       ->delimiter(',')
       ->capture_default_str();
   sub->add_option("--seed", s.seed, "input seed")->capture_default_str();
+  sub->add_option("--dist", s.dist,
+                  "inputs: uniform | normal | peaked | outliers")
+      ->capture_default_str();
   sub->add_option("--target", s.target, "Highway target: best or a name")
       ->capture_default_str();
   sub->add_option("--reps", s.timing.min_reps, "at least this many runs")

@@ -43,6 +43,29 @@ Problem ProblemOptions::ToProblem() const {
   return p;
 }
 
+void InputOptions::AddTo(CLI::App& app, bool with_save) {
+  app.add_option("--dist", dist,
+                 "generated inputs: uniform | normal | peaked | outliers")
+      ->capture_default_str();
+  app.add_option("--inputs", inputs,
+                 "folder with q.npy, k.npy, v.npy (float32, C order); the "
+                 "shape comes from the files");
+  app.add_option("--layout", layout, "layout of .npy tensors: bhnd | bnhd")
+      ->capture_default_str();
+  if (with_save) {
+    app.add_option("--save", save,
+                   "folder to write o.npy into (and q, k, v.npy when they "
+                   "were generated)");
+  }
+}
+
+std::optional<AttentionData> InputOptions::Load() const {
+  Dist();        // validate every option, even when unused
+  FileLayout();  //
+  if (inputs.empty()) return std::nullopt;
+  return LoadInputs(inputs, FileLayout());
+}
+
 const Variant& FindVariant(const std::string& name) {
   return *Registry::Get().Resolve({name}).front();
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "harness/inputs.h"
 #include "harness/problem.h"
 #include "harness/variant.h"
 
@@ -28,6 +29,21 @@ struct ProblemOptions {
   void AddTo(CLI::App& app);
   // Parses the mask and validates everything; throws InvalidArgument.
   Problem ToProblem() const;
+};
+
+// Where a command's inputs come from and where its tensors go.
+struct InputOptions {
+  std::string dist = "uniform";
+  std::string inputs;  // folder with q.npy, k.npy, v.npy
+  std::string layout = "bhnd";
+  std::string save;  // folder for o.npy (and generated inputs)
+
+  void AddTo(CLI::App& app, bool with_save);
+  // The loaded inputs, or nullopt when generating (the shape is then the
+  // command's own).
+  std::optional<AttentionData> Load() const;
+  Distribution Dist() const { return ParseDistribution(dist); }
+  Layout FileLayout() const { return ParseLayout(layout); }
 };
 
 // The variant registered under `name`, or InvalidArgument listing them all.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "harness/inputs.h"
 #include "harness/mask_rule.h"
 
 namespace attnbench::sweep {
@@ -29,6 +30,7 @@ nlohmann::ordered_json SweepSpec::ToJson() const {
   j["n_max"] = n_max;
   j["threads"] = threads;
   j["seed"] = seed;
+  j["dist"] = dist;
   j["target"] = target;
   j["warmup"] = timing.warmup;
   j["min_reps"] = timing.min_reps;
@@ -51,6 +53,7 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   j.at("n_max").get_to(s.n_max);
   j.at("threads").get_to(s.threads);
   j.at("seed").get_to(s.seed);
+  s.dist = j.value("dist", std::string("uniform"));
   j.at("target").get_to(s.target);
   j.at("warmup").get_to(s.timing.warmup);
   j.at("min_reps").get_to(s.timing.min_reps);
@@ -67,6 +70,7 @@ SweepPlan MakePlan(const SweepSpec& spec) {
         fmt::format("N range {}..{} is empty; allowed: 1 <= N-min <= N-max",
                     spec.n_min, spec.n_max));
   }
+  ParseDistribution(spec.dist);  // InvalidArgument naming the values
   if (spec.threads.empty() || spec.head_dims.empty() || spec.masks.empty()) {
     throw InvalidArgument("threads, D and masks each need at least one value");
   }

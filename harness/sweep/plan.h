@@ -30,6 +30,7 @@ struct SweepSpec {
   int64_t n_max = 16384;
   std::vector<int> threads = {2};
   uint64_t seed = 1;
+  std::string dist = "uniform";
   std::string target = "best";
   TimingPolicy timing{1, 3, 0.2, 50};
   // Oracle work per configuration (double multiply-adds): every row below

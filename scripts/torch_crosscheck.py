@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Cross-check attnbench against PyTorch on the same .npy inputs.
+
+Usage:
+    /usr/bin/python3 scripts/torch_crosscheck.py [--bin build/release/attnbench]
+        [--N 512] [--D 64] [--H 4] [--seed 1]
+
+NumPy draws Q, K, V (standard normal, float32, [1, H, N, D]) into .npy
+files. For the masks causal, window:64 and span:32 PyTorch computes masked
+attention in float32 as docs/semantics.md defines it, o = softmax(s + log w) v
+with s = q k^T / sqrt(D) and w the mask's weights (log 0 = -inf: masked keys
+drop out; the adaptive-span ramp multiplies the exponentials). Every attnbench
+variant that supports the mask runs on the same files (`run --inputs
+--save`), and its o.npy must agree within the fp32 bound,
+max |o - o_torch| <= 2e-5 * max(1, max |o_torch|).
+
+Where PyTorch is not installed (Debian: apt-get install python3-torch) the
+script says so and exits 0.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+MASKS = ("causal", "window:64", "span:32")
+BOUND = 2e-5
+
+
+def parse_args():
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", default=str(root / "build/release/attnbench"))
+    parser.add_argument("--N", type=int, default=512)
+    parser.add_argument("--D", type=int, default=64)
+    parser.add_argument("--H", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1)
+    return parser.parse_args()
+
+
+def mask_weights(mask, n):
+    """[n, n] weights w[p, j] of docs/semantics.md (Nq = Nk = n)."""
+    p = np.arange(n)[:, None]
+    j = np.arange(n)[None, :]
+    x = p - j
+    if mask == "causal":
+        return (x >= 0).astype(np.float64)
+    kind, value = mask.split(":")
+    if kind == "window":
+        return ((x >= 0) & (x < int(value))).astype(np.float64)
+    if kind == "span":
+        z, ramp = float(value), 32.0
+        return np.where(x >= 0, np.clip((ramp + z - x) / ramp, 0.0, 1.0), 0.0)
+    raise ValueError(mask)
+
+
+def torch_attention(torch, q, k, v, weights):
+    """softmax(q k^T / sqrt(D) + log w) v in float32."""
+    tq, tk, tv = (torch.from_numpy(a) for a in (q, k, v))
+    scores = tq @ tk.transpose(-1, -2) / np.float32(np.sqrt(q.shape[-1]))
+    with np.errstate(divide="ignore"):  # log 0 = -inf: the masked keys
+        log_w = torch.from_numpy(np.log(weights).astype(np.float32))
+    return (torch.softmax(scores + log_w, dim=-1) @ tv).numpy()
+
+
+def variants_for(binary, kind):
+    """Variants whose `attnbench list` line names the mask kind."""
+    listing = subprocess.run([binary, "list"], check=True, capture_output=True,
+                             text=True).stdout
+    names = []
+    for line in listing.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "masks:" and kind in parts[2].split(","):
+            names.append(parts[0])
+    return names
+
+
+def main():
+    args = parse_args()
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed (Debian: apt-get install python3-torch); "
+              "skipping the cross-check.")
+        return 0
+    rng = np.random.default_rng(args.seed)
+    shape = (1, args.H, args.N, args.D)
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = Path(tmp) / "inputs"
+        inputs.mkdir()
+        tensors = {name: rng.standard_normal(shape).astype(np.float32)
+                   for name in "qkv"}
+        for name, array in tensors.items():
+            np.save(inputs / f"{name}.npy", array)
+        print(f"PyTorch {torch.__version__}; inputs {shape} standard normal; "
+              f"bound {BOUND:g} * max(1, max|o_torch|)")
+        print(f"{'variant':<16} {'mask':<10} {'max abs err':>12} {'bound':>9}  result")
+        for mask in MASKS:
+            ref = torch_attention(torch, tensors["q"], tensors["k"], tensors["v"],
+                                  mask_weights(mask, args.N))
+            bound = BOUND * max(1.0, float(np.abs(ref).max()))
+            for variant in variants_for(args.bin, mask.split(":")[0]):
+                out = Path(tmp) / f"{variant}-{mask.replace(':', '_')}"
+                subprocess.run(
+                    [args.bin, "run", "--variant", variant, "--mask", mask,
+                     "--inputs", str(inputs), "--save", str(out), "--reps", "1",
+                     "--warmup", "0", "--min-time", "0", "--no-check",
+                     "--format", "json"],
+                    check=True, capture_output=True)
+                err = float(np.abs(np.load(out / "o.npy") - ref).max())
+                ok = err <= bound
+                failures += not ok
+                print(f"{variant:<16} {mask:<10} {err:12.3e} {bound:9.1e}  "
+                      f"{'agrees' if ok else 'DISAGREES'}")
+    print("cross-check:", "all agree" if failures == 0 else f"{failures} disagree")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

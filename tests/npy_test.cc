@@ -1,0 +1,79 @@
+// harness/npy: round trips and a one-line error for every kind of bad file.
+#include "harness/npy.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "harness/inputs.h"
+#include "harness/problem.h"
+
+namespace attnbench {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("attnbench_npy_" + std::to_string(::getpid()) + "_" + name))
+      .string();
+}
+
+TEST(Npy, RoundTripsShapesAndBits) {
+  for (const std::vector<int64_t>& shape :
+       std::vector<std::vector<int64_t>>{{5}, {2, 3}, {1, 2, 7, 3}, {0, 4}}) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    std::vector<float> data(static_cast<size_t>(n));
+    FillNormal(data.data(), n, 3);
+    const std::string path = TempPath("rt.npy");
+    WriteNpy(path, shape, data.data());
+    const NpyArray back = ReadNpy(path);
+    EXPECT_EQ(back.shape, shape);
+    EXPECT_EQ(back.data, data);
+    std::remove(path.c_str());
+  }
+}
+
+void ExpectBad(const std::string& bytes, const std::string& expected) {
+  const std::string path = TempPath("bad.npy");
+  std::ofstream(path, std::ios::binary) << bytes;
+  try {
+    ReadNpy(path);
+    ADD_FAILURE() << "accepted: " << expected;
+  } catch (const InvalidArgument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path), std::string::npos) << what;
+    EXPECT_NE(what.find(expected), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line: " << what;
+  }
+  std::remove(path.c_str());
+}
+
+std::string Header(const std::string& dict) {
+  std::string h = dict;
+  while ((10 + h.size() + 1) % 64 != 0) h += ' ';
+  h += '\n';
+  return std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(h.size()) +
+         '\0' + h;
+}
+
+TEST(Npy, RejectsBadFilesNamingWhatIsWrong) {
+  ExpectBad("hello, not numpy", "not an .npy file");
+  ExpectBad(
+      Header("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }") +
+          std::string(16, '\0'),
+      "dtype '<f8' is not supported");
+  ExpectBad(
+      Header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }") +
+          std::string(16, '\0'),
+      "Fortran order");
+  ExpectBad(
+      Header("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 4), }") +
+          std::string(20, '\0'),
+      "truncated data");
+  ExpectBad(std::string("\x93NUMPY\x09\x00", 8) + "xx", "version 9");
+}
+
+}  // namespace
+}  // namespace attnbench
