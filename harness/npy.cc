@@ -118,7 +118,9 @@ NpyArray ReadNpy(const std::string& path) {
                           bytes.size() - data_start));
   }
   array.data.resize(static_cast<size_t>(count));
-  std::memcpy(array.data.data(), bytes.data() + data_start, need);
+  if (need != 0) {  // an empty vector's data() may be null
+    std::memcpy(array.data.data(), bytes.data() + data_start, need);
+  }
   return array;
 }
 
@@ -143,8 +145,10 @@ void WriteNpy(const std::string& path, const std::vector<int64_t>& shape,
   bytes += static_cast<char>(header.size() & 0xff);
   bytes += static_cast<char>(header.size() >> 8);
   bytes += header;
-  bytes.append(reinterpret_cast<const char*>(data),
-               static_cast<size_t>(count) * sizeof(float));
+  if (count != 0) {
+    bytes.append(reinterpret_cast<const char*>(data),
+                 static_cast<size_t>(count) * sizeof(float));
+  }
   sweep::WriteFileAtomically(path, bytes);
 }
 
