@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_option("--dist", spec.dist,
+                 "inputs: uniform | normal | peaked | outliers")
+      ->capture_default_str();
   app.add_flag("--key-block-study", spec.key_block_study,
                "also time the blocked engine at each key block size");
   try {

@@ -25,9 +25,9 @@ using Body = std::function<void(const Problem&, const Tensors&)>;
 // oracle: a rate is only reported for a right answer.
 void RunBenchmark(benchmark::State& state, Problem problem,
                   const Tolerance& tolerance, double peak_gflops,
-                  const Body& body) {
+                  Distribution dist, const Body& body) {
   problem.shape.Nq = problem.shape.Nk = state.range(0);
-  AttentionData data = MakeInputs(problem.shape, 1);
+  AttentionData data = MakeInputs(problem.shape, 1, dist);
   ThreadArena arena(problem.threads);
   const auto run = [&] { arena.Execute([&] { body(problem, data.View()); }); };
   run();  // warm-up
@@ -75,6 +75,7 @@ benchmark::internal::Benchmark* Family(
 int RegisterFamilies(const SweepSpec& spec) {
   const std::vector<const Variant*> variants =
       Registry::Get().Resolve(spec.variants);
+  const Distribution dist = ParseDistribution(spec.dist);
 
   int families = 0;
   for (const Variant* v : variants) {
@@ -93,7 +94,7 @@ int RegisterFamilies(const SweepSpec& spec) {
           Family(fmt::format("{}/{}/D:{}/threads:{}", v->Name(),
                              mask.ToString(), dim, threads),
                  spec, [=](benchmark::State& state) {
-                   RunBenchmark(state, problem, v->GetTolerance(), peak,
+                   RunBenchmark(state, problem, v->GetTolerance(), peak, dist,
                                 [v](const Problem& p, const Tensors& t) {
                                   v->Run(p, t);
                                 });
@@ -122,7 +123,7 @@ int RegisterFamilies(const SweepSpec& spec) {
             Family(fmt::format("engine_key_block/{}/D:{}/Bc:{}/threads:{}",
                                mask.ToString(), dim, bc, threads),
                    spec, [=](benchmark::State& state) {
-                     RunBenchmark(state, problem, {}, peak,
+                     RunBenchmark(state, problem, {}, peak, dist,
                                   [bc](const Problem& p, const Tensors& t) {
                                     RunBlocked(p, t, bc);
                                   });

@@ -25,6 +25,8 @@ struct SweepSpec {
   std::map<int, double> peak_gflops;
   // Also register the key-block study of the blocked engine.
   bool key_block_study = false;
+  // Distribution of the generated inputs (harness/inputs.h).
+  std::string dist = "uniform";
 };
 
 // Registers the families; returns how many. Throws InvalidArgument for a
