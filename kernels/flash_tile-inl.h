@@ -37,21 +37,23 @@ constexpr float kMaskedScore = -FLT_MAX / 2;
 // Keys per step of the register-tiled microkernels.
 constexpr size_t kKeysPerStep = 8;
 
-// qt[d * Br + r] = scale * q[r * dim + d] for r < n_rows, 0 for padding rows.
+// qt[d * Br + r] = scale * q[r * stride + d] for r < n_rows, 0 for padding
+// rows.
 template <size_t kRowVecs, class D>
 HWY_INLINE void PackQueryBlock(D d, const float* HWY_RESTRICT q, size_t dim,
-                               size_t n_rows, float scale,
+                               size_t stride, size_t n_rows, float scale,
                                float* HWY_RESTRICT qt) {
-  PackRowsAsLanes(q, dim, n_rows, kRowVecs * hn::Lanes(d), scale, qt);
+  PackRowsAsLanes(q, dim, stride, n_rows, kRowVecs * hn::Lanes(d), scale, qt);
 }
 
-// st[j * Br + r] = sum_d qt[d * Br + r] * k[j * dim + d], j < n_keys:
-// S = (scale Q) K^T for the tile. kRowVecs row vectors x kKeysPerStep keys
-// of accumulators stay in registers across the whole d loop.
+// st[j * Br + r] = sum_d qt[d * Br + r] * k[j * k_stride + d], j < n_keys:
+// S = (scale Q) K^T for the tile (K rows k_stride floats apart). kRowVecs
+// row vectors x kKeysPerStep keys of accumulators stay in registers across
+// the whole d loop.
 template <size_t kRowVecs, class D>
 HWY_INLINE void ScoresTile(D d, const float* HWY_RESTRICT qt, size_t dim,
-                           const float* HWY_RESTRICT k, size_t n_keys,
-                           float* HWY_RESTRICT st) {
+                           const float* HWY_RESTRICT k, size_t k_stride,
+                           size_t n_keys, float* HWY_RESTRICT st) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t br = kRowVecs * N;
@@ -61,14 +63,14 @@ HWY_INLINE void ScoresTile(D d, const float* HWY_RESTRICT qt, size_t dim,
     for (size_t v = 0; v < kRowVecs; ++v) {
       for (size_t c = 0; c < kKeysPerStep; ++c) acc[v][c] = hn::Zero(d);
     }
-    const float* HWY_RESTRICT kj = k + j * dim;
+    const float* HWY_RESTRICT kj = k + j * k_stride;
     for (size_t x = 0; x < dim; ++x) {
       V q[kRowVecs];
       for (size_t v = 0; v < kRowVecs; ++v) {
         q[v] = hn::Load(d, qt + x * br + v * N);
       }
       for (size_t c = 0; c < kKeysPerStep; ++c) {
-        const V kb = hn::Set(d, kj[c * dim + x]);
+        const V kb = hn::Set(d, kj[c * k_stride + x]);
         for (size_t v = 0; v < kRowVecs; ++v) {
           acc[v][c] = hn::MulAdd(q[v], kb, acc[v][c]);
         }
@@ -84,7 +86,7 @@ HWY_INLINE void ScoresTile(D d, const float* HWY_RESTRICT qt, size_t dim,
     V acc[kRowVecs];
     for (size_t v = 0; v < kRowVecs; ++v) acc[v] = hn::Zero(d);
     for (size_t x = 0; x < dim; ++x) {
-      const V kb = hn::Set(d, k[j * dim + x]);
+      const V kb = hn::Set(d, k[j * k_stride + x]);
       for (size_t v = 0; v < kRowVecs; ++v) {
         acc[v] = hn::MulAdd(hn::Load(d, qt + x * br + v * N), kb, acc[v]);
       }
@@ -216,16 +218,17 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
   }
 }
 
-// ot[x * Br + r] += sum_j st[j * Br + r] * vv[j * dim + x]: O += P V for the
-// tile. kRowVecs row vectors x kKeysPerStep output columns in registers
+// ot[x * Br + r] += sum_j st[j * Br + r] * vv[j * v_stride + x]: O += P V for
+// the tile. kRowVecs row vectors x kKeysPerStep output columns in registers
 // across the whole key loop. kSkipMasked (a partial tile whose V holds a
 // NaN or Inf): keys with weight wt = 0 leave the row untouched instead of
 // adding 0 * v, so a masked key's NaN cannot reach the output.
 template <size_t kRowVecs, bool kSkipMasked = false, class D>
 HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
                                const float* HWY_RESTRICT wt,
-                               const float* HWY_RESTRICT vv, size_t dim,
-                               size_t n_keys, float* HWY_RESTRICT ot) {
+                               const float* HWY_RESTRICT vv, size_t v_stride,
+                               size_t dim, size_t n_keys,
+                               float* HWY_RESTRICT ot) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t br = kRowVecs * N;
@@ -256,7 +259,7 @@ HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
       for (size_t v = 0; v < kRowVecs; ++v) {
         p[v] = hn::Load(d, st + j * br + v * N);
       }
-      const float* HWY_RESTRICT vj = vv + j * dim + x;
+      const float* HWY_RESTRICT vj = vv + j * v_stride + x;
       for (size_t c = 0; c < kCols; ++c) {
         const V vb = hn::Set(d, vj[c]);
         for (size_t v = 0; v < kRowVecs; ++v) {
@@ -276,7 +279,7 @@ HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
       acc[v] = hn::Load(d, ot + x * br + v * N);
     }
     for (size_t j = 0; j < n_keys; ++j) {
-      const V vb = hn::Set(d, vv[j * dim + x]);
+      const V vb = hn::Set(d, vv[j * v_stride + x]);
       for (size_t v = 0; v < kRowVecs; ++v) {
         acc[v] = update(acc[v], hn::Load(d, st + j * br + v * N), vb, j, v);
       }
@@ -287,13 +290,14 @@ HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
   }
 }
 
-// o[r * dim + x] = ot[x * Br + r] * inv[r] for r < n_rows, with inv = 1 / l
-// chosen by the caller (0 for a row that sees no key).
+// o[r * stride + x] = ot[x * Br + r] * inv[r] for r < n_rows, with inv =
+// 1 / l chosen by the caller (0 for a row that sees no key).
 template <size_t kRowVecs, class D>
 HWY_INLINE void StoreOutputBlock(D d, const float* HWY_RESTRICT ot,
                                  const float* HWY_RESTRICT inv, size_t dim,
-                                 size_t n_rows, float* HWY_RESTRICT o) {
-  UnpackRowsAsLanes(ot, inv, dim, n_rows, kRowVecs * hn::Lanes(d), o);
+                                 size_t stride, size_t n_rows,
+                                 float* HWY_RESTRICT o) {
+  UnpackRowsAsLanes(ot, inv, dim, stride, n_rows, kRowVecs * hn::Lanes(d), o);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

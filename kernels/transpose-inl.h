@@ -75,34 +75,34 @@ HWY_INLINE void Transpose16x16(const float* HWY_RESTRICT src, size_t src_stride,
 #pragma GCC diagnostic pop
 #endif
 
-// qt[k * br + r] = scale * q[r * dim + k] for r < n_rows (0 for r >= n_rows),
-// k < dim: a block of Q rows into the rows-as-lanes layout.
+// qt[k * br + r] = scale * q[r * stride + k] for r < n_rows (0 for r >=
+// n_rows), k < dim: a block of Q rows into the rows-as-lanes layout.
 HWY_INLINE void PackRowsAsLanes(const float* HWY_RESTRICT q, size_t dim,
-                                size_t n_rows, size_t br, float scale,
-                                float* HWY_RESTRICT qt) {
+                                size_t stride, size_t n_rows, size_t br,
+                                float scale, float* HWY_RESTRICT qt) {
   size_t k0 = 0;
 #ifdef ATTNBENCH_HAVE_TRANSPOSE16
   if (n_rows == br && br % 16 == 0) {
     const __m512 s = _mm512_set1_ps(scale);
     for (; k0 + 16 <= dim; k0 += 16) {
       for (size_t r0 = 0; r0 < br; r0 += 16) {
-        Transpose16x16(q + r0 * dim + k0, dim, s, qt + k0 * br + r0, br);
+        Transpose16x16(q + r0 * stride + k0, stride, s, qt + k0 * br + r0, br);
       }
     }
   }
 #endif
   for (size_t r = 0; r < br; ++r) {
     for (size_t k = k0; k < dim; ++k) {
-      qt[k * br + r] = r < n_rows ? scale * q[r * dim + k] : 0.0f;
+      qt[k * br + r] = r < n_rows ? scale * q[r * stride + k] : 0.0f;
     }
   }
 }
 
-// o[r * dim + x] = ot[x * br + r] * inv[r] for r < n_rows, x < dim: a block
-// in the rows-as-lanes layout back to row-major rows, each row scaled.
+// o[r * stride + x] = ot[x * br + r] * inv[r] for r < n_rows, x < dim: a
+// block in the rows-as-lanes layout back to row-major rows, each scaled.
 HWY_INLINE void UnpackRowsAsLanes(const float* HWY_RESTRICT ot,
                                   const float* HWY_RESTRICT inv, size_t dim,
-                                  size_t n_rows, size_t br,
+                                  size_t stride, size_t n_rows, size_t br,
                                   float* HWY_RESTRICT o) {
   size_t x0 = 0;
 #ifdef ATTNBENCH_HAVE_TRANSPOSE16
@@ -111,13 +111,15 @@ HWY_INLINE void UnpackRowsAsLanes(const float* HWY_RESTRICT ot,
       for (size_t r0 = 0; r0 < br; r0 += 16) {
         // Source rows are output columns whose lanes are query rows.
         Transpose16x16(ot + x0 * br + r0, br, _mm512_loadu_ps(inv + r0),
-                       o + r0 * dim + x0, dim);
+                       o + r0 * stride + x0, stride);
       }
     }
   }
 #endif
   for (size_t r = 0; r < n_rows; ++r) {
-    for (size_t x = x0; x < dim; ++x) o[r * dim + x] = ot[x * br + r] * inv[r];
+    for (size_t x = x0; x < dim; ++x) {
+      o[r * stride + x] = ot[x * br + r] * inv[r];
+    }
   }
 }
 

@@ -22,7 +22,7 @@ void TestPackAndUnpack() {
       for (size_t n_rows : {br, br - 1, size_t{1}}) {
         std::vector<float> q(br * dim), qt(br * dim, -7.0f);
         FillUniform(q.data(), static_cast<int64_t>(q.size()), dim + br);
-        PackRowsAsLanes(q.data(), dim, n_rows, br, 0.5f, qt.data());
+        PackRowsAsLanes(q.data(), dim, dim, n_rows, br, 0.5f, qt.data());
         for (size_t r = 0; r < br; ++r) {
           for (size_t k = 0; k < dim; ++k) {
             const float want = r < n_rows ? 0.5f * q[r * dim + k] : 0.0f;
@@ -32,7 +32,8 @@ void TestPackAndUnpack() {
         }
         std::vector<float> inv(br), o(br * dim, -7.0f);
         FillUniform(inv.data(), static_cast<int64_t>(br), 99);
-        UnpackRowsAsLanes(qt.data(), inv.data(), dim, n_rows, br, o.data());
+        UnpackRowsAsLanes(qt.data(), inv.data(), dim, dim, n_rows, br,
+                          o.data());
         for (size_t r = 0; r < br; ++r) {
           for (size_t x = 0; x < dim; ++x) {
             const float want = r < n_rows ? qt[x * br + r] * inv[r] : -7.0f;

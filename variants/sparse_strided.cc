@@ -102,6 +102,27 @@ class EarlierInClassRule final : public MaskRule {
   int64_t l_, n_;
 };
 
+// Within one class run (a head of the strided view): the strictly earlier
+// rows, j < p.
+class StrictlyEarlierRule final : public MaskRule {
+ public:
+  std::string Params() const override { return ""; }
+  double Weight(int64_t, int64_t p, int64_t j) const override {
+    return j < p ? 1.0 : 0.0;
+  }
+  KeyRange Bounds(int64_t, int64_t p, int64_t nk) const override {
+    return {0, std::min(p, nk)};
+  }
+  int64_t CountVisible(int64_t, int64_t p, int64_t nk) const override {
+    return std::min(p, nk);
+  }
+  bool Components(int64_t, int64_t p, int64_t, int64_t,
+                  std::vector<KeyRange>& out) const override {
+    out.push_back({0, p});
+    return true;
+  }
+};
+
 class SparseStrided final : public Variant {
  public:
   std::string_view Name() const override { return "sparse_strided"; }
@@ -134,14 +155,18 @@ class SparseStrided final : public Variant {
   void Run(const Problem& problem, const Tensors& t) const override;
 
  private:
+  struct Buffers;
+  void RunStridedInPlace(const Problem& problem, const Tensors& t, int64_t l,
+                         Buffers& w) const;
   // The permuted tensors and both runs' states, kept between runs of the
   // same shape (fresh pages on every run cost more than the attention of a
   // short stride). They count as workspace while they live.
   struct Buffers {
-    Buffers(size_t q_size, size_t kv_size, size_t rows)
-        : q(q_size),
-          k(kv_size),
-          v(kv_size),
+    // copies: whether Q, K, V are copied into class order (N % L != 0).
+    Buffers(size_t q_size, size_t kv_size, size_t rows, bool copies)
+        : q(copies ? q_size : 0),
+          k(copies ? kv_size : 0),
+          v(copies ? kv_size : 0),
           o(q_size),
           band_m(rows),
           band_l(rows),
@@ -171,6 +196,52 @@ void Permute(const float* src, float* dst, int64_t heads, int64_t n, int64_t d,
                     });
 }
 
+// The strided keys with N a multiple of L: each head's class r (positions
+// r, r + L, ...) is a head of its own, N / L rows at a stride of L rows, and
+// sees its earlier rows. Then the merge of both runs' states into O.
+void SparseStrided::RunStridedInPlace(const Problem& problem, const Tensors& t,
+                                      int64_t l, Buffers& w) const {
+  const Shape& s = problem.shape;
+  const int64_t n = s.Nk, rows = n / l, heads = s.H * l, kv_heads = s.Hkv * l;
+  Problem strided = problem;
+  strided.shape = {s.B, heads, kv_heads, rows, rows, s.D};
+  strided.mask =
+      Mask::Custom("strictly-earlier", std::make_shared<StrictlyEarlierRule>());
+  // Head h' = r * H + h (class-major), so that the engine's grouped-query
+  // mapping h' / (H / Hkv) = r * Hkv + h / (H / Hkv) finds the same class.
+  const StridedLayout layout{
+      l * s.D,
+      [&](int64_t bh) {
+        const int64_t b = bh / heads, r = bh % heads / s.H, h = bh % s.H;
+        return ((b * s.H + h) * n + r) * s.D;
+      },
+      [&](int64_t kv) {
+        const int64_t b = kv / kv_heads, r = kv % kv_heads / s.Hkv,
+                      hk = kv % s.Hkv;
+        return ((b * s.Hkv + hk) * n + r) * s.D;
+      }};
+  RunBlockedPartial(strided, {t.q, t.k, t.v, w.o.data()},
+                    {w.m.data(), w.l.data()}, &layout);
+
+  // Merge: w.o is in the original layout; the states in the class order.
+  tbb::parallel_for(int64_t{0}, s.B * s.H, [&](int64_t bh) {
+    const int64_t b = bh / s.H, h = bh % s.H;
+    for (int64_t p = 0; p < n; ++p) {
+      const int64_t a = bh * n + p;
+      const int64_t c = (b * heads + (p % l) * s.H + h) * rows + p / l;
+      const float mx = std::max(w.band_m.data()[a], w.m.data()[c]);
+      const float wa = std::exp(w.band_m.data()[a] - mx);
+      const float wb = std::exp(w.m.data()[c] - mx);
+      const float inv = 1.0f / (w.band_l.data()[a] * wa + w.l.data()[c] * wb);
+      const float* ob = w.o.data() + a * s.D;
+      float* out = t.o + a * s.D;
+      for (int64_t x = 0; x < s.D; ++x) {
+        out[x] = (out[x] * wa + ob[x] * wb) * inv;
+      }
+    }
+  });
+}
+
 void SparseStrided::Run(const Problem& problem, const Tensors& t) const {
   const Shape& s = problem.shape;
   const int64_t l =
@@ -179,11 +250,15 @@ void SparseStrided::Run(const Problem& problem, const Tensors& t) const {
   const size_t q_size = static_cast<size_t>(s.QElements());
   const size_t kv_size = static_cast<size_t>(s.KVElements());
   const size_t rows = static_cast<size_t>(heads * n);
+  // With N a multiple of L the classes are L equal runs of N/L rows, read
+  // in place through a strided view; otherwise Q, K, V are copied.
+  const bool in_place = n % l == 0;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!buffers_ || buffers_->q.size() != q_size ||
-      buffers_->k.size() != kv_size) {
+  if (!buffers_ || buffers_->o.size() != q_size || buffers_->m.size() != rows ||
+      buffers_->q.size() != (in_place ? 0 : q_size) ||
+      buffers_->k.size() != (in_place ? 0 : kv_size)) {
     buffers_.reset();
-    buffers_ = std::make_unique<Buffers>(q_size, kv_size, rows);
+    buffers_ = std::make_unique<Buffers>(q_size, kv_size, rows, !in_place);
   }
   Buffers& w = *buffers_;
 
@@ -191,6 +266,11 @@ void SparseStrided::Run(const Problem& problem, const Tensors& t) const {
   Problem band = problem;
   band.mask = Mask::Window(l);
   RunBlockedPartial(band, t, {w.band_m.data(), w.band_l.data()});
+
+  if (in_place) {
+    RunStridedInPlace(problem, t, l, w);
+    return;
+  }
 
   // Strided: earlier members of the class, in class order.
   const ClassOrder order(n, l);

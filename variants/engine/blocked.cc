@@ -158,8 +158,9 @@ size_t GroupSize(size_t br, size_t dim, int64_t n_blocks, int64_t heads,
 
 // state == nullptr: O normalised. Otherwise O is left unnormalised and each
 // row's running max and sum go to state->m and state->l.
+// layout == nullptr: contiguous [B, H, N, D] tensors.
 void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc,
-                      const SoftmaxState* state) {
+                      const SoftmaxState* state, const StridedLayout* layout) {
   const hn::ScalableTag<float> d;
   const Shape& s = problem.shape;
   const size_t br = kRowVecs * hn::Lanes(d);
@@ -191,8 +192,13 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc,
     const int64_t h = bh % s.H;
     const int64_t kv = (bh / s.H) * s.Hkv + h / (s.H / s.Hkv);
     const double slope = BiasSlope(problem.mask, h, s.H);
-    const float* k = t.k + kv * s.Nk * s.D;
-    const float* v = t.v + kv * s.Nk * s.D;
+    // Where this head's rows start, and how far apart they are.
+    const int64_t q_head = layout ? layout->q_head(bh) : bh * s.Nq * s.D;
+    const int64_t kv_head = layout ? layout->kv_head(kv) : kv * s.Nk * s.D;
+    const int64_t rs = layout ? layout->row_stride : s.D;
+    const size_t stride = static_cast<size_t>(rs);
+    const float* k = t.k + kv_head;
+    const float* v = t.v + kv_head;
     GroupScratch& w = scratch.local();
 
     std::vector<BlockRows> blocks;
@@ -208,7 +214,7 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc,
            RowBlockMask(problem.mask, h, p_first,
                         p_first + static_cast<int64_t>(n_rows) - 1, s.Nk)});
       const size_t g = blocks.size() - 1;
-      PackQueryBlock<kRowVecs>(d, t.q + (bh * s.Nq + i0) * s.D, dim, n_rows,
+      PackQueryBlock<kRowVecs>(d, t.q + q_head + i0 * rs, dim, stride, n_rows,
                                scale, w.Qt(g));
       std::fill(w.M(g), w.M(g) + br, kMaskedScore);
       std::fill(w.L(g), w.L(g) + br, 0.0f);
@@ -220,7 +226,7 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc,
                              bool partial) HWY_ATTR {
       const BlockRows& b = blocks[g];
       const size_t n_keys = static_cast<size_t>(c1 - c0);
-      ScoresTile<kRowVecs>(d, w.Qt(g), dim, k + c0 * s.D, n_keys, w.st);
+      ScoresTile<kRowVecs>(d, w.Qt(g), dim, k + c0 * rs, stride, n_keys, w.st);
       if (slope != 0.0) {
         // ALiBi: bias of tile key t for row r is -slope (p_r - c0 - t).
         for (size_t r = 0; r < br; ++r) {
@@ -245,12 +251,19 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc,
       }
       SoftmaxTile<kRowVecs>(d, n_keys, dim, weights, w.st, w.M(g), w.L(g),
                             w.Ot(g));
-      const float* vt = v + c0 * s.D;
-      if (partial && !AllFinite(d, vt, n_keys * dim)) {
-        AccumulateTile<kRowVecs, /*kSkipMasked=*/true>(d, w.st, w.wt, vt, dim,
-                                                       n_keys, w.Ot(g));
+      const float* vt = v + c0 * rs;
+      const auto finite = [&] {
+        for (size_t j = 0; j < n_keys; ++j) {
+          if (!AllFinite(d, vt + j * stride, dim)) return false;
+        }
+        return true;
+      };
+      if (partial && !finite()) {
+        AccumulateTile<kRowVecs, /*kSkipMasked=*/true>(
+            d, w.st, w.wt, vt, stride, dim, n_keys, w.Ot(g));
       } else {
-        AccumulateTile<kRowVecs>(d, w.st, nullptr, vt, dim, n_keys, w.Ot(g));
+        AccumulateTile<kRowVecs>(d, w.st, nullptr, vt, stride, dim, n_keys,
+                                 w.Ot(g));
       }
     };
 
@@ -310,8 +323,8 @@ void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc,
                    ? 0.0f
                    : std::numeric_limits<float>::quiet_NaN();
       }
-      StoreOutputBlock<kRowVecs>(d, w.Ot(g), l, dim, blocks[g].n_rows,
-                                 t.o + (bh * s.Nq + blocks[g].i0) * s.D);
+      StoreOutputBlock<kRowVecs>(d, w.Ot(g), l, dim, stride, blocks[g].n_rows,
+                                 t.o + q_head + blocks[g].i0 * rs);
     }
   };
 
@@ -357,13 +370,14 @@ void RunBlocked(const Problem& problem, const Tensors& tensors,
                 size_t key_block) {
   HWY_DYNAMIC_DISPATCH(BlockedAttention)
   (problem, tensors,
-   key_block != 0 ? key_block : DefaultKeyBlock(problem.shape.D), nullptr);
+   key_block != 0 ? key_block : DefaultKeyBlock(problem.shape.D), nullptr,
+   nullptr);
 }
 
 void RunBlockedPartial(const Problem& problem, const Tensors& tensors,
-                       const SoftmaxState& state) {
+                       const SoftmaxState& state, const StridedLayout* layout) {
   HWY_DYNAMIC_DISPATCH(BlockedAttention)
-  (problem, tensors, DefaultKeyBlock(problem.shape.D), &state);
+  (problem, tensors, DefaultKeyBlock(problem.shape.D), &state, layout);
 }
 
 }  // namespace attnbench

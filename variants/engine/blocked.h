@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,10 +32,21 @@ struct SoftmaxState {
   float* l;
 };
 
+// A strided view of the tensors for one run: head bh's rows of Q and O
+// start at q_head(bh) floats, kv head kv's rows of K and V at kv_head(kv),
+// and consecutive rows of a head are row_stride floats apart (contiguous
+// [B, H, N, D] is q_head(bh) = bh * Nq * D, row_stride = D).
+struct StridedLayout {
+  int64_t row_stride;
+  std::function<int64_t(int64_t)> q_head, kv_head;
+};
+
 // RunBlocked without the final normalisation: for variants that combine
-// runs over disjoint key sets (variants/sparse_strided.cc does).
+// runs over disjoint key sets (variants/sparse_strided.cc does), optionally
+// on a strided view of the tensors.
 void RunBlockedPartial(const Problem& problem, const Tensors& tensors,
-                       const SoftmaxState& state);
+                       const SoftmaxState& state,
+                       const StridedLayout* layout = nullptr);
 
 // Bc for head dimension `dim`: 256 keys up to D = 128, then 32768 / D (at
 // least 32), so that the K and V tiles (2 * Bc * D * 4 bytes, at most
