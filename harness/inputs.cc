@@ -181,6 +181,23 @@ AttentionData LoadInputs(const std::string& dir, Layout layout) {
   return data;
 }
 
+std::vector<float> LoadOutput(const std::string& path, const Shape& s,
+                              Layout layout) {
+  NpyArray a = ReadNpy(path);
+  const std::vector<int64_t> want =
+      layout == Layout::kBhnd ? std::vector<int64_t>{s.B, s.H, s.Nq, s.D}
+                              : std::vector<int64_t>{s.B, s.Nq, s.H, s.D};
+  if (a.shape != want) {
+    throw InvalidArgument(fmt::format(
+        "{}: shape ({}) does not match the output of the inputs ({})", path,
+        fmt::join(a.shape, ", "), fmt::join(want, ", ")));
+  }
+  if (layout == Layout::kBhnd) return std::move(a.data);
+  std::vector<float> o(a.data.size());
+  SwapMiddle(a.data.data(), o.data(), s.B, s.Nq, s.H, s.D);
+  return o;
+}
+
 void SaveTensors(const std::string& dir, const AttentionData& data,
                  Layout layout, bool with_inputs) {
   std::filesystem::create_directories(dir);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/problem.h"
 #include "harness/variant.h"
@@ -61,6 +62,12 @@ Layout ParseLayout(std::string_view text);
 // q, Nk from k, Hkv from k). Throws InvalidArgument naming the file and the
 // mismatch.
 AttentionData LoadInputs(const std::string& dir, Layout layout);
+
+// An output tensor from an .npy file, for a problem of this shape, in the
+// [B, H, Nq, D] order of O; throws InvalidArgument naming the file when its
+// shape does not match.
+std::vector<float> LoadOutput(const std::string& path, const Shape& shape,
+                              Layout layout);
 
 // Writes o.npy into `dir` (created if needed), and q.npy, k.npy, v.npy too
 // when `with_inputs`.

@@ -123,6 +123,23 @@ class StrictlyEarlierRule final : public MaskRule {
   }
 };
 
+// The permuted tensors and both runs' states, kept between runs of the
+// same shape (fresh pages on every run cost more than the attention of a
+// short stride). They count as workspace while they live.
+struct SparseStridedBuffers {
+  // copies: whether Q, K, V are copied into class order (N % L != 0).
+  SparseStridedBuffers(size_t q_size, size_t kv_size, size_t rows, bool copies)
+      : q(copies ? q_size : 0),
+        k(copies ? kv_size : 0),
+        v(copies ? kv_size : 0),
+        o(q_size),
+        band_m(rows),
+        band_l(rows),
+        m(rows),
+        l(rows) {}
+  ScratchBuffer<float> q, k, v, o, band_m, band_l, m, l;
+};
+
 class SparseStrided final : public Variant {
  public:
   std::string_view Name() const override { return "sparse_strided"; }
@@ -155,25 +172,9 @@ class SparseStrided final : public Variant {
   void Run(const Problem& problem, const Tensors& t) const override;
 
  private:
-  struct Buffers;
+  using Buffers = SparseStridedBuffers;
   void RunStridedInPlace(const Problem& problem, const Tensors& t, int64_t l,
                          Buffers& w) const;
-  // The permuted tensors and both runs' states, kept between runs of the
-  // same shape (fresh pages on every run cost more than the attention of a
-  // short stride). They count as workspace while they live.
-  struct Buffers {
-    // copies: whether Q, K, V are copied into class order (N % L != 0).
-    Buffers(size_t q_size, size_t kv_size, size_t rows, bool copies)
-        : q(copies ? q_size : 0),
-          k(copies ? kv_size : 0),
-          v(copies ? kv_size : 0),
-          o(q_size),
-          band_m(rows),
-          band_l(rows),
-          m(rows),
-          l(rows) {}
-    ScratchBuffer<float> q, k, v, o, band_m, band_l, m, l;
-  };
   mutable std::mutex mutex_;
   mutable std::unique_ptr<Buffers> buffers_;
 };
@@ -194,6 +195,33 @@ void Permute(const float* src, float* dst, int64_t heads, int64_t n, int64_t d,
                         }
                       }
                     });
+}
+
+// Merges the band run (unnormalised in o, states band_m, band_l in the
+// original order) with the strided run (w.o, w.m, w.l) into o. where(b, h,
+// p) gives the strided run's state index and output row of original row p:
+//   m = max(m_a, m_b), o = (o_a e^(m_a-m) + o_b e^(m_b-m)) /
+//                          (l_a e^(m_a-m) + l_b e^(m_b-m)).
+template <class Where>
+void MergeStates(const Shape& s, const SparseStridedBuffers& w, float* o,
+                 const Where& where) {
+  const int64_t n = s.Nk;
+  tbb::parallel_for(int64_t{0}, s.B * s.H, [&](int64_t bh) {
+    const int64_t b = bh / s.H, h = bh % s.H;
+    for (int64_t p = 0; p < n; ++p) {
+      const int64_t a = bh * n + p;
+      const auto [c, row] = where(b, h, p);
+      const float mx = std::max(w.band_m.data()[a], w.m.data()[c]);
+      const float wa = std::exp(w.band_m.data()[a] - mx);
+      const float wb = std::exp(w.m.data()[c] - mx);
+      const float inv = 1.0f / (w.band_l.data()[a] * wa + w.l.data()[c] * wb);
+      const float* ob = w.o.data() + row * s.D;
+      float* out = o + a * s.D;
+      for (int64_t x = 0; x < s.D; ++x) {
+        out[x] = (out[x] * wa + ob[x] * wb) * inv;
+      }
+    }
+  });
 }
 
 // The strided keys with N a multiple of L: each head's class r (positions
@@ -223,22 +251,10 @@ void SparseStrided::RunStridedInPlace(const Problem& problem, const Tensors& t,
   RunBlockedPartial(strided, {t.q, t.k, t.v, w.o.data()},
                     {w.m.data(), w.l.data()}, &layout);
 
-  // Merge: w.o is in the original layout; the states in the class order.
-  tbb::parallel_for(int64_t{0}, s.B * s.H, [&](int64_t bh) {
-    const int64_t b = bh / s.H, h = bh % s.H;
-    for (int64_t p = 0; p < n; ++p) {
-      const int64_t a = bh * n + p;
-      const int64_t c = (b * heads + (p % l) * s.H + h) * rows + p / l;
-      const float mx = std::max(w.band_m.data()[a], w.m.data()[c]);
-      const float wa = std::exp(w.band_m.data()[a] - mx);
-      const float wb = std::exp(w.m.data()[c] - mx);
-      const float inv = 1.0f / (w.band_l.data()[a] * wa + w.l.data()[c] * wb);
-      const float* ob = w.o.data() + a * s.D;
-      float* out = t.o + a * s.D;
-      for (int64_t x = 0; x < s.D; ++x) {
-        out[x] = (out[x] * wa + ob[x] * wb) * inv;
-      }
-    }
+  // w.o is in the original layout; the states are in the class order.
+  MergeStates(s, w, t.o, [&](int64_t b, int64_t h, int64_t p) {
+    const int64_t state = (b * heads + (p % l) * s.H + h) * rows + p / l;
+    return std::make_pair(state, (b * s.H + h) * n + p);
   });
 }
 
@@ -283,20 +299,10 @@ void SparseStrided::Run(const Problem& problem, const Tensors& t) const {
   RunBlockedPartial(strided, {w.q.data(), w.k.data(), w.v.data(), w.o.data()},
                     {w.m.data(), w.l.data()});
 
-  // Merge the two softmax states of every row, in place in O.
-  tbb::parallel_for(int64_t{0}, heads, [&](int64_t h) {
-    for (int64_t p = 0; p < n; ++p) {
-      const int64_t a = h * n + p, b = h * n + order.Permuted(p);
-      const float mx = std::max(w.band_m.data()[a], w.m.data()[b]);
-      const float wa = std::exp(w.band_m.data()[a] - mx);
-      const float wb = std::exp(w.m.data()[b] - mx);
-      const float inv = 1.0f / (w.band_l.data()[a] * wa + w.l.data()[b] * wb);
-      const float* ob = w.o.data() + b * s.D;
-      float* out = t.o + a * s.D;
-      for (int64_t x = 0; x < s.D; ++x) {
-        out[x] = (out[x] * wa + ob[x] * wb) * inv;
-      }
-    }
+  // w.o and the states are in the class order.
+  MergeStates(s, w, t.o, [&](int64_t b, int64_t h, int64_t p) {
+    const int64_t row = (b * s.H + h) * n + order.Permuted(p);
+    return std::make_pair(row, row);
   });
 }
 

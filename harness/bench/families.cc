@@ -77,18 +77,22 @@ int RegisterFamilies(const SweepSpec& spec) {
       Registry::Get().Resolve(spec.variants);
   const Distribution dist = ParseDistribution(spec.dist);
 
+  // The family's problem at its largest N (RunBenchmark sets each N).
+  const auto family_problem = [&](const Mask& mask, int64_t dim, int threads) {
+    Problem problem{{1, spec.heads, spec.heads, spec.n_max, spec.n_max, dim},
+                    mask,
+                    std::nullopt,
+                    threads};
+    Validate(problem);
+    return problem;
+  };
   int families = 0;
   for (const Variant* v : variants) {
     for (const std::string& mask_text : spec.masks) {
       const Mask mask = ParseMask(mask_text);
       for (int64_t dim : spec.head_dims) {
         for (int threads : spec.threads) {
-          Problem problem{
-              {1, spec.heads, spec.heads, spec.n_max, spec.n_max, dim},
-              mask,
-              std::nullopt,
-              threads};
-          Validate(problem);
+          const Problem problem = family_problem(mask, dim, threads);
           if (!v->WhyUnsupported(problem).empty()) continue;
           const double peak = spec.peak_gflops.at(threads);
           Family(fmt::format("{}/{}/D:{}/threads:{}", v->Name(),
@@ -113,12 +117,7 @@ int RegisterFamilies(const SweepSpec& spec) {
       for (int64_t dim : spec.head_dims) {
         for (size_t bc : {32, 64, 128, 256, 512, 1024}) {
           for (int threads : spec.threads) {
-            Problem problem{
-                {1, spec.heads, spec.heads, spec.n_max, spec.n_max, dim},
-                mask,
-                std::nullopt,
-                threads};
-            Validate(problem);
+            const Problem problem = family_problem(mask, dim, threads);
             const double peak = spec.peak_gflops.at(threads);
             Family(fmt::format("engine_key_block/{}/D:{}/Bc:{}/threads:{}",
                                mask.ToString(), dim, bc, threads),

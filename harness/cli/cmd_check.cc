@@ -11,7 +11,6 @@
 #include "harness/cli/options.h"
 #include "harness/execute.h"
 #include "harness/inputs.h"
-#include "harness/npy.h"
 #include "kernels/target.h"
 
 namespace attnbench::cli {
@@ -95,29 +94,7 @@ int RunCheck(const CheckOptions& opt) {
           "--expected needs exactly one --mask (the mask it was computed "
           "with)");
     }
-    AttentionData o = AllocateData(loaded->shape);
-    // Read through the same layout handling as the inputs: o.npy-shaped.
-    NpyArray e = ReadNpy(opt.expected);
-    const Shape& s = loaded->shape;
-    const std::vector<int64_t> want =
-        opt.io.FileLayout() == Layout::kBhnd
-            ? std::vector<int64_t>{s.B, s.H, s.Nq, s.D}
-            : std::vector<int64_t>{s.B, s.Nq, s.H, s.D};
-    if (e.shape != want) {
-      throw InvalidArgument(fmt::format(
-          "{}: shape ({}) does not match the output of the inputs ({})",
-          opt.expected, fmt::join(e.shape, ", "), fmt::join(want, ", ")));
-    }
-    expected = std::move(e.data);
-    if (opt.io.FileLayout() == Layout::kBnhd) {  // to [B, H, Nq, D]
-      std::vector<float> t(expected.size());
-      for (int64_t b = 0; b < s.B; ++b)
-        for (int64_t n = 0; n < s.Nq; ++n)
-          for (int64_t h = 0; h < s.H; ++h)
-            std::copy_n(&expected[((b * s.Nq + n) * s.H + h) * s.D], s.D,
-                        &t[((b * s.H + h) * s.Nq + n) * s.D]);
-      expected.swap(t);
-    }
+    expected = LoadOutput(opt.expected, loaded->shape, opt.io.FileLayout());
   }
   std::vector<std::string> targets;
   if (opt.target == "all") {
