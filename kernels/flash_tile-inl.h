@@ -6,8 +6,10 @@
 //   st[j * Br + r]  score, then probability, of row r and tile key j
 //   ot[d * Br + r]  unnormalised output of row r
 //   m[r], l[r]      running max and running sum of row r
-// The kernels know nothing of masks: a partial tile arrives with, per row, a
-// visible key interval and a linear weight ramp (MaskTile).
+// The kernels know nothing of masks: a partial tile arrives with, per row,
+// a few key intervals each with a linear weight ramp, or with its weights
+// (MaskTile). kernels/flash_tile_reference.h is the scalar twin of each
+// kernel, which the tests compare them with on every target.
 
 // Per-target include guard ("toggle"): this file is compiled once per target.
 #if defined(ATTNBENCH_KERNELS_FLASH_TILE_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -97,18 +99,22 @@ HWY_INLINE void ScoresTile(D d, const float* HWY_RESTRICT qt, size_t dim,
   }
 }
 
-// Per-row description of a partial tile, in tile-local key offsets t:
-// key t of row r is visible iff lo[r] <= t < hi[r]; its weight is
-// clamp(w0[r] + t * w_step, 0, 1) (w_step = 0 and w0 = 1: no ramp).
+// Per-row description of a partial tile in tile-local key offsets t, as up
+// to `slots` segments per row, slot-major (entry s * Br + r): key t of row
+// r is in slot s iff lo <= t < hi, with weight clamp(w0 + t * step, 0, 1)
+// (w0 = 1, step = 0 for a flat segment). A row's slots are disjoint; an
+// unused slot has lo = hi. slots == 0: the caller filled wt itself (rules
+// without a short description).
 struct TileRows {
   const float* lo;
   const float* hi;
   const float* w0;
-  float w_step;
+  const float* step;
+  size_t slots;
 };
 
-// For a partial tile: st = kMaskedScore where invisible, and wt[j * Br + r]
-// = the weight (0 where invisible).
+// For a partial tile: wt[j * Br + r] = the weight of key j for row r (0
+// where no slot holds it), and st = kMaskedScore where the weight is 0.
 template <size_t kRowVecs, class D>
 HWY_INLINE void MaskTile(D d, const TileRows& rows, size_t n_keys,
                          float* HWY_RESTRICT st, float* HWY_RESTRICT wt) {
@@ -117,37 +123,44 @@ HWY_INLINE void MaskTile(D d, const TileRows& rows, size_t n_keys,
   const auto masked = hn::Set(d, kMaskedScore);
   const auto zero = hn::Zero(d);
   const auto one = hn::Set(d, 1.0f);
-  const auto step = hn::Set(d, rows.w_step);
   for (size_t v = 0; v < kRowVecs; ++v) {
-    const auto lo = hn::LoadU(d, rows.lo + v * N);
-    const auto hi = hn::LoadU(d, rows.hi + v * N);
-    const auto w0 = hn::LoadU(d, rows.w0 + v * N);
+    if (rows.slots == 0) {  // weights given
+      for (size_t j = 0; j < n_keys; ++j) {
+        float* s = st + j * br + v * N;
+        const auto visible = hn::Gt(hn::Load(d, wt + j * br + v * N), zero);
+        hn::Store(hn::IfThenElse(visible, hn::Load(d, s), masked), d, s);
+      }
+      continue;
+    }
+    if (rows.slots == 1) {  // one segment per row: bounds in registers
+      const auto lo = hn::LoadU(d, rows.lo + v * N);
+      const auto hi = hn::LoadU(d, rows.hi + v * N);
+      const auto w0 = hn::LoadU(d, rows.w0 + v * N);
+      const auto step = hn::LoadU(d, rows.step + v * N);
+      for (size_t j = 0; j < n_keys; ++j) {
+        const auto t = hn::Set(d, static_cast<float>(j));
+        const auto visible = hn::And(hn::Ge(t, lo), hn::Lt(t, hi));
+        const auto w = hn::Min(one, hn::Max(zero, hn::MulAdd(t, step, w0)));
+        float* s = st + j * br + v * N;
+        hn::Store(hn::IfThenElse(visible, hn::Load(d, s), masked), d, s);
+        hn::Store(hn::IfThenElseZero(visible, w), d, wt + j * br + v * N);
+      }
+      continue;
+    }
     for (size_t j = 0; j < n_keys; ++j) {
       const auto t = hn::Set(d, static_cast<float>(j));
-      const auto visible = hn::And(hn::Ge(t, lo), hn::Lt(t, hi));
-      const auto w = hn::Min(one, hn::Max(zero, hn::MulAdd(t, step, w0)));
+      auto w = zero;
+      for (size_t slot = 0; slot < rows.slots; ++slot) {
+        const size_t at = slot * br + v * N;
+        const auto in = hn::And(hn::Ge(t, hn::LoadU(d, rows.lo + at)),
+                                hn::Lt(t, hn::LoadU(d, rows.hi + at)));
+        const auto ramp = hn::MulAdd(t, hn::LoadU(d, rows.step + at),
+                                     hn::LoadU(d, rows.w0 + at));
+        w = hn::IfThenElse(in, hn::Min(one, hn::Max(zero, ramp)), w);
+      }
       float* s = st + j * br + v * N;
-      hn::Store(hn::IfThenElse(visible, hn::Load(d, s), masked), d, s);
-      hn::Store(hn::IfThenElseZero(visible, w), d, wt + j * br + v * N);
-    }
-  }
-}
-
-// For a partial tile whose weights wt[j * Br + r] are given (custom rules):
-// st = kMaskedScore where the weight is 0.
-template <size_t kRowVecs, class D>
-HWY_INLINE void MaskTileByWeights(D d, size_t n_keys,
-                                  const float* HWY_RESTRICT wt,
-                                  float* HWY_RESTRICT st) {
-  const size_t N = hn::Lanes(d);
-  const size_t br = kRowVecs * N;
-  const auto masked = hn::Set(d, kMaskedScore);
-  const auto zero = hn::Zero(d);
-  for (size_t j = 0; j < n_keys; ++j) {
-    for (size_t v = 0; v < kRowVecs; ++v) {
-      float* s = st + j * br + v * N;
-      const auto visible = hn::Gt(hn::Load(d, wt + j * br + v * N), zero);
-      hn::Store(hn::IfThenElse(visible, hn::Load(d, s), masked), d, s);
+      hn::Store(hn::IfThenElse(hn::Gt(w, zero), hn::Load(d, s), masked), d, s);
+      hn::Store(w, d, wt + j * br + v * N);
     }
   }
 }

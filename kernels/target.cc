@@ -22,7 +22,6 @@ HWY_AFTER_NAMESPACE();
 #include <algorithm>
 #include <cctype>
 
-#include "harness/problem.h"
 #include "hwy/targets.h"
 
 namespace attnbench {
@@ -46,24 +45,19 @@ std::vector<int64_t> RunnableTargets() {
 
 std::string TargetNameOf(int64_t target) { return hwy::TargetName(target); }
 
-void PinTarget(std::string_view name) {
+bool TryPinTarget(std::string_view name) {
   std::string upper(name);
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return std::toupper(c); });
   hwy::SetSupportedTargetsForTest(0);
-  if (upper == "BEST") return;
-  std::string names = "best";
+  if (upper == "BEST") return true;
   for (int64_t t : RunnableTargets()) {
     if (upper == hwy::TargetName(t)) {
       hwy::SetSupportedTargetsForTest(t);
-      return;
+      return true;
     }
-    names += fmt::format(", {}", hwy::TargetName(t));
   }
-  throw InvalidArgument(fmt::format(
-      "target '{}' is not compiled in or not supported by this CPU; "
-      "allowed: {}",
-      name, names));
+  return false;
 }
 
 }  // namespace attnbench

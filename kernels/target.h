@@ -20,9 +20,9 @@ std::vector<int64_t> RunnableTargets();
 std::string TargetNameOf(int64_t target);
 
 // Restricts dispatch to one runnable target, by name (e.g. "AVX2"; case
-// insensitive), or back to the best with "best". Throws InvalidArgument
-// naming the runnable targets otherwise.
-void PinTarget(std::string_view name);
+// insensitive), or back to the best with "best". Returns false (and leaves
+// the best target in force) for any other name.
+bool TryPinTarget(std::string_view name);
 
 }  // namespace attnbench
 

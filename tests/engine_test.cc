@@ -3,10 +3,10 @@
 // it) at several key-block sizes, including ones that split tiles oddly.
 #include <gtest/gtest.h>
 
-#include "harness/agreement.h"
-#include "harness/check_cases.h"
-#include "harness/execute.h"
-#include "harness/inputs.h"
+#include "harness/check/agreement.h"
+#include "harness/check/check_cases.h"
+#include "harness/measure/execute.h"
+#include "harness/io/inputs.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
 #include "variants/engine/blocked.h"

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <cstring>
 
-#include "harness/agreement.h"
-#include "harness/inputs.h"
-#include "harness/oracle.h"
-#include "harness/timing.h"
-#include "harness/workspace.h"
+#include "harness/check/agreement.h"
+#include "harness/io/inputs.h"
+#include "harness/check/oracle.h"
+#include "harness/measure/timing.h"
+#include "harness/contract/workspace.h"
 
 namespace attnbench {
 namespace {

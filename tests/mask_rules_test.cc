@@ -1,11 +1,12 @@
-// Every registered mask kind (harness/mask_rule.h) against its own Weight,
+// Every registered mask kind, the built-in ones included
+// (harness/contract/mask_rule.h), against its own Weight,
 // element by element: the pieces the engine walks, the visible counts that
 // the work accounting uses, the bounds and the weight rows.
 #include <gtest/gtest.h>
 
-#include "harness/mask.h"
-#include "harness/mask_rule.h"
-#include "harness/problem.h"
+#include "harness/contract/mask.h"
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
 
 namespace attnbench {
 namespace {
@@ -36,6 +37,22 @@ TEST(MaskRules, FastPathsMatchTheWeights) {
             }
           }
           ASSERT_EQ(rule.CountVisible(h, p, s.Nk), count) << text << " p=" << p;
+          // The fast description holds exactly the visible keys, with
+          // the rule's weights.
+          std::vector<KeySegment> segs;
+          if (!rule.Segments(h, p, 0, s.Nk, segs)) continue;
+          std::vector<double> from_segments(s.Nk, 0.0);
+          for (const KeySegment& seg : segs) {
+            for (int64_t j = std::max<int64_t>(seg.begin, 0);
+                 j < std::min(seg.end, s.Nk); ++j) {
+              ASSERT_EQ(from_segments[j], 0.0) << text << ": segments overlap";
+              from_segments[j] = seg.WeightAt(j);
+            }
+          }
+          for (int64_t j = 0; j < s.Nk; ++j) {
+            ASSERT_NEAR(from_segments[j], rule.Weight(h, p, j), 1e-12)
+                << text << " p=" << p << " j=" << j;
+          }
         }
         for (int64_t rows : {1, 7, 32}) {
           for (int64_t p0 = 0; p0 + rows <= s.Nk; p0 += 11) {

@@ -1,31 +1,32 @@
-// Mask parsing, validation messages, and the visible-key ranges the variants
-// use, cross-checked against the oracle's direct weight definition.
-#include "harness/mask.h"
+// Mask parsing, validation messages, and the built-in rules' segments (what
+// the variants use), cross-checked against the oracle's weight definition.
+#include "harness/contract/mask.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "harness/oracle.h"
-#include "harness/problem.h"
+#include "harness/check/oracle.h"
+#include "harness/contract/problem.h"
 
 namespace attnbench {
 namespace {
 
 TEST(ParseMask, AcceptsEveryForm) {
-  EXPECT_EQ(ParseMask("none").kind, MaskKind::kNone);
-  EXPECT_EQ(ParseMask("causal").kind, MaskKind::kCausal);
+  EXPECT_EQ(ParseMask("none").kind, "none");
+  EXPECT_EQ(ParseMask("causal").kind, "causal");
   const Mask w = ParseMask("window:256");
-  EXPECT_EQ(w.kind, MaskKind::kWindow);
-  EXPECT_EQ(w.window, 256);
+  EXPECT_EQ(w.kind, "window");
+  EXPECT_EQ(w.Rule().Params(), "256");
   const Mask s = ParseMask("span:64");
-  EXPECT_EQ(s.kind, MaskKind::kSpan);
-  EXPECT_EQ(s.spans, std::vector<double>{64.0});
-  EXPECT_EQ(s.ramp, 32.0);
-  const Mask per_head = ParseMask("span:32,64,128.5:16");
-  EXPECT_EQ(per_head.spans, (std::vector<double>{32.0, 64.0, 128.5}));
-  EXPECT_EQ(per_head.ramp, 16.0);
+  EXPECT_EQ(s.kind, "span");
+  EXPECT_EQ(s.ToString(), "span:64:32");  // the default ramp R = 32
+  EXPECT_EQ(ParseMask("span:32,64,128.5:16").ToString(), "span:32,64,128.5:16");
+  // The factories make the same rules as the text.
+  EXPECT_EQ(Mask::Window(7).ToString(), "window:7");
+  EXPECT_EQ(Mask::Span({1.5, 2}, 4).ToString(), "span:1.5,2:4");
+  EXPECT_EQ(Mask().ToString(), "causal");
 }
 
 TEST(ParseMask, RoundTripsThroughToString) {
@@ -38,7 +39,7 @@ TEST(ParseMask, RoundTripsThroughToString) {
 TEST(ParseMask, RejectsBadTextNamingTheParameter) {
   const std::pair<const char*, const char*> cases[] = {
       {"window:0", "W = 0"},        {"window:-2", "W = -2"},
-      {"window:", "W ''"},          {"window:3x", "W '3x'"},
+      {"window:", "nothing after"}, {"window:3x", "W '3x'"},
       {"window", "W is missing"},   {"span:-1", "Z = -1"},
       {"span:inf", "Z = inf"},      {"span:1,,2", "Z ''"},
       {"span:4:0", "R = 0"},        {"span:4:-1", "R = -1"},
@@ -108,17 +109,11 @@ TEST(Validate, NamesEachOutOfRangeParameter) {
   p.scale = std::numeric_limits<double>::quiet_NaN();
   ExpectInvalid(p, "scale = nan");
   p = ValidProblem();
-  p.mask = Mask::Window(0);
-  ExpectInvalid(p, "window W = 0");
-  p = ValidProblem();
   p.mask = Mask::Span({1.0, 2.0});
   ExpectInvalid(p, "span list has 2 values; allowed: 1 (all heads) or H = 8");
   p = ValidProblem();
-  p.mask = Mask::Span({-1.0});
-  ExpectInvalid(p, "span z[0] = -1");
-  p = ValidProblem();
-  p.mask = Mask::Span({1.0}, 0.0);
-  ExpectInvalid(p, "span ramp R = 0");
+  p.mask = Mask("causal", nullptr);
+  ExpectInvalid(p, "mask 'causal' has no rule");
 }
 
 TEST(Validate, RejectsSizesThatOverflow) {
@@ -127,9 +122,10 @@ TEST(Validate, RejectsSizesThatOverflow) {
   ExpectInvalid(p, "overflows 64-bit");
 }
 
-// VisibleKeys and MaskWeight (used by the variants) against OracleWeight
-// (written from DESIGN.md) for every key of many positions.
-TEST(VisibleKeys, MatchesTheOracleWeights) {
+// The built-in rules' fast description (Segments, what naive and the
+// engine use) against OracleWeight (the definition) for every key of many
+// positions.
+TEST(BuiltinSegments, MatchTheOracleWeights) {
   std::vector<double> per_head = {0.0, 1.5, 7.0, 40.0};
   const Mask masks[] = {Mask::None(),           Mask::Causal(),
                         Mask::Window(1),        Mask::Window(5),
@@ -140,27 +136,37 @@ TEST(VisibleKeys, MatchesTheOracleWeights) {
   for (const Mask& mask : masks) {
     for (int64_t h = 0; h < 4; ++h) {
       for (int64_t p = 0; p < nk; ++p) {
-        const KeyRange r = VisibleKeys(mask, h, p, nk);
+        std::vector<KeySegment> segs;
+        ASSERT_TRUE(mask.Rule().Segments(h, p, 0, nk, segs));
+        std::vector<double> from_segments(nk, 0.0);
+        for (const KeySegment& seg : segs) {
+          for (int64_t j = std::max<int64_t>(0, seg.begin);
+               j < std::min(seg.end, nk); ++j) {
+            from_segments[j] = seg.WeightAt(j);
+          }
+        }
         for (int64_t j = 0; j < nk; ++j) {
-          const double w = OracleWeight(mask, h, p, j);
-          EXPECT_EQ(w > 0.0, j >= r.begin && j < r.end)
+          EXPECT_NEAR(from_segments[j], OracleWeight(mask, h, p, j), 1e-12)
               << mask.ToString() << " h=" << h << " p=" << p << " j=" << j;
-          EXPECT_EQ(MaskWeight(mask, h, p, j), w);
         }
       }
     }
   }
 }
 
-TEST(SpanWeight, FollowsTheRamp) {
+TEST(SpanRule, FollowsTheRampAndFindsItsFlatPart) {
   // z = 2, R = 4: flat (w = 1) for x <= 2, then (6 - x) / 4 down to 0 at 6.
   const double expected[] = {1.0, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0};
   const Mask m = Mask::Span({2.0}, 4.0);
   for (int64_t x = 0; x < 8; ++x) {
-    EXPECT_DOUBLE_EQ(SpanWeight(2.0, 4.0, x), expected[x]) << x;
     EXPECT_DOUBLE_EQ(OracleWeight(m, 0, 10, 10 - x), expected[x]) << x;
   }
-  EXPECT_EQ(VisibleKeys(m, 0, 10, 11).begin, 10 - 5);  // x <= 5 visible
+  EXPECT_EQ(m.Rule().Bounds(0, 10, 11).begin, 10 - 5);  // x <= 5 visible
+  std::vector<KeySegment> segs;
+  m.Rule().Segments(0, 10, 0, 11, segs);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].FlatKeys().begin, 10 - 2);  // x <= 2 flat
+  EXPECT_EQ(segs[0].FlatKeys().end, 11);
 }
 
 TEST(CountVisiblePairs, CountsEachMask) {

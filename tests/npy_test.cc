@@ -1,5 +1,5 @@
 // harness/npy: round trips and a one-line error for every kind of bad file.
-#include "harness/npy.h"
+#include "harness/io/npy.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/inputs.h"
-#include "harness/problem.h"
+#include "harness/io/inputs.h"
+#include "harness/contract/problem.h"
 
 namespace attnbench {
 namespace {

@@ -10,11 +10,11 @@
 #include <string>
 #include <tuple>
 
-#include "harness/agreement.h"
-#include "harness/check_cases.h"
-#include "harness/execute.h"
-#include "harness/inputs.h"
-#include "harness/variant.h"
+#include "harness/check/agreement.h"
+#include "harness/check/check_cases.h"
+#include "harness/measure/execute.h"
+#include "harness/io/inputs.h"
+#include "harness/contract/variant.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
 #include "tests/variant_params.h"

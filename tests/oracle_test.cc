@@ -1,11 +1,11 @@
 // The oracle against cases small enough to compute by hand.
-#include "harness/oracle.h"
+#include "harness/check/oracle.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "harness/inputs.h"
+#include "harness/io/inputs.h"
 
 namespace attnbench {
 namespace {

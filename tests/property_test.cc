@@ -8,10 +8,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "harness/agreement.h"
-#include "harness/execute.h"
-#include "harness/inputs.h"
-#include "harness/variant.h"
+#include "harness/check/agreement.h"
+#include "harness/measure/execute.h"
+#include "harness/io/inputs.h"
+#include "harness/contract/variant.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
 

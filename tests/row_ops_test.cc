@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "harness/inputs.h"
+#include "harness/io/inputs.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "tests/row_ops_test.cc"

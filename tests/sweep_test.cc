@@ -9,7 +9,7 @@
 #include "harness/sweep/plan.h"
 #include "harness/sweep/run_store.h"
 #include "harness/sweep/summary.h"
-#include "harness/variant.h"
+#include "harness/contract/variant.h"
 
 namespace attnbench {
 namespace {
@@ -135,7 +135,7 @@ TEST(Summary, FitsTheExponentAndTheSpeedUp) {
     rows.push_back(Row("naive", n, 1e-6 * n * n));
     rows.push_back(Row("fast", n, 1e-6 * n));
   }
-  const std::string table = sweep::SummaryTable(rows);
+  const std::string table = sweep::SummaryTable(rows, "naive");
   EXPECT_NE(table.find("2.00"), std::string::npos) << table;
   EXPECT_NE(table.find("1.00"), std::string::npos) << table;
   EXPECT_NE(table.find("1024.0x @N=1024"), std::string::npos) << table;

@@ -3,7 +3,7 @@
 // dimensions around multiples of 16 and full and partial row blocks.
 #include <vector>
 
-#include "harness/inputs.h"
+#include "harness/io/inputs.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "tests/transpose_test.cc"

@@ -9,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-#include "harness/variant.h"
+#include "harness/contract/variant.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
 

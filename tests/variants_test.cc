@@ -9,12 +9,12 @@
 #include <thread>
 #include <tuple>
 
-#include "harness/agreement.h"
-#include "harness/check_cases.h"
-#include "harness/execute.h"
-#include "harness/inputs.h"
-#include "harness/variant.h"
-#include "harness/workspace.h"
+#include "harness/check/agreement.h"
+#include "harness/check/check_cases.h"
+#include "harness/measure/execute.h"
+#include "harness/io/inputs.h"
+#include "harness/contract/variant.h"
+#include "harness/contract/workspace.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
 #include "tests/variant_params.h"

@@ -5,7 +5,7 @@
 // trimming, per head, without its rounding to multiples of 64); tiles in the
 // flat part (x <= z_h) need no weights and only the ramp's tiles compute
 // them. Cost is proportional to sum_h (z_h + R).
-#include "harness/variant.h"
+#include "harness/contract/variant.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {

@@ -7,9 +7,9 @@
 
 #include <cmath>
 
-#include "harness/mask_rule.h"
-#include "harness/problem.h"
-#include "harness/variant.h"
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
+#include "harness/contract/variant.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {
@@ -36,31 +36,25 @@ class AlibiRule final : public MaskRule {
   double BiasSlope(int64_t h, int64_t heads) const override {
     return AlibiSlope(h, heads);
   }
-  int64_t CountVisible(int64_t, int64_t p, int64_t nk) const override {
-    return std::min(p + 1, nk);
-  }
-  bool Components(int64_t, int64_t p, int64_t, int64_t,
-                  std::vector<KeyRange>& out) const override {
+  bool Segments(int64_t, int64_t p, int64_t, int64_t,
+                std::vector<KeySegment>& out) const override {
     out.push_back({0, p + 1});
     return true;
   }
 };
 
-ATTNBENCH_REGISTER_MASK({
-    "alibi",
+ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(
+    {
+        "alibi",
     "alibi (causal, ALiBi linear bias -m_h (p - j))",
     [](std::string_view params) -> std::shared_ptr<const MaskRule> {
       if (!params.empty()) throw InvalidArgument("alibi takes no parameter");
       return std::make_shared<AlibiRule>();
     },
     [](const Shape&) -> std::vector<std::string> { return {"alibi"}; },
-    "alibi",
-});
-
-ATTNBENCH_REGISTER_BLOCKED_VARIANT(
-    Alibi, "alibi",
-    "blocked engine: causal with ALiBi's per-head linear score bias",
-    {"alibi"});
+        "alibi",
+    },
+    "blocked engine: causal with ALiBi's per-head linear score bias");
 
 }  // namespace
 }  // namespace attnbench

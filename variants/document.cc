@@ -1,15 +1,15 @@
 // document: packed sequences. The keys hold documents of lengths L0, L1, ...
 // (repeating); each query sees the keys of its own document up to itself,
-// causal, and nothing of the others. Mask doc:L0,L1,... The blocked engine
+// causal, and nothing of the others. Mask document:L0,L1,... The blocked engine
 // never visits another document's tiles.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <numeric>
 
-#include "harness/mask_rule.h"
-#include "harness/problem.h"
-#include "harness/variant.h"
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
+#include "harness/contract/variant.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {
@@ -36,14 +36,8 @@ class DocumentRule final : public MaskRule {
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return j <= p && j >= DocStart(p) ? 1.0 : 0.0;
   }
-  KeyRange Bounds(int64_t, int64_t p, int64_t nk) const override {
-    return {DocStart(p), std::min(p + 1, nk)};
-  }
-  int64_t CountVisible(int64_t, int64_t p, int64_t nk) const override {
-    return std::min(p + 1, nk) - DocStart(p);
-  }
-  bool Components(int64_t, int64_t p, int64_t, int64_t,
-                  std::vector<KeyRange>& out) const override {
+  bool Segments(int64_t, int64_t p, int64_t, int64_t,
+                std::vector<KeySegment>& out) const override {
     out.push_back({DocStart(p), p + 1});
     return true;
   }
@@ -66,20 +60,19 @@ std::shared_ptr<const MaskRule> MakeDocumentRule(std::string_view params) {
   return std::make_shared<DocumentRule>(std::move(lengths));
 }
 
-ATTNBENCH_REGISTER_MASK({
-    "doc",
-    "doc:L0,L1,... (packed documents of these lengths, repeating; causal "
-    "within each)",
-    MakeDocumentRule,
-    [](const Shape& s) -> std::vector<std::string> {
-      return {"doc:7", "doc:20,3,45", fmt::format("doc:{}", s.Nk)};
+ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(
+    {
+        "document",
+        "document:L0,L1,... (packed documents of these lengths, repeating; "
+        "causal within each)",
+        MakeDocumentRule,
+        [](const Shape& s) -> std::vector<std::string> {
+          return {"document:7", "document:20,3,45",
+                  fmt::format("document:{}", s.Nk)};
+        },
+        "document:512,1024,256",
     },
-    "doc:512,1024,256",
-});
-
-ATTNBENCH_REGISTER_BLOCKED_VARIANT(
-    Document, "document",
-    "blocked engine: packed documents, causal within each", {"doc"});
+    "blocked engine: packed documents, causal within each");
 
 }  // namespace
 }  // namespace attnbench

@@ -2,7 +2,7 @@
 // masks none and causal. Causal tiles above the diagonal are never visited;
 // only tiles on the diagonal apply a per-element mask. The engine, shared
 // with the sparse variants, is variants/engine/blocked.cc.
-#include "harness/variant.h"
+#include "harness/contract/variant.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {

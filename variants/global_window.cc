@@ -1,13 +1,13 @@
 // global_window: a sliding window plus global tokens, after Longformer
 // (Beltagy et al. 2020) and BigBird (Zaheer et al. 2020), causal: query p
 // sees the first G keys (the global tokens) and the last W keys up to
-// itself. Mask global:G:W. One file: the rule (which the oracle evaluates in
+// itself. Mask global_window:G:W. One file: the rule (which the oracle evaluates in
 // double) and a variant on the blocked engine, which skips everything else.
 #include <fmt/format.h>
 
-#include "harness/mask_rule.h"
-#include "harness/problem.h"
-#include "harness/variant.h"
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
+#include "harness/contract/variant.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {
@@ -22,15 +22,9 @@ class GlobalWindowRule final : public MaskRule {
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return j <= p && (j < g_ || p - j < w_) ? 1.0 : 0.0;
   }
-  // The window [p - W + 1, p] plus the global keys left of it.
-  int64_t CountVisible(int64_t, int64_t p, int64_t nk) const override {
-    const int64_t end = std::min(p + 1, nk);
-    const int64_t window_begin = std::max<int64_t>(0, p - w_ + 1);
-    return end - window_begin + std::min(g_, window_begin);
-  }
   // The global keys up to p, and the window right of them.
-  bool Components(int64_t, int64_t p, int64_t, int64_t,
-                  std::vector<KeyRange>& out) const override {
+  bool Segments(int64_t, int64_t p, int64_t, int64_t,
+                std::vector<KeySegment>& out) const override {
     const int64_t window_begin = std::max(g_, p - w_ + 1);
     out.push_back({0, std::min(g_, p + 1)});
     out.push_back({window_begin, std::max(window_begin, p + 1)});
@@ -41,25 +35,24 @@ class GlobalWindowRule final : public MaskRule {
   int64_t g_, w_;
 };
 
-ATTNBENCH_REGISTER_MASK({
-    "global",
-    "global:G:W (the first G keys and the last W, causal)",
-    [](std::string_view params) -> std::shared_ptr<const MaskRule> {
-      const auto v = ParseIntParams(params, {"G", "W"}, 0);
-      if (v[1] < 1) throw InvalidArgument("W = 0 is not an integer >= 1");
-      return std::make_shared<GlobalWindowRule>(v[0], v[1]);
+ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(
+    {
+        "global_window",
+        "global_window:G:W (the first G keys and the last W, causal)",
+        [](std::string_view params) -> std::shared_ptr<const MaskRule> {
+          const auto v = ParseIntParams(params, {"G", "W"}, 0);
+          if (v[1] < 1) throw InvalidArgument("W = 0 is not an integer >= 1");
+          return std::make_shared<GlobalWindowRule>(v[0], v[1]);
+        },
+        [](const Shape& s) -> std::vector<std::string> {
+          return {"global_window:3:8",
+                  fmt::format("global_window:{}:1", s.Nk / 2),
+                  "global_window:0:5"};
+        },
+        "global_window:64:256",
     },
-    [](const Shape& s) -> std::vector<std::string> {
-      return {"global:3:8", fmt::format("global:{}:1", s.Nk / 2), "global:0:5"};
-    },
-    "global:64:256",
-});
-
-ATTNBENCH_REGISTER_BLOCKED_VARIANT(
-    GlobalWindow, "global_window",
     "blocked engine: G global keys plus a window of W (Longformer, "
-    "BigBird)",
-    {"global"});
+    "BigBird)");
 
 }  // namespace
 }  // namespace attnbench

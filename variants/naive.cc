@@ -14,10 +14,9 @@
 
 #include <algorithm>
 
-#include "harness/mask.h"
-#include "harness/mask_rule.h"
-#include "harness/variant.h"
-#include "harness/workspace.h"
+#include "harness/contract/mask.h"
+#include "harness/contract/variant.h"
+#include "harness/contract/workspace.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "variants/naive.cc"
@@ -32,33 +31,35 @@ namespace attnbench {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Per-thread scratch: the row of scores; for custom rules also the row's
-// weights and the scores and indices of its visible keys.
+// Per-thread scratch: the row of scores; the weights, scores and indices
+// of the keys the mask lets through.
 struct NaiveScratch {
   explicit NaiveScratch(const Problem& p)
       : scores(static_cast<size_t>(p.shape.Nk)),
-        weights(p.mask.kind == MaskKind::kCustom ? scores.size() : 0),
-        kept(weights.size()),
-        index(weights.size()) {}
+        weights(scores.size()),
+        kept(scores.size()),
+        index(scores.size()) {}
   ScratchBuffer<float> scores, weights, kept;
   ScratchBuffer<int64_t> index;
 };
 
-// Softmax and P.V over the keys of a custom rule that are visible (w > 0),
-// gathered first so that masked keys enter neither max, sum nor output.
-// Scores get the rule's bias -slope * (p - j).
-void CustomRuleRow(const Problem& problem, int64_t h, int64_t p,
-                   const float* HWY_RESTRICT v, NaiveScratch& w,
-                   float* HWY_RESTRICT o) {
+// Softmax and P.V of row p over the keys the rule lets through (w > 0),
+// gathered first so that masked keys enter neither max, sum nor output:
+//   kept_t = s[j_t] - slope (p - j_t);  e_t = w_t exp(kept_t - max kept)
+//   o = sum_t e_t v_{j_t} / sum_t e_t   (zeros when no key is visible)
+void SoftmaxRow(const Problem& problem, int64_t h, int64_t p,
+                const float* HWY_RESTRICT v, NaiveScratch& w,
+                float* HWY_RESTRICT o) {
   const hn::ScalableTag<float> df;
   const Shape& s = problem.shape;
-  const size_t d = static_cast<size_t>(s.D);
-  const KeyRange bounds = VisibleKeys(problem.mask, h, p, s.Nk);
-  const double slope = BiasSlope(problem.mask, h, s.H);
+  const MaskRule& rule = problem.mask.Rule();
+  const size_t dim = static_cast<size_t>(s.D);
+  const KeyRange bounds = rule.Bounds(h, p, s.Nk);
+  const double slope = rule.BiasSlope(h, s.H);
   float* weights = w.weights.data();
   float* kept = w.kept.data();
   int64_t* index = w.index.data();
-  problem.mask.rule->WeightRow(h, p, bounds.begin, bounds.size(), weights);
+  rule.WeightRow(h, p, bounds.begin, bounds.size(), weights);
   size_t n = 0;
   for (int64_t j = bounds.begin; j < bounds.end; ++j) {
     const float weight = weights[j - bounds.begin];
@@ -69,14 +70,16 @@ void CustomRuleRow(const Problem& problem, int64_t h, int64_t p,
               static_cast<float>(-slope * static_cast<double>(p - j));
     ++n;
   }
-  std::fill(o, o + d, 0.0f);
+  std::fill(o, o + dim, 0.0f);
   if (n == 0) return;
   ExpShifted(df, kept, n, RowMax(df, kept, n));
   for (size_t t = 0; t < n; ++t) kept[t] *= weights[t];
+  // sum is 0 only when every visible score is -inf: NaN, as the formula.
   const float sum = RowSum(df, kept, n);
-  for (size_t t = 0; t < n; ++t)
-    MulAddRow(df, kept[t], v + index[t] * s.D, o, d);
-  ScaleRow(df, 1.0f / sum, o, d);
+  for (size_t t = 0; t < n; ++t) {
+    MulAddRow(df, kept[t], v + index[t] * s.D, o, dim);
+  }
+  ScaleRow(df, 1.0f / sum, o, dim);
 }
 
 void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
@@ -88,41 +91,17 @@ void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
   const int64_t h = (row / s.Nq) % s.H;
   const int64_t b = row / (s.Nq * s.H);
   const int64_t kv = b * s.Hkv + h / (s.H / s.Hkv);
-  const size_t d = static_cast<size_t>(s.D);
+  const size_t dim = static_cast<size_t>(s.D);
   const float* HWY_RESTRICT q = t.q + row * s.D;
   const float* HWY_RESTRICT k = t.k + kv * s.Nk * s.D;
-  const float* HWY_RESTRICT v = t.v + kv * s.Nk * s.D;
-  float* HWY_RESTRICT o = t.o + row * s.D;
   const float scale = static_cast<float>(problem.Scale());
 
   // The materialised row of scores, every key.
   for (int64_t j = 0; j < s.Nk; ++j) {
-    scores[j] = scale * hn::Dot::Compute<0>(df, q, k + j * s.D, d);
+    scores[j] = scale * hn::Dot::Compute<0>(df, q, k + j * s.D, dim);
   }
-
-  const int64_t p = s.Nk - s.Nq + i;
-  if (problem.mask.kind == MaskKind::kCustom) {
-    return CustomRuleRow(problem, h, p, v, scratch, o);
-  }
-  const KeyRange visible = VisibleKeys(problem.mask, h, p, s.Nk);
-  std::fill(o, o + d, 0.0f);
-  if (visible.size() == 0) return;
-  float* HWY_RESTRICT e = scores + visible.begin;
-  const size_t n = static_cast<size_t>(visible.size());
-
-  ExpShifted(df, e, n, RowMax(df, e, n));
-  if (problem.mask.kind == MaskKind::kSpan) {
-    const double z = problem.mask.SpanOf(h);
-    for (int64_t j = visible.begin; j < visible.end; ++j) {
-      scores[j] *= static_cast<float>(SpanWeight(z, problem.mask.ramp, p - j));
-    }
-  }
-  const float sum = RowSum(df, e, n);
-  for (int64_t j = visible.begin; j < visible.end; ++j) {
-    MulAddRow(df, scores[j], v + j * s.D, o, d);
-  }
-  // sum is 0 only when every visible score is -inf: NaN, as the formula.
-  ScaleRow(df, 1.0f / sum, o, d);
+  SoftmaxRow(problem, h, s.Nk - s.Nq + i, t.v + kv * s.Nk * s.D, scratch,
+             t.o + row * s.D);
 }
 
 void NaiveAttention(const Problem& problem, const Tensors& t) {
@@ -155,21 +134,18 @@ class Naive final : public Variant {
     return "dense baseline: a full row of scores per query, masked, "
            "softmax, times V";
   }
-  // Every mask, the registered custom kinds included: naive is the dense
-  // baseline every other variant is compared with.
+  // Every registered mask kind: naive is the dense baseline every other
+  // variant is compared with.
   std::vector<std::string> SupportedMasks() const override {
-    std::vector<std::string> masks = {"none", "causal", "window", "span"};
+    std::vector<std::string> masks;
     for (const MaskKindInfo* k : MaskKinds()) masks.push_back(k->name);
     return masks;
   }
   size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    // Per thread a row of Nk scores; for custom rules also Nk weights, Nk
-    // gathered scores and Nk key indices.
-    const size_t per_key = problem.mask.kind == MaskKind::kCustom
-                               ? 3 * sizeof(float) + sizeof(int64_t)
-                               : sizeof(float);
+    // Per thread Nk scores, Nk weights, Nk gathered scores, Nk key indices.
     return static_cast<size_t>(problem.threads) *
-           static_cast<size_t>(problem.shape.Nk) * per_key;
+           static_cast<size_t>(problem.shape.Nk) *
+           (3 * sizeof(float) + sizeof(int64_t));
   }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     HWY_DYNAMIC_DISPATCH(NaiveAttention)(problem, tensors);

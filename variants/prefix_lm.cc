@@ -1,12 +1,12 @@
 // prefix_lm: prefix-LM attention (as in UniLM and T5's prefix LM): the first
 // P keys form a prefix that every query sees, bidirectionally, and the rest
-// is causal. Mask prefix:P. On the blocked engine: one interval per row,
+// is causal. Mask prefix_lm:P. On the blocked engine: one interval per row,
 // [0, max(P, p + 1)).
 #include <fmt/format.h>
 
-#include "harness/mask_rule.h"
-#include "harness/problem.h"
-#include "harness/variant.h"
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
+#include "harness/contract/variant.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {
@@ -19,14 +19,8 @@ class PrefixRule final : public MaskRule {
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return j < prefix_ || j <= p ? 1.0 : 0.0;
   }
-  KeyRange Bounds(int64_t, int64_t p, int64_t nk) const override {
-    return {0, std::min(std::max(prefix_, p + 1), nk)};
-  }
-  int64_t CountVisible(int64_t h, int64_t p, int64_t nk) const override {
-    return Bounds(h, p, nk).size();
-  }
-  bool Components(int64_t, int64_t p, int64_t, int64_t,
-                  std::vector<KeyRange>& out) const override {
+  bool Segments(int64_t, int64_t p, int64_t, int64_t,
+                std::vector<KeySegment>& out) const override {
     out.push_back({0, std::max(prefix_, p + 1)});
     return true;
   }
@@ -35,22 +29,21 @@ class PrefixRule final : public MaskRule {
   int64_t prefix_;
 };
 
-ATTNBENCH_REGISTER_MASK({
-    "prefix",
-    "prefix:P (the first P keys seen by every query, causal after)",
-    [](std::string_view params) -> std::shared_ptr<const MaskRule> {
-      return std::make_shared<PrefixRule>(ParseIntParams(params, {"P"}, 0)[0]);
+ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(
+    {
+        "prefix_lm",
+        "prefix_lm:P (the first P keys seen by every query, causal after)",
+        [](std::string_view params) -> std::shared_ptr<const MaskRule> {
+          return std::make_shared<PrefixRule>(
+              ParseIntParams(params, {"P"}, 0)[0]);
+        },
+        [](const Shape& s) -> std::vector<std::string> {
+          return {"prefix_lm:5", fmt::format("prefix_lm:{}", s.Nk / 2),
+                  fmt::format("prefix_lm:{}", s.Nk + 3)};
+        },
+        "prefix_lm:1024",
     },
-    [](const Shape& s) -> std::vector<std::string> {
-      return {"prefix:5", fmt::format("prefix:{}", s.Nk / 2),
-              fmt::format("prefix:{}", s.Nk + 3)};
-    },
-    "prefix:1024",
-});
-
-ATTNBENCH_REGISTER_BLOCKED_VARIANT(
-    PrefixLm, "prefix_lm",
-    "blocked engine: bidirectional prefix of P keys, causal after", {"prefix"});
+    "blocked engine: bidirectional prefix of P keys, causal after");
 
 }  // namespace
 }  // namespace attnbench

@@ -3,7 +3,7 @@
 // engine, tiles outside the band are never visited, tiles inside it run
 // with no per-element mask, and only the band's two edges are partial, so
 // the cost is O(N * W) rather than O(N^2). W >= Nk is plain causal.
-#include "harness/variant.h"
+#include "harness/contract/variant.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {

@@ -9,9 +9,8 @@
 // or copy it into variants/.
 #include <fmt/format.h>
 
-#include "harness/mask_rule.h"
-#include "harness/problem.h"
-#include "harness/variant.h"
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {
@@ -30,16 +29,11 @@ class BlockLocalRule final : public MaskRule {
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return j >= First(p) && j <= p ? 1.0 : 0.0;
   }
-  // Fast paths. Visible keys are one interval whose ends never decrease
-  // with p: the engine derives its tiles (empty, full, partial) from it.
-  KeyRange Bounds(int64_t, int64_t p, int64_t nk) const override {
-    return {First(p), std::min(p + 1, nk)};
-  }
-  int64_t CountVisible(int64_t h, int64_t p, int64_t nk) const override {
-    return Bounds(h, p, nk).size();
-  }
-  bool Components(int64_t, int64_t p, int64_t, int64_t,
-                  std::vector<KeyRange>& out) const override {
+  // The fast description: row p's visible keys are one segment of weight
+  // 1 whose ends never decrease with p. The engine derives its tiles
+  // (empty, full, partial) from it; bounds and counts come with it.
+  bool Segments(int64_t, int64_t p, int64_t, int64_t,
+                std::vector<KeySegment>& out) const override {
     out.push_back({First(p), p + 1});
     return true;
   }
@@ -48,25 +42,24 @@ class BlockLocalRule final : public MaskRule {
   int64_t c_;
 };
 
-// `--mask block_local:C` makes the rule; check and the tests run the
-// examples, the default sweep the last entry.
-ATTNBENCH_REGISTER_MASK({
-    "block_local",
-    "block_local:C (own block of C keys up to p, and the previous block)",
-    [](std::string_view params) -> std::shared_ptr<const MaskRule> {
-      return std::make_shared<BlockLocalRule>(
-          ParseIntParams(params, {"C"}, 1)[0]);
+// The mask kind block_local and the variant block_local (the blocked
+// engine over it), registered together: `--mask block_local:C` makes the
+// rule; check and the tests run the examples, the default sweep the last
+// field; then the variant's one-line summary.
+ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(
+    {
+        "block_local",
+        "block_local:C (own block of C keys up to p, and the previous block)",
+        [](std::string_view params) -> std::shared_ptr<const MaskRule> {
+          return std::make_shared<BlockLocalRule>(
+              ParseIntParams(params, {"C"}, 1)[0]);
+        },
+        [](const Shape&) -> std::vector<std::string> {
+          return {"block_local:1", "block_local:6", "block_local:64"};
+        },
+        "block_local:256",
     },
-    [](const Shape&) -> std::vector<std::string> {
-      return {"block_local:1", "block_local:6", "block_local:64"};
-    },
-    "block_local:256",
-});
-
-ATTNBENCH_REGISTER_BLOCKED_VARIANT(
-    BlockLocal, "block_local",
-    "blocked engine: own block of C keys and the previous block",
-    {"block_local"});
+    "blocked engine: own block of C keys and the previous block");
 
 }  // namespace
 }  // namespace attnbench

@@ -11,8 +11,8 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/bench/families.h"
-#include "harness/build_info.h"
-#include "harness/peak.h"
+#include "harness/measure/build_info.h"
+#include "harness/measure/peak.h"
 #include "kernels/target.h"
 
 int main(int argc, char** argv) {

@@ -1,28 +1,21 @@
 #include "harness/bench/families.h"
 
+#include "harness/bench/family_runner.h"
+
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
 #include <memory>
 
-#include "harness/agreement.h"
-#include "harness/execute.h"
-#include "harness/inputs.h"
-#include "harness/mask.h"
-#include "harness/variant.h"
-#include "harness/workspace.h"
-#include "variants/engine/blocked.h"
+#include "harness/check/agreement.h"
+#include "harness/measure/execute.h"
+#include "harness/io/inputs.h"
+#include "harness/contract/mask.h"
+#include "harness/contract/variant.h"
+#include "harness/contract/workspace.h"
 
 namespace attnbench::bench {
-namespace {
 
-// Oracle work allowed per benchmark for checking its answer (sampled rows).
-constexpr double kBenchOracleBudget = 2e8;
-
-using Body = std::function<void(const Problem&, const Tensors&)>;
-
-// Times `body` on the problem of this N, then checks the output against the
-// oracle: a rate is only reported for a right answer.
 void RunBenchmark(benchmark::State& state, Problem problem,
                   const Tolerance& tolerance, double peak_gflops,
                   Distribution dist, const Body& body) {
@@ -39,7 +32,7 @@ void RunBenchmark(benchmark::State& state, Problem problem,
   }
   const Agreement a =
       CompareWithOracle(problem, data.View(), tolerance,
-                        RowsToCheck(problem, kBenchOracleBudget));
+                        RowsToCheck(problem, kDefaultOracleBudget));
   if (!a.pass) {
     state.SkipWithError(
         fmt::format("disagrees with the oracle: max abs err {:.3e} > {:.1e}",
@@ -70,29 +63,28 @@ benchmark::internal::Benchmark* Family(
       ->Complexity();
 }
 
-}  // namespace
+Problem FamilyProblem(const SweepSpec& spec, const Mask& mask, int64_t dim,
+                      int threads) {
+  Problem problem{{1, spec.heads, spec.heads, spec.n_max, spec.n_max, dim},
+                  mask,
+                  std::nullopt,
+                  threads};
+  Validate(problem);
+  return problem;
+}
 
 int RegisterFamilies(const SweepSpec& spec) {
   const std::vector<const Variant*> variants =
       Registry::Get().Resolve(spec.variants);
   const Distribution dist = ParseDistribution(spec.dist);
 
-  // The family's problem at its largest N (RunBenchmark sets each N).
-  const auto family_problem = [&](const Mask& mask, int64_t dim, int threads) {
-    Problem problem{{1, spec.heads, spec.heads, spec.n_max, spec.n_max, dim},
-                    mask,
-                    std::nullopt,
-                    threads};
-    Validate(problem);
-    return problem;
-  };
   int families = 0;
   for (const Variant* v : variants) {
     for (const std::string& mask_text : spec.masks) {
       const Mask mask = ParseMask(mask_text);
       for (int64_t dim : spec.head_dims) {
         for (int threads : spec.threads) {
-          const Problem problem = family_problem(mask, dim, threads);
+          const Problem problem = FamilyProblem(spec, mask, dim, threads);
           if (!v->WhyUnsupported(problem).empty()) continue;
           const double peak = spec.peak_gflops.at(threads);
           Family(fmt::format("{}/{}/D:{}/threads:{}", v->Name(),
@@ -109,30 +101,7 @@ int RegisterFamilies(const SweepSpec& spec) {
     }
   }
 
-  if (spec.key_block_study) {
-    // The blocked engine with each key block size Bc, for each mask: the
-    // measurements behind DefaultKeyBlock (docs/flash.md).
-    for (const std::string& mask_text : spec.masks) {
-      const Mask mask = ParseMask(mask_text);
-      for (int64_t dim : spec.head_dims) {
-        for (size_t bc : {32, 64, 128, 256, 512, 1024}) {
-          for (int threads : spec.threads) {
-            const Problem problem = family_problem(mask, dim, threads);
-            const double peak = spec.peak_gflops.at(threads);
-            Family(fmt::format("engine_key_block/{}/D:{}/Bc:{}/threads:{}",
-                               mask.ToString(), dim, bc, threads),
-                   spec, [=](benchmark::State& state) {
-                     RunBenchmark(state, problem, {}, peak, dist,
-                                  [bc](const Problem& p, const Tensors& t) {
-                                    RunBlocked(p, t, bc);
-                                  });
-                   });
-            ++families;
-          }
-        }
-      }
-    }
-  }
+  if (spec.key_block_study) families += RegisterKeyBlockStudy(spec);
   return families;
 }
 

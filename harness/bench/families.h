@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/problem.h"
+#include "harness/contract/problem.h"
 
 namespace attnbench::bench {
 
@@ -32,6 +32,9 @@ struct SweepSpec {
 // Registers the families; returns how many. Throws InvalidArgument for a
 // bad variant or mask.
 int RegisterFamilies(const SweepSpec& spec);
+
+// The blocked engine at each key block size (harness/bench/key_block_study.cc).
+int RegisterKeyBlockStudy(const SweepSpec& spec);
 
 }  // namespace attnbench::bench
 

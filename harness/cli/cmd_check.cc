@@ -5,13 +5,13 @@
 // output instead of the oracle.
 #include <fmt/format.h>
 
-#include "harness/agreement.h"
-#include "harness/check_cases.h"
+#include "harness/check/agreement.h"
+#include "harness/check/check_cases.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
-#include "harness/execute.h"
-#include "harness/inputs.h"
-#include "kernels/target.h"
+#include "harness/measure/execute.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/pin_target.h"
 
 namespace attnbench::cli {
 namespace {

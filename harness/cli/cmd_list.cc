@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
-#include "harness/mask_rule.h"
-#include "harness/variant.h"
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/variant.h"
 #include "kernels/target.h"
 
 namespace attnbench::cli {
@@ -23,8 +23,6 @@ Command AddListCommand(CLI::App& app) {
                          "", v->Summary());
             }
             fmt::print("\nmask kinds (--mask):\n");
-            fmt::print(
-                "  none, causal, window:W, span:Z[:R], span:Z0,Z1,...[:R]\n");
             for (const MaskKindInfo* k : MaskKinds()) {
               fmt::print("  {}\n", k->usage);
             }

@@ -5,8 +5,8 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
-#include "harness/peak.h"
-#include "kernels/target.h"
+#include "harness/measure/peak.h"
+#include "harness/measure/pin_target.h"
 
 namespace attnbench::cli {
 namespace {

@@ -6,11 +6,11 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
-#include "harness/execute.h"
-#include "harness/measure.h"
-#include "harness/memory.h"
-#include "harness/peak.h"
-#include "kernels/target.h"
+#include "harness/measure/execute.h"
+#include "harness/measure/measure.h"
+#include "harness/measure/memory.h"
+#include "harness/measure/peak.h"
+#include "harness/measure/pin_target.h"
 
 namespace attnbench::cli {
 namespace {

@@ -9,17 +9,17 @@
 #include <ctime>
 #include <map>
 
-#include "harness/build_info.h"
+#include "harness/measure/build_info.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
-#include "harness/machine_info.h"
-#include "harness/measure.h"
-#include "harness/peak.h"
+#include "harness/measure/machine_info.h"
+#include "harness/measure/measure.h"
+#include "harness/measure/peak.h"
 #include "harness/sweep/plan.h"
 #include "harness/sweep/progress.h"
 #include "harness/sweep/run_store.h"
 #include "harness/sweep/summary.h"
-#include "kernels/target.h"
+#include "harness/measure/pin_target.h"
 
 namespace attnbench::cli {
 namespace {
@@ -193,7 +193,7 @@ int RunSweep(SweepOptions opt) {
   }
   meta["sessions"].back()["finished_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
   store->SaveMeta();
-  fmt::print("\n{}", sweep::SummaryTable(store->Rows()));
+  fmt::print("\n{}", sweep::SummaryTable(store->Rows(), opt.spec.baseline));
   fmt::print("results: {}\n", store->Dir().string());
   return disagreements == 0 ? 0 : 1;
 }
@@ -249,6 +249,9 @@ Command AddSweepCommand(CLI::App& app) {
                   "skip configurations predicted to run longer than this")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6));
+  sub->add_option("--baseline", s.baseline,
+                  "variant the summary quotes speed-ups against")
+      ->capture_default_str();
   sub->add_option("--out", opt->out, "run folder (default results/<run-id>)");
   sub->add_option("--resume", opt->resume,
                   "continue the run in this folder with its own settings");

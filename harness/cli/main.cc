@@ -5,7 +5,7 @@
 #include <new>
 
 #include "harness/cli/commands.h"
-#include "harness/problem.h"
+#include "harness/contract/problem.h"
 
 int main(int argc, char** argv) {
   using attnbench::cli::Command;

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "harness/inputs.h"
-#include "harness/problem.h"
-#include "harness/variant.h"
+#include "harness/io/inputs.h"
+#include "harness/contract/problem.h"
+#include "harness/contract/variant.h"
 
 namespace attnbench::cli {
 

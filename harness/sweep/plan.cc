@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <tuple>
 
-#include "harness/inputs.h"
-#include "harness/mask_rule.h"
+#include "harness/io/inputs.h"
+#include "harness/contract/mask_rule.h"
 
 namespace attnbench::sweep {
 
@@ -38,6 +38,7 @@ nlohmann::ordered_json SweepSpec::ToJson() const {
   j["max_reps"] = timing.max_reps;
   j["oracle_budget"] = oracle_budget;
   j["max_seconds_per_run"] = max_seconds_per_run;
+  j["baseline"] = baseline;
   return j;
 }
 
@@ -61,6 +62,7 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   j.at("max_reps").get_to(s.timing.max_reps);
   j.at("oracle_budget").get_to(s.oracle_budget);
   j.at("max_seconds_per_run").get_to(s.max_seconds_per_run);
+  s.baseline = j.value("baseline", std::string("naive"));
   return s;
 }
 

@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "harness/problem.h"
-#include "harness/timing.h"
-#include "harness/variant.h"
+#include "harness/check/agreement.h"
+#include "harness/contract/problem.h"
+#include "harness/measure/timing.h"
+#include "harness/contract/variant.h"
 
 namespace attnbench::sweep {
 
@@ -35,10 +36,12 @@ struct SweepSpec {
   TimingPolicy timing{1, 3, 0.2, 50};
   // Oracle work per configuration (double multiply-adds): every row below
   // it, evenly spaced rows of every head above it.
-  double oracle_budget = 2e8;
+  double oracle_budget = kDefaultOracleBudget;
   // A configuration predicted (from its family's smaller N) to take longer
   // than this per run is skipped, with the prediction as the reason.
   double max_seconds_per_run = 30.0;
+  // The variant every other one's speed-up is quoted against (summary).
+  std::string baseline = "naive";
 
   nlohmann::ordered_json ToJson() const;
   static SweepSpec FromJson(const nlohmann::json& j);

@@ -1,10 +1,12 @@
 #include "harness/sweep/run_store.h"
 
+#include "harness/io/atomic_file.h"
+
 #include <fmt/format.h>
 
 #include <sstream>
 
-#include "harness/problem.h"
+#include "harness/contract/problem.h"
 #include "harness/sweep/plan.h"
 
 namespace attnbench::sweep {
@@ -63,19 +65,6 @@ std::string CsvLine(const nlohmann::json& row) {
     line += text;
   }
   return line;
-}
-
-void WriteFileAtomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      throw InvalidArgument(fmt::format("cannot write {}", tmp.string()));
-    }
-  }
-  fs::rename(tmp, path);
 }
 
 RunStore::RunStore(fs::path dir, nlohmann::ordered_json meta)

@@ -20,10 +20,6 @@ const std::vector<std::string>& CsvColumns();
 // One CSV line for a row (RFC 4180 quoting), without the newline.
 std::string CsvLine(const nlohmann::json& row);
 
-// Writes `text` to `path` through a temporary file and a rename.
-void WriteFileAtomically(const std::filesystem::path& path,
-                         const std::string& text);
-
 class RunStore {
  public:
   // A new run folder; throws InvalidArgument if it already holds rows.

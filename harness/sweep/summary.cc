@@ -27,15 +27,16 @@ double FitExponent(const std::vector<double>& x, const std::vector<double>& y) {
   return sxx > 0 ? sxy / sxx : std::numeric_limits<double>::quiet_NaN();
 }
 
-std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows) {
+std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
+                         const std::string& baseline) {
   struct Point {
     double seconds, gflops, pct;
   };
-  // family -> N -> point; naive's time per (mask, D, threads, N).
+  // family -> N -> point; the baseline's time per (mask, D, threads, N).
   std::map<std::string, std::map<int64_t, Point>> families;
   std::map<std::string, std::tuple<std::string, std::string, int64_t, int>>
       family_parts;
-  std::map<std::string, double> naive_seconds;
+  std::map<std::string, double> baseline_seconds;
   std::set<int64_t> sizes;
   for (const auto& r : rows) {
     if (r.value("status", "") != "ok") continue;
@@ -46,17 +47,18 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows) {
     families[family][n] = {r["median_s"], r["gflops"], r["pct_peak"]};
     family_parts[family] = {variant, mask, d, threads};
     sizes.insert(n);
-    if (variant == "naive") {
-      naive_seconds[fmt::format("{} {} {} {}", mask, d, threads, n)] =
+    if (variant == baseline) {
+      baseline_seconds[fmt::format("{} {} {} {}", mask, d, threads, n)] =
           r["median_s"];
     }
   }
   std::string out = fmt::format("{:<44}", "effective GFLOP/s (pct_peak)");
   for (int64_t n : sizes) out += fmt::format(" {:>14}", fmt::format("N={}", n));
-  out += fmt::format(" {:>8} {:>14}\n", "exponent", "vs naive");
-  out +=
-      "(exponent of time in N over each family's four largest N; vs naive: "
-      "time ratio at the largest N both ran)\n";
+  out += fmt::format(" {:>8} {:>14}\n", "exponent", "vs " + baseline);
+  out += fmt::format(
+      "(exponent of time in N over each family's four largest N; vs {}: "
+      "time ratio at the largest N both ran)\n",
+      baseline);
   for (const auto& [family, points] : families) {
     const auto& [variant, mask, d, threads] = family_parts[family];
     out += fmt::format("{:<44}", family);
@@ -73,10 +75,10 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows) {
           " {:>14}", fmt::format("{:.1f} ({:.0f}%)", p.gflops, 100 * p.pct));
       xs.push_back(static_cast<double>(n));
       ys.push_back(p.seconds);
-      const auto naive =
-          naive_seconds.find(fmt::format("{} {} {} {}", mask, d, threads, n));
-      if (variant != "naive" && naive != naive_seconds.end()) {
-        speedup = fmt::format("{:.1f}x @N={}", naive->second / p.seconds, n);
+      const auto base =
+          baseline_seconds.find(fmt::format("{} {} {} {}", mask, d, threads, n));
+      if (variant != baseline && base != baseline_seconds.end()) {
+        speedup = fmt::format("{:.1f}x @N={}", base->second / p.seconds, n);
       }
     }
     // The asymptotic regime: the four largest sizes (a window of W keys is

@@ -1,6 +1,6 @@
 // The table printed at the end of a sweep, from the stored rows: per family
 // (variant, mask, D, threads) the effective GFLOP/s and pct_peak at each N,
-// the fitted scaling exponent of time in N, and the speed-up over naive.
+// the fitted scaling exponent of time in N, and the speed-up over a baseline variant.
 #ifndef ATTNBENCH_HARNESS_SWEEP_SUMMARY_H_
 #define ATTNBENCH_HARNESS_SWEEP_SUMMARY_H_
 
@@ -13,7 +13,10 @@ namespace attnbench::sweep {
 // Least-squares slope of log(y) on log(x); NaN with fewer than 2 points.
 double FitExponent(const std::vector<double>& x, const std::vector<double>& y);
 
-std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows);
+// `baseline`: the variant whose time on the same (mask, D, threads, N) each
+// other family's speed-up is quoted against.
+std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
+                         const std::string& baseline);
 
 }  // namespace attnbench::sweep
 

@@ -1,15 +1,15 @@
-// The blocked (flash-style) attention engine shared by the flash,
-// sliding-window and adaptive-span variants. For every (batch, head, block
-// of Br query rows) task it walks the key blocks the mask can reach, skips
-// empty tiles, runs full tiles with no per-element mask and applies the
-// mask's visibility and weights only in partial tiles. The N x N scores are
-// never materialised: per-thread scratch is O((Br + Bc) * D + Br * Bc).
-//
-// Per task, with Q_b the block's rows (scale folded in) and K_t, V_t a tile:
-//   S = Q_b K_t^T;  online softmax of S into P, m, l;  O_b += P V_t
-//   and at the end O_b /= l.
-
-#include "variants/engine/blocked.h"
+// The blocked (flash-style) engine as a pipeline of named steps, per task
+// (one head, one group of G query blocks of Br rows):
+//   PlanTasks     sizes: Br, Bc, G, tasks
+//   PackGroup     Q_b = scale * Q rows, transposed;  m = -max, l = 0, O_b = 0
+//                 (or, resuming, m, l and O_b of an earlier pass)
+//   WalkKeyTiles  key tiles [c * Bc, (c + 1) * Bc) in reach, split by the
+//                 rule into full and partial pieces (empty ones skipped)
+//   ProcessTile   S = Q_b K_t^T [Br x n];  bias;  mask (partial pieces);
+//                 online softmax of S into P, m, l;  O_b += P V_t
+//   FinishGroup   O = O_b / l (or O_b and the state m, l, unnormalised)
+// The N x N scores are never materialised: per-thread scratch is
+// ScratchLayout (variants/engine/scratch_layout.h).
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
@@ -19,10 +19,12 @@
 #include <limits>
 #include <vector>
 
-#include "harness/mask.h"
-#include "harness/variant.h"
-#include "harness/workspace.h"
-#include "variants/engine/tiles.h"
+#include "harness/contract/mask.h"
+#include "harness/contract/variant.h"
+#include "harness/contract/workspace.h"
+#include "variants/engine/blocked.h"
+#include "variants/engine/blocked_pass.h"
+#include "variants/engine/scratch_layout.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "variants/engine/blocked.cc"
@@ -41,297 +43,329 @@ namespace hn = hwy::HWY_NAMESPACE;
 // 2 x 8 accumulators of the microkernels plus operands fit), else 1.
 constexpr size_t kRowVecs = (HWY_TARGET <= HWY_AVX3) ? 2 : 1;
 
-// Per-thread scratch of a group of G query blocks, carved from one
-// ScratchBuffer: per block its transposed Q, output, max and sum; shared by
-// the group, the score/probability tile, its weights and row descriptions.
-class GroupScratch {
- public:
-  GroupScratch(size_t group, size_t br, size_t bc, size_t dim)
-      : per_block_(2 * dim * br + 2 * br),
-        buffer_(group * per_block_ + 2 * bc * br + 4 * br + bc),
-        br_(br),
-        dim_(dim) {
-    float* shared = buffer_.data() + group * per_block_;
-    st = shared;
-    wt = st + bc * br;
-    lo = wt + bc * br;
-    hi = lo + br;
-    w0 = hi + br;
-    b0 = w0 + br;
-    row = b0 + br;
-  }
-  float* Qt(size_t g) { return buffer_.data() + g * per_block_; }
-  float* Ot(size_t g) { return Qt(g) + dim_ * br_; }
-  float* M(size_t g) { return Ot(g) + dim_ * br_; }
-  float* L(size_t g) { return M(g) + br_; }
-  // st, wt: score and weight tiles; lo, hi, w0: a partial tile's rows
-  // (built-in masks); b0: per-row bias base; row: one row of a custom
-  // rule's weights.
-  float *st, *wt, *lo, *hi, *w0, *b0, *row;
-
- private:
-  size_t per_block_;
-  ScratchBuffer<float> buffer_;
-  size_t br_, dim_;
-};
-
-// Fills the per-row description of the partial tile [c0, c0 + n_keys) for
-// the rows at positions p_first + r, r < n_rows (padding rows see nothing).
-void DescribeTileRows(const Mask& mask, int64_t h, int64_t p_first,
-                      size_t n_rows, size_t br, int64_t nk, int64_t c0,
-                      size_t n_keys, GroupScratch& s) {
-  const bool ramp = mask.kind == MaskKind::kSpan;
-  const double z = ramp ? mask.SpanOf(h) : 0.0;
-  const auto local = [&](int64_t key) {
-    return static_cast<float>(
-        std::clamp<int64_t>(key - c0, 0, static_cast<int64_t>(n_keys)));
-  };
-  for (size_t r = 0; r < br; ++r) {
-    if (r >= n_rows) {
-      s.lo[r] = s.hi[r] = s.w0[r] = 0.0f;
-      continue;
-    }
-    const int64_t p = p_first + static_cast<int64_t>(r);
-    const KeyRange vis = VisibleKeys(mask, h, p, nk);
-    s.lo[r] = local(vis.begin);
-    s.hi[r] = local(vis.end);
-    // Span weight of tile key t: (R + z - (p - c0 - t)) / R = w0 + t / R.
-    s.w0[r] =
-        ramp ? static_cast<float>(
-                   (mask.ramp + z - static_cast<double>(p - c0)) / mask.ramp)
-             : 1.0f;
-  }
-}
-
-// The weights of a custom rule for the partial tile [c0, c0 + n_keys), in
-// the rows-as-lanes layout (0 for padding rows): from the rule's components
-// (weight-1 intervals) where it has them, else from its WeightRow.
-void FillRuleWeights(const MaskRule& rule, int64_t h, int64_t p_first,
-                     size_t n_rows, size_t br, int64_t c0, size_t n_keys,
-                     GroupScratch& s) {
-  thread_local std::vector<KeyRange> components;
-  const int64_t c1 = c0 + static_cast<int64_t>(n_keys);
-  for (size_t r = 0; r < br; ++r) {
-    const int64_t p = p_first + static_cast<int64_t>(r);
-    components.clear();
-    if (r >= n_rows) {
-      std::fill(s.row, s.row + n_keys, 0.0f);
-    } else if (rule.Components(h, p, c0, c1, components)) {
-      std::fill(s.row, s.row + n_keys, 0.0f);
-      for (const KeyRange& c : components) {
-        const int64_t a = std::max(c.begin, c0), b = std::min(c.end, c1);
-        if (a < b) std::fill(s.row + (a - c0), s.row + (b - c0), 1.0f);
-      }
-    } else {
-      rule.WeightRow(h, p, c0, static_cast<int64_t>(n_keys), s.row);
-    }
-    for (size_t t = 0; t < n_keys; ++t) s.wt[t * br + r] = s.row[t];
-  }
-}
-
 size_t QueryBlockRows() {
   const hn::ScalableTag<float> d;
   return kRowVecs * hn::Lanes(d);
 }
 
-// One query block of a task: its rows and what its mask lets it see.
+// The sizes of one pass.
+struct EnginePlan {
+  size_t br, bc, dim, group;  // Br, Bc, D, query blocks per task (G)
+  int64_t n_blocks, n_groups, tasks;
+  float scale;
+};
+
+// Query blocks per task: a group shares every K/V tile while it is in
+// cache, cutting K/V traffic G-fold; its scratch stays within kGroupBytes.
+// Results do not depend on G (tiles lie on an absolute grid), so G may
+// follow the thread count: enough tasks for 4 per thread.
+EnginePlan PlanTasks(const Problem& problem, size_t bc) {
+  const Shape& s = problem.shape;
+  EnginePlan plan{};
+  plan.br = QueryBlockRows();
+  plan.bc = bc;
+  plan.dim = static_cast<size_t>(s.D);
+  const auto br = static_cast<int64_t>(plan.br);
+  plan.n_blocks = (s.Nq + br - 1) / br;
+  const size_t by_cache =
+      std::max<size_t>(1, BlockedGroupRowsCap(plan.br, plan.dim) / plan.br);
+  const int64_t by_tasks =
+      plan.n_blocks * s.B * s.H / (4 * int64_t{problem.threads});
+  plan.group = std::clamp<size_t>(
+      static_cast<size_t>(std::max<int64_t>(by_tasks, 1)), 1, by_cache);
+  const auto g = static_cast<int64_t>(plan.group);
+  plan.n_groups = (plan.n_blocks + g - 1) / g;
+  plan.tasks = plan.n_groups * s.B * s.H;
+  plan.scale = static_cast<float>(problem.Scale());
+  return plan;
+}
+
+// Per-thread scratch of a group, carved from one ScratchBuffer as
+// ScratchLayout says.
+class GroupScratch {
+ public:
+  explicit GroupScratch(const EnginePlan& plan)
+      : layout_{plan.br, plan.bc, plan.dim},
+        buffer_(layout_.Floats(plan.group)) {
+    float* shared = buffer_.data() + plan.group * layout_.PerBlock();
+    const size_t slots = kMaxTileSlots * plan.br;
+    st = shared;
+    wt = st + plan.bc * plan.br;
+    lo = wt + plan.bc * plan.br;
+    hi = lo + slots;
+    w0 = hi + slots;
+    step = w0 + slots;
+    b0 = step + slots;
+    row = b0 + plan.br;
+  }
+  // Qt, Ot [D x Br]; M, L [Br] of block g of the group.
+  float* Qt(size_t g) { return buffer_.data() + g * layout_.PerBlock(); }
+  float* Ot(size_t g) { return Qt(g) + layout_.dim * layout_.br; }
+  float* M(size_t g) { return Ot(g) + layout_.dim * layout_.br; }
+  float* L(size_t g) { return M(g) + layout_.br; }
+  // st, wt [Bc x Br]: scores and weights; lo, hi, w0, step [slots x Br]:
+  // a partial tile's segments; b0 [Br]: bias base; row [Bc]: one row's
+  // weights.
+  float *st, *wt, *lo, *hi, *w0, *step, *b0, *row;
+
+ private:
+  ScratchLayout layout_;
+  ScratchBuffer<float> buffer_;
+};
+
+// Where a task's head lives and what it needs besides its rows.
+struct TaskView {
+  int64_t h, bh, first_block;
+  int64_t q_head, kv_head, rs;  // offsets and row stride, in floats
+  const float* k;
+  const float* v;
+  double slope;  // score bias -slope (p - j); 0 without one
+};
+
+// Head-major, groups in order: the tasks a thread runs back to back
+// (oneTBB hands out contiguous ranges) are neighbouring groups of one head,
+// whose windows share most of their K/V tiles in cache.
+TaskView MakeTask(const Problem& problem, const Tensors& t,
+                  const EnginePlan& plan, const StridedLayout* layout,
+                  int64_t task) {
+  const Shape& s = problem.shape;
+  TaskView v{};
+  v.first_block = (task % plan.n_groups) * static_cast<int64_t>(plan.group);
+  v.bh = task / plan.n_groups;
+  v.h = v.bh % s.H;
+  const int64_t kv = (v.bh / s.H) * s.Hkv + v.h / (s.H / s.Hkv);
+  v.q_head = layout ? layout->q_head(v.bh) : v.bh * s.Nq * s.D;
+  v.kv_head = layout ? layout->kv_head(kv) : kv * s.Nk * s.D;
+  v.rs = layout ? layout->row_stride : s.D;
+  v.k = t.k + v.kv_head;
+  v.v = t.v + v.kv_head;
+  v.slope = problem.mask.Rule().BiasSlope(v.h, s.H);
+  return v;
+}
+
+// One query block of a group: its rows and the keys they can reach.
 struct BlockRows {
   int64_t i0;       // first query row
   size_t n_rows;    // rows in the block (< Br only for the last one)
   int64_t p_first;  // key position of the first row
-  RowBlockMask mask;
+  KeyRange keys;    // from the first row's first key to the last row's last
 };
 
-// Query blocks per task. A group shares every K/V tile while it is in
-// cache, cutting K/V traffic G-fold (N = 65536 streams 32 MiB of K/V per
-// head); its scratch (2 * G * Br * D floats) stays within 512 KiB of L2.
-// Results do not depend on G (tiles lie on an absolute grid), so G may
-// follow the thread count: enough tasks for 4 per thread.
-size_t GroupSize(size_t br, size_t dim, int64_t n_blocks, int64_t heads,
-                 int threads) {
-  const size_t by_cache =
-      std::max<size_t>(1, BlockedGroupRowsCap(br, dim) / br);
-  const int64_t by_tasks = n_blocks * heads / (4 * int64_t{threads});
-  return std::clamp<size_t>(static_cast<size_t>(std::max<int64_t>(by_tasks, 1)),
-                            1, by_cache);
-}
-
-// state == nullptr: O normalised. Otherwise O is left unnormalised and each
-// row's running max and sum go to state->m and state->l.
-// layout == nullptr: contiguous [B, H, N, D] tensors.
-void BlockedAttention(const Problem& problem, const Tensors& t, size_t bc,
-                      const SoftmaxState* state, const StridedLayout* layout) {
+// Packs the group's Q rows and starts each block's softmax state: from
+// nothing, or (resume) from O and the state of an earlier pass.
+std::vector<BlockRows> PackGroup(const Problem& problem, const Tensors& t,
+                                 const EnginePlan& plan, const TaskView& task,
+                                 const BlockedPass& pass, GroupScratch& w) {
   const hn::ScalableTag<float> d;
   const Shape& s = problem.shape;
-  const size_t br = kRowVecs * hn::Lanes(d);
-  const size_t dim = static_cast<size_t>(s.D);
-  const int64_t n_blocks =
-      (s.Nq + static_cast<int64_t>(br) - 1) / static_cast<int64_t>(br);
-  const int64_t heads = s.B * s.H;
-  const size_t group = GroupSize(br, dim, n_blocks, heads, problem.threads);
-  const int64_t n_groups = (n_blocks + static_cast<int64_t>(group) - 1) /
-                           static_cast<int64_t>(group);
-  const int64_t tile = static_cast<int64_t>(bc);
-  const float scale = static_cast<float>(problem.Scale());
-  const float w_step = problem.mask.kind == MaskKind::kSpan
-                           ? static_cast<float>(1.0 / problem.mask.ramp)
-                           : 0.0f;
-  const MaskRule* rule = problem.mask.kind == MaskKind::kCustom
-                             ? problem.mask.rule.get()
-                             : nullptr;
-
-  tbb::enumerable_thread_specific<GroupScratch> scratch(
-      [&] { return GroupScratch(group, br, bc, dim); });
-
-  const auto run_task = [&](int64_t task) HWY_ATTR {
-    // Head-major, groups in order: the tasks a thread runs back to back
-    // (oneTBB hands out contiguous ranges) are neighbouring groups of one
-    // head, whose windows share most of their K/V tiles in cache.
-    const int64_t first_block = (task % n_groups) * static_cast<int64_t>(group);
-    const int64_t bh = task / n_groups;
-    const int64_t h = bh % s.H;
-    const int64_t kv = (bh / s.H) * s.Hkv + h / (s.H / s.Hkv);
-    const double slope = BiasSlope(problem.mask, h, s.H);
-    // Where this head's rows start, and how far apart they are.
-    const int64_t q_head = layout ? layout->q_head(bh) : bh * s.Nq * s.D;
-    const int64_t kv_head = layout ? layout->kv_head(kv) : kv * s.Nk * s.D;
-    const int64_t rs = layout ? layout->row_stride : s.D;
-    const size_t stride = static_cast<size_t>(rs);
-    const float* k = t.k + kv_head;
-    const float* v = t.v + kv_head;
-    GroupScratch& w = scratch.local();
-
-    std::vector<BlockRows> blocks;
-    for (int64_t b = first_block;
-         b < std::min(n_blocks, first_block + static_cast<int64_t>(group));
-         ++b) {
-      const int64_t i0 = b * static_cast<int64_t>(br);
-      const size_t n_rows =
-          static_cast<size_t>(std::min<int64_t>(br, s.Nq - i0));
-      const int64_t p_first = s.Nk - s.Nq + i0;
-      blocks.push_back(
-          {i0, n_rows, p_first,
-           RowBlockMask(problem.mask, h, p_first,
-                        p_first + static_cast<int64_t>(n_rows) - 1, s.Nk)});
-      const size_t g = blocks.size() - 1;
-      PackQueryBlock<kRowVecs>(d, t.q + q_head + i0 * rs, dim, stride, n_rows,
-                               scale, w.Qt(g));
-      std::fill(w.M(g), w.M(g) + br, kMaskedScore);
-      std::fill(w.L(g), w.L(g) + br, 0.0f);
-      std::fill(w.Ot(g), w.Ot(g) + dim * br, 0.0f);
+  const MaskRule& rule = problem.mask.Rule();
+  const auto br = static_cast<int64_t>(plan.br);
+  const int64_t last_block = std::min(
+      plan.n_blocks, task.first_block + static_cast<int64_t>(plan.group));
+  const auto stride = static_cast<size_t>(task.rs);
+  std::vector<BlockRows> blocks;
+  for (int64_t b = task.first_block; b < last_block; ++b) {
+    const int64_t i0 = b * br;
+    const auto n_rows = static_cast<size_t>(std::min(br, s.Nq - i0));
+    const int64_t p_first = s.Nk - s.Nq + i0;
+    const int64_t p_last = p_first + static_cast<int64_t>(n_rows) - 1;
+    blocks.push_back({i0, n_rows, p_first,
+                      {rule.Bounds(task.h, p_first, s.Nk).begin,
+                       rule.Bounds(task.h, p_last, s.Nk).end}});
+    const size_t g = blocks.size() - 1;
+    PackQueryBlock<kRowVecs>(d, t.q + task.q_head + i0 * task.rs, plan.dim,
+                             stride, n_rows, plan.scale, w.Qt(g));
+    std::fill(w.M(g), w.M(g) + plan.br, kMaskedScore);
+    std::fill(w.L(g), w.L(g) + plan.br, 0.0f);
+    if (!pass.resume) {
+      std::fill(w.Ot(g), w.Ot(g) + plan.dim * plan.br, 0.0f);
+      continue;
     }
-
-    // Keys [c0, c1) for block g, with a per-element mask or without.
-    const auto process = [&](size_t g, int64_t c0, int64_t c1,
-                             bool partial) HWY_ATTR {
-      const BlockRows& b = blocks[g];
-      const size_t n_keys = static_cast<size_t>(c1 - c0);
-      ScoresTile<kRowVecs>(d, w.Qt(g), dim, k + c0 * rs, stride, n_keys, w.st);
-      if (slope != 0.0) {
-        // ALiBi: bias of tile key t for row r is -slope (p_r - c0 - t).
-        for (size_t r = 0; r < br; ++r) {
-          w.b0[r] = static_cast<float>(
-              -slope *
-              static_cast<double>(b.p_first + static_cast<int64_t>(r) - c0));
-        }
-        AddLinearBias<kRowVecs>(d, n_keys, w.b0, static_cast<float>(slope),
-                                w.st);
-      }
-      const float* weights = nullptr;
-      if (partial && rule != nullptr) {
-        FillRuleWeights(*rule, h, b.p_first, b.n_rows, br, c0, n_keys, w);
-        MaskTileByWeights<kRowVecs>(d, n_keys, w.wt, w.st);
-        weights = w.wt;
-      } else if (partial) {
-        DescribeTileRows(problem.mask, h, b.p_first, b.n_rows, br, s.Nk, c0,
-                         n_keys, w);
-        MaskTile<kRowVecs>(d, TileRows{w.lo, w.hi, w.w0, w_step}, n_keys, w.st,
-                           w.wt);
-        weights = w.wt;
-      }
-      SoftmaxTile<kRowVecs>(d, n_keys, dim, weights, w.st, w.M(g), w.L(g),
-                            w.Ot(g));
-      const float* vt = v + c0 * rs;
-      const auto finite = [&] {
-        for (size_t j = 0; j < n_keys; ++j) {
-          if (!AllFinite(d, vt + j * stride, dim)) return false;
-        }
-        return true;
-      };
-      if (partial && !finite()) {
-        AccumulateTile<kRowVecs, /*kSkipMasked=*/true>(
-            d, w.st, w.wt, vt, stride, dim, n_keys, w.Ot(g));
-      } else {
-        AccumulateTile<kRowVecs>(d, w.st, nullptr, vt, stride, dim, n_keys,
-                                 w.Ot(g));
-      }
-    };
-
-    // Key tiles on the absolute grid [c * Bc, (c + 1) * Bc); each block
-    // takes its part of a tile, split where its full keys begin and end so
-    // that only the mask's edges are partial.
-    const int64_t keys_begin = blocks.front().mask.Keys().begin;
-    const int64_t keys_end = blocks.back().mask.Keys().end;
-    std::vector<KeyPiece> pieces;
-    for (int64_t c0 = keys_begin / tile * tile; c0 < keys_end; c0 += tile) {
-      for (size_t g = 0; g < blocks.size(); ++g) {
-        const KeyRange keys = blocks[g].mask.Keys();
-        const KeyRange full = blocks[g].mask.FullKeys();
-        const int64_t lo = std::max(c0, keys.begin);
-        const int64_t hi = std::min(c0 + tile, keys.end);
-        if (lo >= hi) continue;
-        if (rule != nullptr) {  // a custom rule splits its tiles itself
-          pieces.clear();
-          const int64_t p0 = blocks[g].p_first;
-          rule->Pieces(h, p0, p0 + static_cast<int64_t>(blocks[g].n_rows) - 1,
-                       lo, hi, pieces);
-          for (const KeyPiece& piece : pieces) {
-            if (piece.kind == TileKind::kEmpty || piece.end <= piece.begin) {
-              continue;
-            }
-            process(g, piece.begin, piece.end,
-                    piece.kind == TileKind::kPartial);
-          }
-          continue;
-        }
-        if (full.size() == 0) {
-          process(g, lo, hi, /*partial=*/true);
-          continue;
-        }
-        const int64_t f0 = std::clamp(full.begin, lo, hi);
-        const int64_t f1 = std::clamp(full.end, f0, hi);
-        if (lo < f0) process(g, lo, f0, /*partial=*/true);
-        if (f0 < f1) process(g, f0, f1, /*partial=*/false);
-        if (f1 < hi) process(g, f1, hi, /*partial=*/true);
-      }
+    const int64_t o0 = task.q_head + i0 * task.rs;
+    PackRowsAsLanes(t.o + o0, plan.dim, stride, n_rows, plan.br, 1.0f,
+                    w.Ot(g));
+    for (size_t r = 0; r < n_rows; ++r) {
+      const int64_t row = (o0 + static_cast<int64_t>(r) * task.rs) / s.D;
+      w.M(g)[r] = pass.state->m[row];
+      w.L(g)[r] = pass.state->l[row];
     }
+  }
+  return blocks;
+}
+
+// Fills the partial tile's per-row segments (TileRows) for keys [c0, c0 +
+// n_keys): up to kMaxTileSlots per row in the slot arrays, or, for a rule
+// without Segments or a row with more, every weight in wt.
+TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
+                             const BlockRows& b, size_t br, int64_t c0,
+                             size_t n_keys, GroupScratch& w) {
+  thread_local std::vector<KeySegment> segs;
+  const int64_t c1 = c0 + static_cast<int64_t>(n_keys);
+  for (float* slot : {w.lo, w.hi, w.w0, w.step}) {
+    std::fill(slot, slot + kMaxTileSlots * br, 0.0f);
+  }
+  size_t slots = 1;
+  bool in_slots = true;
+  for (size_t r = 0; r < b.n_rows && in_slots; ++r) {
+    segs.clear();
+    in_slots = rule.Segments(h, b.p_first + static_cast<int64_t>(r), c0, c1,
+                             segs);
+    size_t k = 0;
+    for (const KeySegment& seg : segs) {
+      const int64_t a = std::max(seg.begin, c0), e = std::min(seg.end, c1);
+      if (a >= e || !in_slots) continue;
+      if (k == kMaxTileSlots) {
+        in_slots = false;
+        continue;
+      }
+      const size_t at = k++ * br + r;
+      w.lo[at] = static_cast<float>(a - c0);
+      w.hi[at] = static_cast<float>(e - c0);
+      w.w0[at] = seg.Flat() ? 1.0f
+                            : static_cast<float>(
+                                  (static_cast<double>(c0) - seg.ramp_zero) /
+                                  seg.ramp_width);
+      w.step[at] = seg.Flat() ? 0.0f : static_cast<float>(1.0 / seg.ramp_width);
+    }
+    slots = std::max(slots, k);
+  }
+  if (in_slots) return {w.lo, w.hi, w.w0, w.step, slots};
+  // Weights in memory, rows as lanes (0 for padding rows).
+  for (size_t r = 0; r < br; ++r) {
+    if (r < b.n_rows) {
+      rule.WeightRow(h, b.p_first + static_cast<int64_t>(r), c0,
+                     static_cast<int64_t>(n_keys), w.row);
+    } else {
+      std::fill(w.row, w.row + n_keys, 0.0f);
+    }
+    for (size_t t = 0; t < n_keys; ++t) w.wt[t * br + r] = w.row[t];
+  }
+  return {w.lo, w.hi, w.w0, w.step, 0};
+}
+
+// Keys [c0, c1) for block g: scores, bias, mask (partial only), online
+// softmax, accumulation into O_b.
+void ProcessTile(const Problem& problem, const EnginePlan& plan,
+                 const TaskView& task, const BlockRows& b, size_t g,
+                 int64_t c0, int64_t c1, bool partial, GroupScratch& w) {
+  const hn::ScalableTag<float> d;
+  const size_t br = plan.br, dim = plan.dim;
+  const auto stride = static_cast<size_t>(task.rs);
+  const auto n_keys = static_cast<size_t>(c1 - c0);
+  ScoresTile<kRowVecs>(d, w.Qt(g), dim, task.k + c0 * task.rs, stride, n_keys,
+                       w.st);
+  if (task.slope != 0.0) {
+    // Bias of tile key t for row r: -slope (p_r - c0 - t) = b0[r] + slope t.
+    for (size_t r = 0; r < br; ++r) {
+      w.b0[r] = static_cast<float>(
+          -task.slope *
+          static_cast<double>(b.p_first + static_cast<int64_t>(r) - c0));
+    }
+    AddLinearBias<kRowVecs>(d, n_keys, w.b0, static_cast<float>(task.slope),
+                            w.st);
+  }
+  if (partial) {
+    const TileRows rows = DescribePartialTile(problem.mask.Rule(), task.h, b,
+                                              br, c0, n_keys, w);
+    MaskTile<kRowVecs>(d, rows, n_keys, w.st, w.wt);
+  }
+  SoftmaxTile<kRowVecs>(d, n_keys, dim, partial ? w.wt : nullptr, w.st,
+                        w.M(g), w.L(g), w.Ot(g));
+  const float* vt = task.v + c0 * task.rs;
+  bool finite = true;
+  for (size_t j = 0; partial && finite && j < n_keys; ++j) {
+    finite = AllFinite(d, vt + j * stride, dim);
+  }
+  if (!finite) {  // a masked key's NaN or Inf must not reach the output
+    AccumulateTile<kRowVecs, /*kSkipMasked=*/true>(d, w.st, w.wt, vt, stride,
+                                                   dim, n_keys, w.Ot(g));
+  } else {
+    AccumulateTile<kRowVecs>(d, w.st, nullptr, vt, stride, dim, n_keys,
+                             w.Ot(g));
+  }
+}
+
+// Key tiles on the absolute grid [c * Bc, (c + 1) * Bc); each block takes
+// its part of a tile, in the pieces the rule splits it into, so that only
+// the mask's edges are partial.
+void WalkKeyTiles(const Problem& problem, const EnginePlan& plan,
+                  const TaskView& task, const std::vector<BlockRows>& blocks,
+                  GroupScratch& w) {
+  thread_local std::vector<KeyPiece> pieces;
+  const MaskRule& rule = problem.mask.Rule();
+  const auto tile = static_cast<int64_t>(plan.bc);
+  const int64_t keys_begin = blocks.front().keys.begin;
+  const int64_t keys_end = blocks.back().keys.end;
+  for (int64_t c0 = keys_begin / tile * tile; c0 < keys_end; c0 += tile) {
     for (size_t g = 0; g < blocks.size(); ++g) {
-      // 1 / l; a row that sees no key outputs zeros, and one whose visible
-      // scores are all -inf (l = 0 with keys in view) NaN, as the formula.
-      float* l = w.L(g);
-      const int64_t row0 = bh * s.Nq + blocks[g].i0;
-      for (size_t r = 0; r < blocks[g].n_rows; ++r) {
-        const int64_t p = blocks[g].p_first + static_cast<int64_t>(r);
-        if (state != nullptr) {  // unnormalised, with the state
-          state->m[row0 + static_cast<int64_t>(r)] = w.M(g)[r];
-          state->l[row0 + static_cast<int64_t>(r)] = l[r];
-          l[r] = 1.0f;
-          continue;
-        }
-        l[r] = l[r] != 0.0f ? 1.0f / l[r]
-               : VisibleKeys(problem.mask, h, p, s.Nk).size() == 0
+      const BlockRows& b = blocks[g];
+      const int64_t lo = std::max(c0, b.keys.begin);
+      const int64_t hi = std::min(c0 + tile, b.keys.end);
+      if (lo >= hi) continue;
+      pieces.clear();
+      rule.Pieces(task.h, b.p_first,
+                  b.p_first + static_cast<int64_t>(b.n_rows) - 1, lo, hi,
+                  pieces);
+      for (const KeyPiece& piece : pieces) {
+        ProcessTile(problem, plan, task, b, g, piece.begin, piece.end,
+                    piece.kind == TileKind::kPartial, w);
+      }
+    }
+  }
+}
+
+// Writes O_b / l, or O_b and the state (unnormalised). A row with l = 0
+// outputs zeros if it sees no key and NaN if its visible scores are all
+// -inf, as the formula does.
+void FinishGroup(const Problem& problem, const Tensors& t,
+                 const EnginePlan& plan, const TaskView& task,
+                 const std::vector<BlockRows>& blocks, const BlockedPass& pass,
+                 GroupScratch& w) {
+  const hn::ScalableTag<float> d;
+  const Shape& s = problem.shape;
+  const MaskRule& visibility =
+      pass.visibility ? *pass.visibility : problem.mask.Rule();
+  for (size_t g = 0; g < blocks.size(); ++g) {
+    const BlockRows& b = blocks[g];
+    const int64_t o0 = task.q_head + b.i0 * task.rs;
+    float* l = w.L(g);
+    for (size_t r = 0; r < b.n_rows; ++r) {
+      const int64_t p = b.p_first + static_cast<int64_t>(r);
+      if (!pass.normalise) {
+        const int64_t row = (o0 + static_cast<int64_t>(r) * task.rs) / s.D;
+        pass.state->m[row] = w.M(g)[r];
+        pass.state->l[row] = l[r];
+        l[r] = 1.0f;
+      } else if (l[r] != 0.0f) {
+        l[r] = 1.0f / l[r];
+      } else {
+        l[r] = visibility.CountVisible(task.h, p, s.Nk) == 0
                    ? 0.0f
                    : std::numeric_limits<float>::quiet_NaN();
       }
-      StoreOutputBlock<kRowVecs>(d, w.Ot(g), l, dim, stride, blocks[g].n_rows,
-                                 t.o + q_head + blocks[g].i0 * rs);
     }
-  };
+    StoreOutputBlock<kRowVecs>(d, w.Ot(g), l, plan.dim,
+                               static_cast<size_t>(task.rs), b.n_rows,
+                               t.o + o0);
+  }
+}
 
+void BlockedPassImpl(const Problem& problem, const Tensors& t,
+                     const BlockedPass& pass) {
+  const EnginePlan plan = PlanTasks(problem, pass.key_block);
+  tbb::enumerable_thread_specific<GroupScratch> scratch(
+      [&] { return GroupScratch(plan); });
   tbb::parallel_for(
-      tbb::blocked_range<int64_t>(0, n_groups * heads, 1),
-      [&](const tbb::blocked_range<int64_t>& r) HWY_ATTR {
-        for (int64_t task = r.begin(); task != r.end(); ++task) run_task(task);
+      tbb::blocked_range<int64_t>(0, plan.tasks, 1),
+      [&](const tbb::blocked_range<int64_t>& range) HWY_ATTR {
+        GroupScratch& w = scratch.local();
+        for (int64_t i = range.begin(); i != range.end(); ++i) {
+          const TaskView task = MakeTask(problem, t, plan, pass.layout, i);
+          const std::vector<BlockRows> blocks =
+              PackGroup(problem, t, plan, task, pass, w);
+          WalkKeyTiles(problem, plan, task, blocks, w);
+          FinishGroup(problem, t, plan, task, blocks, pass, w);
+        }
       },
       tbb::simple_partitioner());
 }
@@ -344,40 +378,30 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace attnbench {
 
-HWY_EXPORT(BlockedAttention);
+HWY_EXPORT(BlockedPassImpl);
 HWY_EXPORT(QueryBlockRows);
 
 size_t DefaultKeyBlock(int64_t dim) {
-  // K + V tiles of 2 * Bc * D floats: 256 KiB at D = 128.
-  if (dim <= 128) return 256;
-  return std::max<size_t>(32, 32768 / static_cast<size_t>(dim));
+  const auto d = static_cast<size_t>(dim);
+  if (d <= 128) return 256;
+  return std::max<size_t>(32, kKeyTileBytes / (2 * sizeof(float) * d));
 }
 
 size_t BlockedQueryRows() { return HWY_DYNAMIC_DISPATCH(QueryBlockRows)(); }
 
 size_t BlockedWorkspaceBound(const Problem& problem) {
   const size_t br = BlockedQueryRows();
-  const size_t dim = static_cast<size_t>(problem.shape.D);
-  // GroupScratch: G * (2 * D * Br + 2 * Br) + 2 * Bc * Br + 4 * Br + Bc
-  // floats, with G * Br <= the group's row cap.
-  const size_t rows = BlockedGroupRowsCap(br, dim);
-  const size_t bc = DefaultKeyBlock(problem.shape.D);
-  const size_t floats = rows * (2 * dim + 2) + (2 * bc + 4) * br + bc;
-  return static_cast<size_t>(problem.threads) * floats * sizeof(float);
+  const auto dim = static_cast<size_t>(problem.shape.D);
+  const ScratchLayout layout{br, DefaultKeyBlock(problem.shape.D), dim};
+  const size_t group = std::max<size_t>(1, BlockedGroupRowsCap(br, dim) / br);
+  return static_cast<size_t>(problem.threads) * layout.Floats(group) *
+             sizeof(float) +
+         BlockedPartsWorkspaceBytes(problem);
 }
 
-void RunBlocked(const Problem& problem, const Tensors& tensors,
-                size_t key_block) {
-  HWY_DYNAMIC_DISPATCH(BlockedAttention)
-  (problem, tensors,
-   key_block != 0 ? key_block : DefaultKeyBlock(problem.shape.D), nullptr,
-   nullptr);
-}
-
-void RunBlockedPartial(const Problem& problem, const Tensors& tensors,
-                       const SoftmaxState& state, const StridedLayout* layout) {
-  HWY_DYNAMIC_DISPATCH(BlockedAttention)
-  (problem, tensors, DefaultKeyBlock(problem.shape.D), &state, layout);
+void RunBlockedPass(const Problem& problem, const Tensors& tensors,
+                    const BlockedPass& pass) {
+  HWY_DYNAMIC_DISPATCH(BlockedPassImpl)(problem, tensors, pass);
 }
 
 }  // namespace attnbench

@@ -1,0 +1,37 @@
+// What every benchmark family shares: the problem of a family, its
+// registration with Google Benchmark, and the timed body that checks its
+// answer against the oracle before it reports a rate.
+#ifndef ATTNBENCH_HARNESS_BENCH_FAMILY_RUNNER_H_
+#define ATTNBENCH_HARNESS_BENCH_FAMILY_RUNNER_H_
+
+#include <benchmark/benchmark.h>
+
+#include <functional>
+#include <string>
+
+#include "harness/bench/families.h"
+#include "harness/contract/variant.h"
+#include "harness/io/inputs.h"
+
+namespace attnbench::bench {
+
+using Body = std::function<void(const Problem&, const Tensors&)>;
+
+// The family's problem at its largest N (RunBenchmark sets each N).
+Problem FamilyProblem(const SweepSpec& spec, const Mask& mask, int64_t dim,
+                      int threads);
+
+// Times `body` on the problem of this N, then checks the output against the
+// oracle: a rate is only reported for a right answer.
+void RunBenchmark(benchmark::State& state, Problem problem,
+                  const Tolerance& tolerance, double peak_gflops,
+                  Distribution dist, const Body& body);
+
+// Registers a family over N = spec.n_min ... spec.n_max (powers of two).
+benchmark::internal::Benchmark* Family(
+    const std::string& name, const SweepSpec& spec,
+    std::function<void(benchmark::State&)> fn);
+
+}  // namespace attnbench::bench
+
+#endif  // ATTNBENCH_HARNESS_BENCH_FAMILY_RUNNER_H_

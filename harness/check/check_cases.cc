@@ -1,0 +1,59 @@
+#include "harness/check/check_cases.h"
+
+#include <algorithm>
+
+#include "harness/contract/mask.h"
+#include "harness/contract/mask_rule.h"
+
+namespace attnbench {
+
+std::vector<Shape> CheckShapes() {
+  //       B  H  Hkv  Nq   Nk    D
+  return {
+      {1, 1, 1, 1, 1, 1},        // one query, one key, D = 1
+      {1, 2, 1, 5, 5, 3},        // grouped-query, tiny D
+      {2, 4, 2, 37, 37, 40},     // batch, GQA, N and D off every width
+      {1, 2, 2, 17, 70, 72},     // Nq < Nk, bottom-right aligned
+      {1, 3, 1, 129, 129, 129},  // D = 129, three heads on one K/V head
+      {1, 2, 2, 1, 300, 64},     // one decode step against 300 cached keys
+      {1, 1, 1, 200, 200, 16},   // a longer causal triangle
+  };
+}
+
+std::vector<Mask> CheckMasks(const Shape& shape) {
+  std::vector<double> per_head;
+  for (int64_t h = 0; h < shape.H; ++h) per_head.push_back(2.5 * h + 1.0);
+  const double nk = static_cast<double>(shape.Nk);
+  std::vector<Mask> masks = {
+      Mask::None(),
+      Mask::Causal(),
+      Mask::Window(1),
+      Mask::Window(7),
+      Mask::Window(64),
+      Mask::Window(shape.Nk),      // exactly every key: causal
+      Mask::Window(shape.Nk + 5),  // beyond: causal too
+      Mask::Span({0.0}, 4.0),
+      Mask::Span({3.5}, 8.0),
+      Mask::Span(per_head, 3.0),
+      Mask::Span({std::max(0.0, nk - 8.0)}, 8.0),  // z + R = Nk
+      Mask::Span({nk}, 8.0),                       // z = Nk
+      Mask::Span({1000.0}),                        // far beyond Nk
+  };
+  // Every registered mask kind, with the examples it chose for this shape.
+  for (const MaskKindInfo* kind : MaskKinds()) {
+    for (const std::string& text : kind->check_examples(shape)) {
+      masks.push_back(ParseMask(text));
+    }
+  }
+  return masks;
+}
+
+std::vector<CheckCase> CheckCases() {
+  std::vector<CheckCase> cases;
+  for (const Shape& shape : CheckShapes()) {
+    for (const Mask& mask : CheckMasks(shape)) cases.push_back({shape, mask});
+  }
+  return cases;
+}
+
+}  // namespace attnbench

@@ -1,0 +1,91 @@
+// The interface every attention variant implements, and the registry that
+// variants join by themselves. The harness never names a variant.
+#ifndef ATTNBENCH_HARNESS_CONTRACT_VARIANT_H_
+#define ATTNBENCH_HARNESS_CONTRACT_VARIANT_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/contract/problem.h"
+
+namespace attnbench {
+
+// Views of the four tensors in the layout of harness/problem.h.
+struct Tensors {
+  const float* q = nullptr;
+  const float* k = nullptr;
+  const float* v = nullptr;
+  float* o = nullptr;
+};
+
+// Agreement bound against the oracle: max abs error <= abs_bound *
+// max(1, max|oracle|). A variant looser than the default says why.
+struct Tolerance {
+  double abs_bound = 2e-5;
+  std::string reason;
+};
+
+class Variant {
+ public:
+  virtual ~Variant() = default;
+
+  virtual std::string_view Name() const = 0;
+  // One line: what the variant computes and how.
+  virtual std::string_view Summary() const = 0;
+  // Mask kinds by name: "none", "causal", "window", "span" or registered
+  // custom kinds (harness/mask_rule.h).
+  virtual std::vector<std::string> SupportedMasks() const = 0;
+  virtual Tolerance GetTolerance() const { return {}; }
+
+  // Empty if the variant can run this (validated) problem, else the reason.
+  // The default rejects masks outside SupportedMasks().
+  virtual std::string WhyUnsupported(const Problem& problem) const;
+
+  // Upper bound of the scratch bytes Run will allocate (checked by the
+  // tests against the measured workspace), so that a problem that would not
+  // fit in memory is refused before it runs.
+  virtual size_t EstimateWorkspaceBytes(const Problem& problem) const = 0;
+
+  // Computes O for a validated, supported problem. The caller has entered a
+  // oneTBB arena with problem.threads threads; use tbb::parallel_* inside.
+  // Scratch memory goes through ScratchBuffer (harness/workspace.h) so that
+  // the harness can report it.
+  virtual void Run(const Problem& problem, const Tensors& tensors) const = 0;
+};
+
+class Registry {
+ public:
+  static Registry& Get();
+  // Returns true so that it can initialise a static; names must be unique.
+  bool Add(std::unique_ptr<Variant> variant);
+  // nullptr when no variant has that name.
+  const Variant* Find(std::string_view name) const;
+  // Sorted by name, so listings do not imply a preference.
+  std::vector<const Variant*> All() const;
+  // "a, b, c": for error messages.
+  std::string Names() const;
+  // The variants named (all of them when `names` is empty); throws
+  // InvalidArgument for a name not registered, listing the names.
+  std::vector<const Variant*> Resolve(
+      const std::vector<std::string>& names) const;
+
+ private:
+  std::vector<std::unique_ptr<Variant>> variants_;
+};
+
+}  // namespace attnbench
+
+// Registers a Variant made by `expression` (a std::unique_ptr<Variant>) from
+// its own .cc file; `tag` is any identifier unique in that file.
+#define ATTNBENCH_REGISTER_VARIANT_INSTANCE(tag, expression)      \
+  [[maybe_unused]] static const bool attnbench_registered_##tag = \
+      ::attnbench::Registry::Get().Add(expression)
+
+// Registers a default-constructible Variant subclass from its own .cc file.
+#define ATTNBENCH_REGISTER_VARIANT(Type)                           \
+  [[maybe_unused]] static const bool attnbench_registered_##Type = \
+      ::attnbench::Registry::Get().Add(std::make_unique<Type>())
+
+#endif  // ATTNBENCH_HARNESS_CONTRACT_VARIANT_H_

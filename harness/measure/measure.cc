@@ -1,0 +1,105 @@
+#include "harness/measure/measure.h"
+
+#include "harness/measure/execute.h"
+#include "harness/io/inputs.h"
+#include "harness/contract/mask.h"
+#include "harness/measure/memory.h"
+#include "harness/contract/workspace.h"
+#include "kernels/target.h"
+
+namespace attnbench {
+
+Measurement Measure(const Variant& variant, const Problem& problem,
+                    const MeasureOptions& options) {
+  RequireRunnable(variant, problem);
+  RequireMemory(problem.shape,
+                static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
+  ResetPeakRss();
+  AttentionData data = MakeInputs(problem.shape, options.seed, options.dist);
+  return Measure(variant, problem, options, data);
+}
+
+Measurement Measure(const Variant& variant, const Problem& problem,
+                    const MeasureOptions& options, AttentionData& data) {
+  RequireRunnable(variant, problem);
+  RequireMemory(problem.shape,
+                static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
+  Measurement m;
+  m.target = DispatchedTargetName();
+  m.tensor_bytes = data.Bytes();
+  ThreadArena arena(problem.threads);
+  WorkspaceMeter::ResetPeak();
+  const size_t live_before = WorkspaceMeter::Live();
+  m.timing = TimeRepeated(
+      [&] { arena.Execute([&] { variant.Run(problem, data.View()); }); },
+      options.timing);
+  m.workspace_bytes = WorkspaceMeter::Peak() - live_before;
+  m.peak_rss_bytes = PeakRssBytes();
+  if (options.check) {
+    m.agreement =
+        CompareWithOracle(problem, data.View(), variant.GetTolerance(),
+                          RowsToCheck(problem, options.oracle_budget));
+  }
+  return m;
+}
+
+nlohmann::ordered_json ConfigRow(const Variant& variant, const Problem& problem,
+                                 const std::string& status) {
+  const Shape& s = problem.shape;
+  nlohmann::ordered_json row;
+  row["status"] = status;
+  row["variant"] = variant.Name();
+  row["mask"] = problem.mask.ToString();
+  row["B"] = s.B;
+  row["H"] = s.H;
+  row["Hkv"] = s.Hkv;
+  row["Nq"] = s.Nq;
+  row["Nk"] = s.Nk;
+  row["D"] = s.D;
+  row["threads"] = problem.threads;
+  return row;
+}
+
+nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
+                                 const MeasureOptions& options,
+                                 const Measurement& m, double peak_gflops) {
+  const Shape& s = problem.shape;
+  const double flops = EffectiveFlops(problem);
+  const double gflops = flops / m.timing.median_s * 1e-9;
+  nlohmann::ordered_json row = ConfigRow(variant, problem, "ok");
+  row["scale"] = problem.Scale();
+  row["target"] = m.target;
+  row["seed"] = options.seed;
+  row["dist"] = DistributionName(options.dist);
+  row["repetitions"] = m.timing.reps;
+  row["median_s"] = m.timing.median_s;
+  row["min_s"] = m.timing.min_s;
+  row["max_s"] = m.timing.max_s;
+  row["visible_pairs"] = CountVisiblePairs(problem);
+  row["effective_flops"] = flops;
+  row["gflops"] = gflops;
+  row["peak_gflops"] = peak_gflops;
+  row["pct_peak"] = gflops / peak_gflops;
+  row["workspace_bytes"] = m.workspace_bytes;
+  row["tensor_bytes"] = m.tensor_bytes;
+  row["peak_rss_bytes"] = m.peak_rss_bytes;
+  if (m.agreement) {
+    const Agreement& a = *m.agreement;
+    row["max_abs_err"] = a.max_abs_err;
+    row["rel_err"] = a.rel_err;
+    row["err_bound"] = a.bound;
+    row["rows_checked"] = a.rows_checked;
+    row["rows_total"] = a.rows_total;
+    row["agrees"] = a.pass;
+  } else {
+    row["max_abs_err"] = nullptr;
+    row["rel_err"] = nullptr;
+    row["err_bound"] = nullptr;
+    row["rows_checked"] = 0;
+    row["rows_total"] = s.B * s.H * s.Nq;
+    row["agrees"] = nullptr;
+  }
+  return row;
+}
+
+}  // namespace attnbench

@@ -1,0 +1,59 @@
+// Measuring one configuration: seeded inputs, warm-up and timed runs in a
+// oneTBB arena, the workspace and peak memory, and the agreement with the
+// oracle. Used by `attnbench run` and `attnbench sweep` alike.
+#ifndef ATTNBENCH_HARNESS_MEASURE_MEASURE_H_
+#define ATTNBENCH_HARNESS_MEASURE_MEASURE_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "harness/check/agreement.h"
+#include "harness/io/inputs.h"
+#include "harness/contract/problem.h"
+#include "harness/measure/timing.h"
+#include "harness/contract/variant.h"
+
+namespace attnbench {
+
+struct MeasureOptions {
+  uint64_t seed = 1;
+  Distribution dist = Distribution::kUniform;
+  TimingPolicy timing;
+  bool check = true;
+  double oracle_budget = kDefaultOracleBudget;
+};
+
+struct Measurement {
+  std::string target;  // Highway target that ran
+  TimingStats timing;
+  size_t workspace_bytes = 0;   // measured peak scratch
+  int64_t tensor_bytes = 0;     // Q, K, V and O
+  int64_t peak_rss_bytes = -1;  // process peak resident memory while measuring
+  std::optional<Agreement> agreement;  // absent without the check
+};
+
+// Validates the problem, checks the variant supports it and that it fits in
+// memory (InvalidArgument otherwise), then measures it on inputs generated
+// from options.seed and options.dist.
+Measurement Measure(const Variant& variant, const Problem& problem,
+                    const MeasureOptions& options);
+// The same on given inputs (their shape must be the problem's); the output
+// is left in data.o.
+Measurement Measure(const Variant& variant, const Problem& problem,
+                    const MeasureOptions& options, AttentionData& data);
+
+// The fields that identify a configuration: status, variant, mask, B, H,
+// Hkv, Nq, Nk, D, threads (the start of every stored row).
+nlohmann::ordered_json ConfigRow(const Variant& variant, const Problem& problem,
+                                 const std::string& status);
+
+// One result row (the fields README.md describes), in a fixed order.
+nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
+                                 const MeasureOptions& options,
+                                 const Measurement& m, double peak_gflops);
+
+}  // namespace attnbench
+
+#endif  // ATTNBENCH_HARNESS_MEASURE_MEASURE_H_

@@ -1,0 +1,58 @@
+// dilated: a dilated sliding window (Longformer, Beltagy et al. 2020),
+// causal: query p sees W keys spaced d apart, itself included:
+// j = p - k d for k = 0 .. W - 1. Mask dilated:W:d.
+//
+// On positions regrouped by residue class mod d, this is a plain window of
+// W in each class: the rule asks the engine for that one part, and the
+// engine runs dense tiles (docs/adding-a-variant.md, "Regrouping").
+// Needs Nq = Nk (queries and keys regroup alike).
+#include <fmt/format.h>
+
+#include "harness/contract/mask.h"
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
+#include "variants/engine/blocked.h"
+
+namespace attnbench {
+namespace {
+
+class DilatedRule final : public MaskRule {
+ public:
+  DilatedRule(int64_t w, int64_t d) : w_(w), d_(d) {}
+  std::string Params() const override { return fmt::format("{}:{}", w_, d_); }
+  double Weight(int64_t, int64_t p, int64_t j) const override {
+    return j <= p && (p - j) % d_ == 0 && (p - j) / d_ < w_ ? 1.0 : 0.0;
+  }
+  KeyRange Bounds(int64_t, int64_t p, int64_t nk) const override {
+    return {std::max<int64_t>(0, p - (w_ - 1) * d_), std::min(p + 1, nk)};
+  }
+  int64_t CountVisible(int64_t, int64_t p, int64_t nk) const override {
+    return std::min(w_, std::min(p, nk - 1) / d_ + 1);
+  }
+  std::vector<ClassPart> Parts() const override {
+    const Mask window = Mask::Window(w_);
+    return {{d_, window.ToString(), window.rule}};
+  }
+
+ private:
+  int64_t w_, d_;
+};
+
+ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(
+    {
+        "dilated",
+        "dilated:W:d (W keys spaced d apart, the query's own included)",
+        [](std::string_view params) -> std::shared_ptr<const MaskRule> {
+          const auto v = ParseIntParams(params, {"W", "d"}, 1);
+          return std::make_shared<DilatedRule>(v[0], v[1]);
+        },
+        [](const Shape&) -> std::vector<std::string> {
+          return {"dilated:1:1", "dilated:5:3", "dilated:64:4"};
+        },
+        "dilated:64:4",
+    },
+    "blocked engine on positions regrouped by residue class mod d: a "
+    "window of W in each class");
+
+}  // namespace
+}  // namespace attnbench

@@ -1,0 +1,59 @@
+// One pass of the blocked engine, as variants/engine/regroup.cc composes
+// them: on a (possibly strided) view of the tensors, starting fresh or from
+// an earlier pass's softmax state, finishing normalised or not.
+#ifndef ATTNBENCH_VARIANTS_ENGINE_BLOCKED_PASS_H_
+#define ATTNBENCH_VARIANTS_ENGINE_BLOCKED_PASS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
+#include "harness/contract/variant.h"
+
+namespace attnbench {
+
+// Per-row softmax state of an unnormalised output: o_p = sum_j w_pj
+// exp(s_pj - m_p) v_j over the keys seen so far, running max m_p (a finite
+// sentinel before any key) and sum l_p. Indexed by the row of O, i.e. a
+// row's offset in O divided by D.
+struct SoftmaxState {
+  float* m;
+  float* l;
+};
+
+// A strided view of the tensors: head bh's rows of Q and O start at
+// q_head(bh) floats, kv head kv's rows of K and V at kv_head(kv), and
+// consecutive rows of a head are row_stride floats apart (contiguous
+// [B, H, N, D]: q_head(bh) = bh * Nq * D, row_stride = D).
+struct StridedLayout {
+  int64_t row_stride;
+  std::function<int64_t(int64_t)> q_head, kv_head;
+};
+
+struct BlockedPass {
+  size_t key_block = 0;                  // Bc
+  const StridedLayout* layout = nullptr;  // nullptr: contiguous
+  const SoftmaxState* state = nullptr;    // needed by resume or !normalise
+  bool resume = false;     // start from O and state instead of nothing
+  bool normalise = true;   // false: leave O unnormalised, write state
+  // The rule whose CountVisible tells a row that sees no key (zeros) from
+  // one whose scores are all -inf (NaN); nullptr: the problem's.
+  const MaskRule* visibility = nullptr;
+};
+
+// Runs one pass on the dispatched target (variants/engine/blocked.cc).
+void RunBlockedPass(const Problem& problem, const Tensors& tensors,
+                    const BlockedPass& pass);
+
+// Runs a rule's Parts one after another, merging through the softmax
+// state (variants/engine/regroup.cc), and their scratch bytes beyond one
+// pass's.
+void RunBlockedParts(const Problem& problem, const Tensors& tensors,
+                     size_t key_block);
+size_t BlockedPartsWorkspaceBytes(const Problem& problem);
+
+}  // namespace attnbench
+
+#endif  // ATTNBENCH_VARIANTS_ENGINE_BLOCKED_PASS_H_

@@ -1,0 +1,177 @@
+// A rule run as its Parts (harness/contract/mask_rule.h): each part is one
+// pass of the engine over positions regrouped by residue class mod m, and
+// the passes merge through the softmax state (each resumes where the last
+// stopped: the online softmax is the merge). With N a multiple of m, class
+// r of head h is a head of its own, N / m rows at a stride of m rows, read
+// in place; otherwise Q, K, V (and O and the state, between passes) are
+// copied into class order and back.
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "harness/contract/mask.h"
+#include "harness/contract/workspace.h"
+#include "variants/engine/blocked_pass.h"
+#include "variants/engine/class_order.h"
+
+namespace attnbench {
+namespace {
+
+bool InPlace(const Shape& s, int64_t m) { return s.Nk % m == 0; }
+
+bool NeedsCopies(const Problem& problem) {
+  for (const ClassPart& part : problem.mask.Rule().Parts()) {
+    if (!InPlace(problem.shape, part.modulus)) return true;
+  }
+  return false;
+}
+
+// Rows [heads, n, width] between the original order and class order
+// (to_class: dst[Permuted(p)] = src[p]; else the inverse). Walks the class
+// order sequentially, so that one side streams and the other has a
+// constant stride of m rows.
+void PermuteRows(const float* src, float* dst, int64_t heads, int64_t n,
+                 int64_t width, const ClassOrder& order, bool to_class) {
+  const int64_t classes = order.Classes(), m = order.Modulus();
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, heads * classes),
+                    [&](const tbb::blocked_range<int64_t>& range) {
+                      for (int64_t t = range.begin(); t != range.end(); ++t) {
+                        const int64_t h = t / classes, r = t % classes;
+                        int64_t q = h * n + order.ClassStart(r);
+                        for (int64_t p = h * n + r; p < (h + 1) * n;
+                             p += m, ++q) {
+                          const int64_t from = to_class ? p : q;
+                          const int64_t to = to_class ? q : p;
+                          std::copy_n(src + from * width, width,
+                                      dst + to * width);
+                        }
+                      }
+                    });
+}
+
+// One part read in place: heads h' = r * H + h (class-major, so that the
+// engine's grouped-query mapping finds class r's kv head), N / m rows each.
+void RunInPlace(const Problem& problem, const Tensors& t, const ClassPart& part,
+                BlockedPass pass) {
+  const Shape& s = problem.shape;
+  const int64_t m = part.modulus, n = s.Nk;
+  const int64_t heads = s.H * m, kv_heads = s.Hkv * m;
+  Problem sub = problem;
+  sub.shape = {s.B, heads, kv_heads, n / m, n / m, s.D};
+  sub.mask = Mask(part.name, part.within);
+  const StridedLayout layout{
+      m * s.D,
+      [&](int64_t bh) {
+        const int64_t b = bh / heads, r = bh % heads / s.H, h = bh % s.H;
+        return ((b * s.H + h) * n + r) * s.D;
+      },
+      [&](int64_t kv) {
+        const int64_t b = kv / kv_heads, r = kv % kv_heads / s.Hkv;
+        return ((b * s.Hkv + kv % s.Hkv) * n + r) * s.D;
+      }};
+  pass.layout = &layout;
+  RunBlockedPass(sub, t, pass);
+}
+
+// One part on copies in class order.
+void RunCopied(const Problem& problem, const Tensors& t, const ClassPart& part,
+               BlockedPass pass) {
+  const Shape& s = problem.shape;
+  const int64_t n = s.Nk, heads = s.B * s.H, kv_heads = s.B * s.Hkv;
+  const ClassOrder order(n, part.modulus);
+  const auto q_size = static_cast<size_t>(s.QElements());
+  const auto kv_size = static_cast<size_t>(s.KVElements());
+  const auto rows = static_cast<size_t>(heads * n);
+  ScratchBuffer<float> q(q_size), k(kv_size), v(kv_size), o(q_size);
+  ScratchBuffer<float> m(rows), l(rows);
+  PermuteRows(t.q, q.data(), heads, n, s.D, order, true);
+  PermuteRows(t.k, k.data(), kv_heads, n, s.D, order, true);
+  PermuteRows(t.v, v.data(), kv_heads, n, s.D, order, true);
+  if (pass.resume) {
+    PermuteRows(t.o, o.data(), heads, n, s.D, order, true);
+    PermuteRows(pass.state->m, m.data(), heads, n, 1, order, true);
+    PermuteRows(pass.state->l, l.data(), heads, n, 1, order, true);
+  }
+  Problem sub = problem;
+  sub.mask = Mask(part.name, std::make_shared<ClassOrderRule>(
+                                 n, part.modulus, part.within));
+  const SoftmaxState* state = pass.state;
+  const SoftmaxState permuted{m.data(), l.data()};
+  pass.state = &permuted;
+  RunBlockedPass(sub, {q.data(), k.data(), v.data(), o.data()}, pass);
+  PermuteRows(o.data(), t.o, heads, n, s.D, order, false);
+  if (!pass.normalise) {
+    PermuteRows(m.data(), state->m, heads, n, 1, order, false);
+    PermuteRows(l.data(), state->l, heads, n, 1, order, false);
+  }
+}
+
+// o /= l for an unnormalised output, with the zero / NaN rule of
+// FinishGroup for rows with l = 0.
+void Normalise(const Problem& problem, const Tensors& t,
+               const SoftmaxState& state) {
+  const Shape& s = problem.shape;
+  const MaskRule& rule = problem.mask.Rule();
+  tbb::parallel_for(int64_t{0}, s.B * s.H * s.Nq, [&](int64_t row) {
+    const int64_t h = row / s.Nq % s.H, p = s.Nk - s.Nq + row % s.Nq;
+    float inv = 1.0f / state.l[row];
+    if (state.l[row] == 0.0f) {
+      inv = rule.CountVisible(h, p, s.Nk) == 0
+                ? 0.0f
+                : std::numeric_limits<float>::quiet_NaN();
+    }
+    float* o = t.o + row * s.D;
+    for (int64_t x = 0; x < s.D; ++x) o[x] *= inv;
+  });
+}
+
+}  // namespace
+
+void RunBlockedParts(const Problem& problem, const Tensors& t,
+                     size_t key_block) {
+  std::vector<ClassPart> parts = problem.mask.Rule().Parts();
+  // A part in the original order last, so that it can normalise with the
+  // whole rule's visibility.
+  std::stable_partition(parts.begin(), parts.end(),
+                        [](const ClassPart& p) { return p.modulus != 1; });
+  const Shape& s = problem.shape;
+  const auto rows = static_cast<size_t>(s.B * s.H * s.Nq);
+  ScratchBuffer<float> m(rows), l(rows);
+  const SoftmaxState state{m.data(), l.data()};
+  const bool last_in_order = parts.back().modulus == 1 || parts.size() == 1;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const ClassPart& part = parts[i];
+    BlockedPass pass;
+    pass.key_block = key_block;
+    pass.state = &state;
+    pass.resume = i > 0;
+    pass.normalise = i + 1 == parts.size() && last_in_order;
+    if (part.modulus == 1) {
+      pass.visibility = &problem.mask.Rule();
+      Problem sub = problem;
+      sub.mask = Mask(part.name, part.within);
+      RunBlockedPass(sub, t, pass);
+    } else if (InPlace(s, part.modulus)) {
+      RunInPlace(problem, t, part, pass);
+    } else {
+      RunCopied(problem, t, part, pass);
+    }
+  }
+  if (!last_in_order) Normalise(problem, t, state);
+}
+
+size_t BlockedPartsWorkspaceBytes(const Problem& problem) {
+  if (problem.mask.Rule().Parts().empty()) return 0;
+  const Shape& s = problem.shape;
+  const auto rows = static_cast<size_t>(s.B * s.H * s.Nq);
+  size_t floats = 2 * rows;  // the state
+  if (NeedsCopies(problem)) {
+    floats += 2 * static_cast<size_t>(s.QElements()) +
+              2 * static_cast<size_t>(s.KVElements()) + 2 * rows;
+  }
+  return floats * sizeof(float);
+}
+
+}  // namespace attnbench
