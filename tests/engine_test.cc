@@ -9,6 +9,7 @@
 #include "harness/io/inputs.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
+#include "harness/contract/mask_rule.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {
@@ -26,6 +27,7 @@ TEST_P(EngineTest, AgreesWithOracleAtEveryKeyBlock) {
     for (const Mask& mask : CheckMasks(shape)) {
       for (size_t bc : {1, 5, 32, 100}) {
         const Problem problem{shape, mask, std::nullopt, 2};
+        if (!WhyBlockedCannotRun(problem).empty()) continue;
         AttentionData data = MakeInputs(shape, 3);
         ThreadArena arena(problem.threads);
         arena.Execute([&] { RunBlocked(problem, data.View(), bc); });
@@ -36,6 +38,38 @@ TEST_P(EngineTest, AgreesWithOracleAtEveryKeyBlock) {
       }
     }
   }
+}
+
+// A rule with no Segments: the engine scans its weights (correct), and says
+// once that it does.
+class EveryThirdKeyRule final : public MaskRule {
+ public:
+  std::string Params() const override { return ""; }
+  double Weight(int64_t, int64_t p, int64_t j) const override {
+    return j <= p && (p - j) % 3 != 1 ? 1.0 : 0.0;
+  }
+};
+
+TEST_P(EngineTest, ScansARuleWithoutSegmentsAndSaysSo) {
+  const Shape shape{1, 2, 1, 70, 70, 24};
+  const Problem problem{
+      shape, Mask("every_third_test", std::make_shared<EveryThirdKeyRule>()),
+      std::nullopt, 2};
+  AttentionData data = MakeInputs(shape, 5);
+  testing::internal::CaptureStderr();
+  ThreadArena arena(problem.threads);
+  arena.Execute([&] { RunBlocked(problem, data.View(), 32); });
+  const std::string said = testing::internal::GetCapturedStderr();
+  const Agreement a = CompareWithOracle(problem, data.View(), {},
+                                        RowsToCheck(problem, 1e12));
+  EXPECT_TRUE(a.pass) << a.max_abs_err;
+  // Warned the first time this kind ran in the process, never again.
+  static bool warned = false;
+  EXPECT_EQ(said.find("mask kind 'every_third_test' has no Segments()") !=
+                std::string::npos,
+            !warned)
+      << said;
+  warned = true;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTargets, EngineTest,

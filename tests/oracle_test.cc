@@ -55,10 +55,10 @@ TEST(Oracle, WindowOfOneReturnsTheDiagonalValue) {
     for (int64_t h = 0; h < s.H; ++h) {
       for (int64_t i = 0; i < s.Nq; ++i) {
         const int64_t pos = s.Nk - s.Nq + i;  // bottom-right alignment
-        for (int64_t d = 0; d < s.D; ++d) {
+        for (int64_t x = 0; x < s.D; ++x) {
           EXPECT_EQ(
-              o[((b * s.H + h) * s.Nq + i) * s.D + d],
-              static_cast<double>(data.v[(b * s.Hkv * s.Nk + pos) * s.D + d]));
+              o[((b * s.H + h) * s.Nq + i) * s.D + x],
+              static_cast<double>(data.v[(b * s.Hkv * s.Nk + pos) * s.D + x]));
         }
       }
     }

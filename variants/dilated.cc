@@ -1,8 +1,8 @@
 // dilated: a dilated sliding window (Longformer, Beltagy et al. 2020),
-// causal: query p sees W keys spaced d apart, itself included:
-// j = p - k d for k = 0 .. W - 1. Mask dilated:W:d.
+// causal: query p sees W keys spaced S apart, itself included:
+// j = p - k S for k = 0 .. W - 1. Mask dilated:W:S.
 //
-// On positions regrouped by residue class mod d, this is a plain window of
+// On positions regrouped by residue class mod S, this is a plain window of
 // W in each class: the rule asks the engine for that one part, and the
 // engine runs dense tiles (docs/adding-a-variant.md, "Regrouping").
 // Needs Nq = Nk (queries and keys regroup alike).
@@ -18,32 +18,32 @@ namespace {
 
 class DilatedRule final : public MaskRule {
  public:
-  DilatedRule(int64_t w, int64_t d) : w_(w), d_(d) {}
-  std::string Params() const override { return fmt::format("{}:{}", w_, d_); }
+  DilatedRule(int64_t w, int64_t s) : w_(w), s_(s) {}
+  std::string Params() const override { return fmt::format("{}:{}", w_, s_); }
   double Weight(int64_t, int64_t p, int64_t j) const override {
-    return j <= p && (p - j) % d_ == 0 && (p - j) / d_ < w_ ? 1.0 : 0.0;
+    return j <= p && (p - j) % s_ == 0 && (p - j) / s_ < w_ ? 1.0 : 0.0;
   }
   KeyRange Bounds(int64_t, int64_t p, int64_t nk) const override {
-    return {std::max<int64_t>(0, p - (w_ - 1) * d_), std::min(p + 1, nk)};
+    return {std::max<int64_t>(0, p - (w_ - 1) * s_), std::min(p + 1, nk)};
   }
   int64_t CountVisible(int64_t, int64_t p, int64_t nk) const override {
-    return std::min(w_, std::min(p, nk - 1) / d_ + 1);
+    return std::min(w_, std::min(p, nk - 1) / s_ + 1);
   }
   std::vector<ClassPart> Parts() const override {
     const Mask window = Mask::Window(w_);
-    return {{d_, window.ToString(), window.rule}};
+    return {{s_, window.ToString(), window.rule}};
   }
 
  private:
-  int64_t w_, d_;
+  int64_t w_, s_;
 };
 
 ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(
     {
         "dilated",
-        "dilated:W:d (W keys spaced d apart, the query's own included)",
+        "dilated:W:S (W keys spaced S apart, the query's own included)",
         [](std::string_view params) -> std::shared_ptr<const MaskRule> {
-          const auto v = ParseIntParams(params, {"W", "d"}, 1);
+          const auto v = ParseIntParams(params, {"W", "S"}, 1);
           return std::make_shared<DilatedRule>(v[0], v[1]);
         },
         [](const Shape&) -> std::vector<std::string> {
@@ -51,7 +51,7 @@ ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(
         },
         "dilated:64:4",
     },
-    "blocked engine on positions regrouped by residue class mod d: a "
+    "blocked engine on positions regrouped by residue class mod S: a "
     "window of W in each class");
 
 }  // namespace

@@ -1,5 +1,5 @@
 // attnbench_bench: Google Benchmark over the variant registry.
-//   attnbench_bench [--variants a,b] [--masks causal,window:256] [--D 64,128]
+//   attnbench_bench [--variants a,b] [--masks "causal;span:32,64"] [--D 64,128]
 //                   [--H 8] [--N-min 256] [--N-max 4096] [--threads 1,2]
 //                   [--key-block-study] [--benchmark_* flags]
 // Every family's rate is checked against the oracle (sampled rows) before it
@@ -16,17 +16,23 @@
 #include "kernels/target.h"
 
 int main(int argc, char** argv) {
-  using attnbench::bench::SweepSpec;
   benchmark::Initialize(&argc, argv);  // consumes --benchmark_* flags
 
-  SweepSpec spec;
+  attnbench::bench::BenchOptions options;
+  attnbench::sweep::SweepSpec& spec = options.spec;
+  // The benchmark's defaults: a short causal sweep on one thread.
+  spec.masks = {"causal"};
+  spec.n_max = 4096;
+  spec.threads = {1};
   CLI::App app{
       "attnbench_bench: Google Benchmark families over the variants "
       "(--benchmark_* flags are passed to Google Benchmark)"};
   app.add_option("--variants", spec.variants, "default: every variant")
       ->delimiter(',');
-  app.add_option("--masks", spec.masks, "masks, comma separated")
-      ->delimiter(',')
+  app.add_option("--masks", spec.masks,
+                 "masks separated by ';' (a span list has commas), as in "
+                 "`attnbench sweep`")
+      ->delimiter(';')
       ->capture_default_str();
   app.add_option("--D", spec.head_dims, "head dimensions")
       ->delimiter(',')
@@ -45,7 +51,7 @@ int main(int argc, char** argv) {
   app.add_option("--dist", spec.dist,
                  "inputs: uniform | normal | peaked | outliers")
       ->capture_default_str();
-  app.add_flag("--key-block-study", spec.key_block_study,
+  app.add_flag("--key-block-study", options.key_block_study,
                "also time the blocked engine at each key block size");
   try {
     app.parse(argc, argv);
@@ -63,12 +69,12 @@ int main(int argc, char** argv) {
                                 attnbench::DispatchedTargetName());
     for (int threads : spec.threads) {
       const attnbench::PeakResult peak = attnbench::MeasureFmaPeak(threads);
-      spec.peak_gflops[threads] = peak.gflops;
+      options.peak_gflops[threads] = peak.gflops;
       benchmark::AddCustomContext(
           fmt::format("peak_gflops_threads_{}", threads),
           fmt::format("{:.2f}", peak.gflops));
     }
-    if (attnbench::bench::RegisterFamilies(spec) == 0) {
+    if (attnbench::bench::RegisterFamilies(options) == 0) {
       fmt::print(stderr, "attnbench_bench: no family matches\n");
       return 2;
     }

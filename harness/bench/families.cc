@@ -73,7 +73,8 @@ Problem FamilyProblem(const SweepSpec& spec, const Mask& mask, int64_t dim,
   return problem;
 }
 
-int RegisterFamilies(const SweepSpec& spec) {
+int RegisterFamilies(const BenchOptions& options) {
+  const SweepSpec& spec = options.spec;
   const std::vector<const Variant*> variants =
       Registry::Get().Resolve(spec.variants);
   const Distribution dist = ParseDistribution(spec.dist);
@@ -86,7 +87,7 @@ int RegisterFamilies(const SweepSpec& spec) {
         for (int threads : spec.threads) {
           const Problem problem = FamilyProblem(spec, mask, dim, threads);
           if (!v->WhyUnsupported(problem).empty()) continue;
-          const double peak = spec.peak_gflops.at(threads);
+          const double peak = options.peak_gflops.at(threads);
           Family(fmt::format("{}/{}/D:{}/threads:{}", v->Name(),
                              mask.ToString(), dim, threads),
                  spec, [=](benchmark::State& state) {
@@ -101,7 +102,7 @@ int RegisterFamilies(const SweepSpec& spec) {
     }
   }
 
-  if (spec.key_block_study) families += RegisterKeyBlockStudy(spec);
+  if (options.key_block_study) families += RegisterKeyBlockStudy(options);
   return families;
 }
 

@@ -10,31 +10,29 @@
 #include <vector>
 
 #include "harness/contract/problem.h"
+#include "harness/sweep/plan.h"
 
 namespace attnbench::bench {
 
-struct SweepSpec {
-  std::vector<std::string> variants;  // empty: every registered variant
-  std::vector<std::string> masks = {"causal"};
-  std::vector<int64_t> head_dims = {64};
-  int64_t heads = 8;
-  int64_t n_min = 256;
-  int64_t n_max = 4096;
-  std::vector<int> threads = {1};
+using sweep::SweepSpec;
+
+// The benchmark's options: the sweep's own spec type (variants, masks, D,
+// H, N range, threads, dist; harness/sweep/plan.h) and what only the
+// benchmark has.
+struct BenchOptions {
+  sweep::SweepSpec spec;
   // Peak GFLOP/s per thread count, measured before registration.
   std::map<int, double> peak_gflops;
   // Also register the key-block study of the blocked engine.
   bool key_block_study = false;
-  // Distribution of the generated inputs (harness/inputs.h).
-  std::string dist = "uniform";
 };
 
 // Registers the families; returns how many. Throws InvalidArgument for a
 // bad variant or mask.
-int RegisterFamilies(const SweepSpec& spec);
+int RegisterFamilies(const BenchOptions& options);
 
 // The blocked engine at each key block size (harness/bench/key_block_study.cc).
-int RegisterKeyBlockStudy(const SweepSpec& spec);
+int RegisterKeyBlockStudy(const BenchOptions& options);
 
 }  // namespace attnbench::bench
 

@@ -11,7 +11,8 @@
 
 namespace attnbench::bench {
 
-int RegisterKeyBlockStudy(const SweepSpec& spec) {
+int RegisterKeyBlockStudy(const BenchOptions& options) {
+  const SweepSpec& spec = options.spec;
   const Distribution dist = ParseDistribution(spec.dist);
   int families = 0;
     // The blocked engine with each key block size Bc, for each mask: the
@@ -22,7 +23,7 @@ int RegisterKeyBlockStudy(const SweepSpec& spec) {
         for (size_t bc : {32, 64, 128, 256, 512, 1024}) {
           for (int threads : spec.threads) {
             const Problem problem = FamilyProblem(spec, mask, dim, threads);
-            const double peak = spec.peak_gflops.at(threads);
+            const double peak = options.peak_gflops.at(threads);
             Family(fmt::format("engine_key_block/{}/D:{}/Bc:{}/threads:{}",
                                mask.ToString(), dim, bc, threads),
                    spec, [=](benchmark::State& state) {

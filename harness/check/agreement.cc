@@ -53,14 +53,14 @@ Agreement CompareRows(const Problem& problem, const Tensors& t,
   for (int64_t row : rows) {
     reference(row, ref.data());
     const float* out = t.o + row * s.D;
-    for (int64_t d = 0; d < s.D; ++d) {
-      const bool out_finite = std::isfinite(out[d]);
-      const bool ref_finite = std::isfinite(ref[d]);
+    for (int64_t x = 0; x < s.D; ++x) {
+      const bool out_finite = std::isfinite(out[x]);
+      const bool ref_finite = std::isfinite(ref[x]);
       if (!out_finite) ++a.nonfinite_out;
       if (out_finite != ref_finite) ++a.nonfinite_mismatch;
       if (!out_finite || !ref_finite) continue;
-      a.max_abs_ref = std::max(a.max_abs_ref, std::abs(ref[d]));
-      a.max_abs_err = std::max(a.max_abs_err, std::abs(out[d] - ref[d]));
+      a.max_abs_ref = std::max(a.max_abs_ref, std::abs(ref[x]));
+      a.max_abs_err = std::max(a.max_abs_err, std::abs(out[x] - ref[x]));
     }
     ++a.rows_checked;
   }
@@ -93,8 +93,8 @@ Agreement CompareWithExpected(const Problem& problem, const Tensors& t,
   for (size_t r = 0; r < rows.size(); ++r) rows[r] = static_cast<int64_t>(r);
   return CompareRows(problem, t, tolerance, rows,
                      [&](int64_t row, double* ref) {
-                       for (int64_t d = 0; d < s.D; ++d) {
-                         ref[d] = expected[row * s.D + d];
+                       for (int64_t x = 0; x < s.D; ++x) {
+                         ref[x] = expected[row * s.D + x];
                        }
                      });
 }

@@ -60,14 +60,14 @@ void OracleRowWithWeights(const Shape& s, double scale, const Tensors& t,
     w[j] = weight(h, p, j);
     if (w[j] <= 0.0) continue;
     double dot = 0.0;
-    for (int64_t d = 0; d < s.D; ++d) {
-      dot += static_cast<double>(q[d]) * static_cast<double>(k[j * s.D + d]);
+    for (int64_t x = 0; x < s.D; ++x) {
+      dot += static_cast<double>(q[x]) * static_cast<double>(k[j * s.D + x]);
     }
     score[j] = scale * dot + bias(p, j);
     m = any ? std::max(m, score[j]) : score[j];
     any = true;
   }
-  for (int64_t d = 0; d < s.D; ++d) out[d] = 0.0;
+  for (int64_t x = 0; x < s.D; ++x) out[x] = 0.0;
   if (!any) return;
 
   double denominator = 0.0;
@@ -75,9 +75,9 @@ void OracleRowWithWeights(const Shape& s, double scale, const Tensors& t,
     if (w[j] <= 0.0) continue;
     const double e = w[j] * std::exp(score[j] - m);
     denominator += e;
-    for (int64_t d = 0; d < s.D; ++d) out[d] += e * v[j * s.D + d];
+    for (int64_t x = 0; x < s.D; ++x) out[x] += e * v[j * s.D + x];
   }
-  for (int64_t d = 0; d < s.D; ++d) out[d] /= denominator;
+  for (int64_t x = 0; x < s.D; ++x) out[x] /= denominator;
 }
 
 }  // namespace attnbench

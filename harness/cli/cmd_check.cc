@@ -78,7 +78,7 @@ int RunCheck(const CheckOptions& opt) {
       opt.variant.empty() ? std::vector<std::string>{}
                           : std::vector<std::string>{opt.variant});
   std::vector<Distribution> dists;
-  for (const std::string& d : opt.dists) dists.push_back(ParseDistribution(d));
+  for (const std::string& name : opt.dists) dists.push_back(ParseDistribution(name));
   if (dists.empty())
     dists.assign(std::begin(kAllDistributions), std::end(kAllDistributions));
   std::optional<AttentionData> loaded = opt.io.Load();

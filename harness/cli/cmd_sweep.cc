@@ -85,8 +85,8 @@ class TimePredictor {
 
  private:
   static std::string Family(const std::string& v, const std::string& m,
-                            int64_t d, int t) {
-    return sweep::FamilyKey(v, m, d, t);
+                            int64_t dim, int t) {
+    return sweep::FamilyKey(v, m, dim, t);
   }
   std::map<std::string, std::map<int64_t, double>> known_;
 };

@@ -12,7 +12,7 @@ void ProblemOptions::AddTo(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--Nq", nq, "query rows (<= Nk), aligned to the last keys");
   app.add_option("--Nk", nk, "keys and values");
-  app.add_option("--D", d, "head dimension")->capture_default_str();
+  app.add_option("--D", head_dim, "head dimension")->capture_default_str();
   app.add_option("--H", h, "query heads")->capture_default_str();
   app.add_option("--Hkv", hkv, "key/value heads, dividing H (default: H)");
   app.add_option("--B", b, "batch size")->capture_default_str();
@@ -35,11 +35,10 @@ Problem ProblemOptions::ToProblem() const {
   p.shape.Hkv = o.hkv.value_or(o.h);
   p.shape.Nk = o.nk.value_or(o.n);
   p.shape.Nq = o.nq.value_or(o.n);
-  p.shape.D = o.d;
+  p.shape.D = o.head_dim;
   p.mask = ParseMask(o.mask);
   p.scale = o.scale;
   p.threads = o.threads;
-  Validate(p);
   return p;
 }
 

@@ -18,7 +18,7 @@ namespace attnbench::cli {
 struct ProblemOptions {
   int64_t n = 1024;
   std::optional<int64_t> nq, nk;
-  int64_t d = 64;
+  int64_t head_dim = 64;
   int64_t h = 8;
   std::optional<int64_t> hkv;
   int64_t b = 1;
@@ -27,7 +27,8 @@ struct ProblemOptions {
   int threads = 1;
 
   void AddTo(CLI::App& app);
-  // Parses the mask and validates everything; throws InvalidArgument.
+  // Parses the mask (InvalidArgument for a bad one); the caller validates
+  // the problem once (RequireRunnable).
   Problem ToProblem() const;
 };
 

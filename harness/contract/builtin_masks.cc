@@ -157,7 +157,7 @@ std::vector<std::string> SpanExamples(const Shape& shape) {
           fmt::format("span:{}:3", fmt::join(per_head, ",")),
           fmt::format("span:{}:8", std::max(0.0, nk - 8.0)),  // z + R = Nk
           fmt::format("span:{}:8", nk),                       // z = Nk
-          "span:1000"};                                       // beyond Nk
+          "span:1000:32"};                                    // beyond Nk
 }
 
 template <class Rule>

@@ -143,6 +143,12 @@ void MaskRule::Pieces(int64_t h, int64_t p0, int64_t p1, int64_t c0,
   thread_local std::vector<KeyPiece> parts;
   if (RowSegments(*this, h, p0, c0, c1, first) &&
       RowSegments(*this, h, p1, c0, c1, last) && first.size() == last.size()) {
+    if (first.size() == 1 && first[0].Flat() && last[0].Flat()) {
+      // One flat segment (most masks): its pieces are already in order.
+      IntervalPieces({first[0].begin, first[0].end},
+                     {last[0].begin, last[0].end}, c0, c1, out);
+      return;
+    }
     parts.clear();
     for (size_t i = 0; i < first.size(); ++i) {
       SegmentPieces(first[i], last[i], c0, c1, parts);

@@ -22,12 +22,12 @@ uint64_t SplitMix64(uint64_t& state) {
 
 // [B, X, Y, D] -> [B, Y, X, D].
 void SwapMiddle(const float* src, float* dst, int64_t b, int64_t x, int64_t y,
-                int64_t d) {
+                int64_t dim) {
   for (int64_t i = 0; i < b; ++i) {
     for (int64_t a = 0; a < x; ++a) {
       for (int64_t c = 0; c < y; ++c) {
-        std::copy_n(src + ((i * x + a) * y + c) * d, d,
-                    dst + ((i * y + c) * x + a) * d);
+        std::copy_n(src + ((i * x + a) * y + c) * dim, dim,
+                    dst + ((i * y + c) * x + a) * dim);
       }
     }
   }
@@ -72,8 +72,8 @@ std::string_view DistributionName(Distribution dist) {
 }
 
 Distribution ParseDistribution(std::string_view text) {
-  for (Distribution d : kAllDistributions) {
-    if (text == DistributionName(d)) return d;
+  for (Distribution dist : kAllDistributions) {
+    if (text == DistributionName(dist)) return dist;
   }
   throw InvalidArgument(fmt::format(
       "distribution '{}' is not known; allowed: uniform, normal, peaked, "

@@ -108,7 +108,7 @@ NpyArray ReadNpy(const std::string& path) {
   NpyArray array;
   array.shape = ParseShape(HeaderValue(header, "shape", path), path);
   int64_t count = 1;
-  for (int64_t d : array.shape) count *= d;
+  for (int64_t extent : array.shape) count *= extent;
   const size_t data_start = header_start + header_len;
   const size_t need = static_cast<size_t>(count) * sizeof(float);
   if (bytes.size() - data_start < need) {
@@ -128,9 +128,9 @@ void WriteNpy(const std::string& path, const std::vector<int64_t>& shape,
               const float* data) {
   std::string dims;
   int64_t count = 1;
-  for (int64_t d : shape) {
-    dims += fmt::format("{}, ", d);
-    count *= d;
+  for (int64_t extent : shape) {
+    dims += fmt::format("{}, ", extent);
+    count *= extent;
   }
   if (shape.size() > 1) dims.resize(dims.size() - 2);  // "(2, 3)"; "(5,)"
   std::string header = fmt::format(

@@ -11,7 +11,6 @@ namespace attnbench {
 
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options) {
-  RequireRunnable(variant, problem);
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
   ResetPeakRss();
@@ -21,9 +20,6 @@ Measurement Measure(const Variant& variant, const Problem& problem,
 
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options, AttentionData& data) {
-  RequireRunnable(variant, problem);
-  RequireMemory(problem.shape,
-                static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
   Measurement m;
   m.target = DispatchedTargetName();
   m.tensor_bytes = data.Bytes();

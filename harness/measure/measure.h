@@ -34,13 +34,13 @@ struct Measurement {
   std::optional<Agreement> agreement;  // absent without the check
 };
 
-// Validates the problem, checks the variant supports it and that it fits in
-// memory (InvalidArgument otherwise), then measures it on inputs generated
-// from options.seed and options.dist.
+// For a problem that RequireRunnable (harness/measure/execute.h) accepted
+// once: checks that it fits in memory (InvalidArgument otherwise), then
+// measures it on inputs generated from options.seed and options.dist.
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options);
-// The same on given inputs (their shape must be the problem's); the output
-// is left in data.o.
+// The same on given inputs (their shape must be the problem's; the caller
+// checked the memory); the output is left in data.o.
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options, AttentionData& data);
 

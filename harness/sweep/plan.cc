@@ -85,10 +85,10 @@ SweepPlan MakePlan(const SweepSpec& spec) {
     for (const Variant* v : variants) {
       bool family_skipped = false;
       for (int threads : spec.threads) {
-        for (int64_t d : spec.head_dims) {
+        for (int64_t dim : spec.head_dims) {
           for (int64_t n = spec.n_min; n <= spec.n_max; n *= 2) {
             Problem p{{spec.batch, spec.heads,
-                       spec.kv_heads ? spec.kv_heads : spec.heads, n, n, d},
+                       spec.kv_heads ? spec.kv_heads : spec.heads, n, n, dim},
                       mask,
                       std::nullopt,
                       threads};
@@ -121,8 +121,8 @@ SweepPlan MakePlan(const SweepSpec& spec) {
 }
 
 std::string FamilyKey(const std::string& variant, const std::string& mask,
-                      int64_t d, int threads) {
-  return fmt::format("{} {} D={} threads={}", variant, mask, d, threads);
+                      int64_t dim, int threads) {
+  return fmt::format("{} {} D={} threads={}", variant, mask, dim, threads);
 }
 
 std::string ConfigKey(const SweepConfig& c) {

@@ -74,7 +74,7 @@ std::string RowKey(const nlohmann::json& row);
 
 // The family a configuration belongs to (everything but N).
 std::string FamilyKey(const std::string& variant, const std::string& mask,
-                      int64_t d, int threads);
+                      int64_t dim, int threads);
 
 }  // namespace attnbench::sweep
 

@@ -41,14 +41,14 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
   for (const auto& r : rows) {
     if (r.value("status", "") != "ok") continue;
     const std::string variant = r["variant"], mask = r["mask"];
-    const int64_t d = r["D"], n = r["Nk"];
+    const int64_t dim = r["D"], n = r["Nk"];
     const int threads = r["threads"];
-    const std::string family = FamilyKey(variant, mask, d, threads);
+    const std::string family = FamilyKey(variant, mask, dim, threads);
     families[family][n] = {r["median_s"], r["gflops"], r["pct_peak"]};
-    family_parts[family] = {variant, mask, d, threads};
+    family_parts[family] = {variant, mask, dim, threads};
     sizes.insert(n);
     if (variant == baseline) {
-      baseline_seconds[fmt::format("{} {} {} {}", mask, d, threads, n)] =
+      baseline_seconds[fmt::format("{} {} {} {}", mask, dim, threads, n)] =
           r["median_s"];
     }
   }
@@ -60,7 +60,7 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
       "time ratio at the largest N both ran)\n",
       baseline);
   for (const auto& [family, points] : families) {
-    const auto& [variant, mask, d, threads] = family_parts[family];
+    const auto& [variant, mask, dim, threads] = family_parts[family];
     out += fmt::format("{:<44}", family);
     std::vector<double> xs, ys;
     std::string speedup = "";
@@ -76,7 +76,7 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
       xs.push_back(static_cast<double>(n));
       ys.push_back(p.seconds);
       const auto base =
-          baseline_seconds.find(fmt::format("{} {} {} {}", mask, d, threads, n));
+          baseline_seconds.find(fmt::format("{} {} {} {}", mask, dim, threads, n));
       if (variant != baseline && base != baseline_seconds.end()) {
         speedup = fmt::format("{:.1f}x @N={}", base->second / p.seconds, n);
       }

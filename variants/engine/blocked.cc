@@ -381,23 +381,7 @@ namespace attnbench {
 HWY_EXPORT(BlockedPassImpl);
 HWY_EXPORT(QueryBlockRows);
 
-size_t DefaultKeyBlock(int64_t dim) {
-  const auto d = static_cast<size_t>(dim);
-  if (d <= 128) return 256;
-  return std::max<size_t>(32, kKeyTileBytes / (2 * sizeof(float) * d));
-}
-
 size_t BlockedQueryRows() { return HWY_DYNAMIC_DISPATCH(QueryBlockRows)(); }
-
-size_t BlockedWorkspaceBound(const Problem& problem) {
-  const size_t br = BlockedQueryRows();
-  const auto dim = static_cast<size_t>(problem.shape.D);
-  const ScratchLayout layout{br, DefaultKeyBlock(problem.shape.D), dim};
-  const size_t group = std::max<size_t>(1, BlockedGroupRowsCap(br, dim) / br);
-  return static_cast<size_t>(problem.threads) * layout.Floats(group) *
-             sizeof(float) +
-         BlockedPartsWorkspaceBytes(problem);
-}
 
 void RunBlockedPass(const Problem& problem, const Tensors& tensors,
                     const BlockedPass& pass) {

@@ -9,6 +9,7 @@
 #include "harness/contract/mask.h"
 #include "variants/engine/blocked.h"
 #include "variants/engine/blocked_pass.h"
+#include "variants/engine/scratch_layout.h"
 
 namespace attnbench {
 namespace {
@@ -34,9 +35,28 @@ void WarnIfScanned(const Mask& mask) {
 
 }  // namespace
 
+size_t DefaultKeyBlock(int64_t dim) {
+  const auto head_dim = static_cast<size_t>(dim);
+  if (head_dim <= 128) return 256;
+  return std::max<size_t>(32, kKeyTileBytes / (2 * sizeof(float) * head_dim));
+}
+
+size_t BlockedWorkspaceBound(const Problem& problem) {
+  const size_t br = BlockedQueryRows();
+  const auto dim = static_cast<size_t>(problem.shape.D);
+  const ScratchLayout layout{br, DefaultKeyBlock(problem.shape.D), dim};
+  const size_t group = std::max<size_t>(1, BlockedGroupRowsCap(br, dim) / br);
+  return static_cast<size_t>(problem.threads) * layout.Floats(group) *
+             sizeof(float) +
+         BlockedPartsWorkspaceBytes(problem);
+}
+
 void RunBlocked(const Problem& problem, const Tensors& tensors,
                 size_t key_block) {
   if (key_block == 0) key_block = DefaultKeyBlock(problem.shape.D);
+  if (const std::string why = WhyBlockedCannotRun(problem); !why.empty()) {
+    throw InvalidArgument(why);
+  }
   WarnIfScanned(problem.mask);
   if (!problem.mask.Rule().Parts().empty()) {
     RunBlockedParts(problem, tensors, key_block);
