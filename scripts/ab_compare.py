@@ -10,7 +10,7 @@ kinds were renamed (doc, prefix, global, fixed, strided). Rows (one per run)
 go to OUT.jsonl, the table to OUT.md.
 
   /usr/bin/python3 scripts/ab_compare.py OLD_BIN NEW_BIN OUT [--rounds 3]
-      [--only flash,sliding_window]
+      [--only flash,sliding_window] [--target AVX2]
 """
 import argparse
 import json
@@ -56,10 +56,11 @@ def mask_for(mask, old):
     return kind + (":" + params if params else "")
 
 
-def run(binary, old, variant, mask, n, d):
+def run(binary, old, variant, mask, n, d, target):
     cmd = [binary, "run", "--variant", variant, "--mask", mask_for(mask, old),
            "--N", str(n), "--D", str(d), "--H", "8", "--threads", "2",
-           "--reps", "3", "--min-time", "0.3", "--format", "json"]
+           "--reps", "3", "--min-time", "0.3", "--target", target,
+           "--format", "json"]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{out.stderr}")
@@ -72,6 +73,8 @@ def main():
     ap.add_argument("new_bin")
     ap.add_argument("out", help="output path without extension")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--target", default="best",
+                    help="Highway target for both binaries (e.g. AVX2)")
     ap.add_argument("--only", default="",
                     help="comma-separated variants to run (default: all)")
     args = ap.parse_args()
@@ -86,7 +89,7 @@ def main():
             key = (variant, mask, n, d)
             for _ in range(args.rounds):
                 for side, (binary, old) in bins.items():
-                    r = run(binary, old, variant, mask, n, d)
+                    r = run(binary, old, variant, mask, n, d, args.target)
                     if not r["agrees"]:
                         sys.exit(f"{side} disagrees with the oracle: {key}")
                     r["ab_side"] = side

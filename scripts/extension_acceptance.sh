@@ -14,13 +14,13 @@ common=(--N 16384 --D 64 --H 8 --threads 2 --format json)
 
 row() { "$bin" run "${common[@]}" --variant "$1" --mask "$2" "${@:3}" | tee -a "$out"; }
 row sliding_window window:256 --reps 3
-row global_window global:64:256 --reps 3
-row sparse_fixed fixed:128:32 --reps 3
-row sparse_strided strided:128 --reps 3
+row global_window global_window:64:256 --reps 3
+row sparse_fixed sparse_fixed:128:32 --reps 3
+row sparse_strided sparse_strided:128 --reps 3
 row alibi alibi --reps 3
-row prefix_lm prefix:1024 --reps 3
-row document doc:512,1024,256 --reps 3
-for mask in global:64:256 fixed:128:32 strided:128; do
+row prefix_lm prefix_lm:1024 --reps 3
+row document document:512,1024,256 --reps 3
+for mask in global_window:64:256 sparse_fixed:128:32 sparse_strided:128; do
   row naive "$mask" --warmup 0 --reps 1 --min-time 0
 done
 

@@ -7,6 +7,16 @@ set -euo pipefail
 bin=${1:?usage: save_outputs.sh ATTNBENCH_BINARY OUT_DIR}
 out=${2:?usage: save_outputs.sh ATTNBENCH_BINARY OUT_DIR}
 mkdir -p "$out"
+# A binary from before the mask kinds took their variants' names (3c223df
+# and earlier) reads doc, prefix, global, fixed, strided.
+old_names=false
+"$bin" list | grep -q '^  doc:' && old_names=true
+as_run() {
+  $old_names || { echo "$1"; return; }
+  sed -e 's/^document:/doc:/' -e 's/^prefix_lm:/prefix:/' \
+      -e 's/^global_window:/global:/' -e 's/^sparse_fixed:/fixed:/' \
+      -e 's/^sparse_strided:/strided:/' <<<"$1"
+}
 cases=(
   "flash none"            "flash causal"
   "sliding_window window:7" "sliding_window window:256"
@@ -27,7 +37,7 @@ for target in ${TARGETS:-AVX3 AVX2 SSE4 SCALAR}; do
       dir="$out/$target-$variant-${mask//[:,]/_}-$si"
       mkdir -p "$dir"
       # shellcheck disable=SC2086
-      "$bin" run --variant "$variant" --mask "$mask" $shape --target "$target" \
+      "$bin" run --variant "$variant" --mask "$(as_run "$mask")" $shape --target "$target" \
         --threads 2 --seed 7 --warmup 0 --reps 1 --min-time 0 --no-check \
         --save "$dir" >/dev/null
       rm -f "$dir"/q.npy "$dir"/k.npy "$dir"/v.npy

@@ -5,11 +5,11 @@
 
 #include "harness/check/agreement.h"
 #include "harness/check/check_cases.h"
-#include "harness/measure/execute.h"
+#include "harness/contract/mask_rule.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/execute.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
-#include "harness/contract/mask_rule.h"
 #include "variants/engine/blocked.h"
 
 namespace attnbench {
@@ -60,8 +60,8 @@ TEST_P(EngineTest, ScansARuleWithoutSegmentsAndSaysSo) {
   ThreadArena arena(problem.threads);
   arena.Execute([&] { RunBlocked(problem, data.View(), 32); });
   const std::string said = testing::internal::GetCapturedStderr();
-  const Agreement a = CompareWithOracle(problem, data.View(), {},
-                                        RowsToCheck(problem, 1e12));
+  const Agreement a =
+      CompareWithOracle(problem, data.View(), {}, RowsToCheck(problem, 1e12));
   EXPECT_TRUE(a.pass) << a.max_abs_err;
   // Warned the first time this kind ran in the process, never again.
   static bool warned = false;

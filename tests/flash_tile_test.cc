@@ -40,8 +40,7 @@ namespace attnbench {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-Floats Uniform(size_t n, uint64_t seed, float lo = -1.0f,
-                           float hi = 1.0f) {
+Floats Uniform(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
   Floats x(n);
   FillUniform(x.data(), static_cast<int64_t>(n), seed);
   for (float& v : x) v = lo + (v + 1.0f) * 0.5f * (hi - lo);
@@ -49,9 +48,8 @@ Floats Uniform(size_t n, uint64_t seed, float lo = -1.0f,
 }
 
 // |a - b| within rel * scale + 1e-30 elementwise (both masked, or equal).
-void ExpectClose(const Floats& a, const Floats& b,
-                 const Floats& scale, float rel, const char* what,
-                 size_t dim, size_t n_keys) {
+void ExpectClose(const Floats& a, const Floats& b, const Floats& scale,
+                 float rel, const char* what, size_t dim, size_t n_keys) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     const float tol = rel * (scale.empty() ? 1.0f : scale[i]) + 1e-30f;
@@ -82,7 +80,8 @@ Slots MakeSlots(size_t br, size_t n_keys, size_t slots, uint64_t seed) {
       const size_t at = slot * br + r;
       const float a = std::floor(part0 + u[4 * at] * (part1 - part0));
       s.lo[at] = a;
-      s.hi[at] = r % 5 == 4 ? a : std::floor(a + u[4 * at + 1] * (part1 - a + 1));
+      s.hi[at] =
+          r % 5 == 4 ? a : std::floor(a + u[4 * at + 1] * (part1 - a + 1));
       if (r % 3 == 1) {  // a ramp: w(t) = w0 + t * step within (0.2, 1]
         s.step[at] = 0.4f / static_cast<float>(n_keys);
         s.w0[at] = 0.25f + 0.3f * u[4 * at + 2];
@@ -135,12 +134,11 @@ void CheckTileStep(size_t dim, size_t n_keys, size_t slots, bool bias,
   Floats wt = Uniform(n_keys * br, seed + 5, -0.5f, 1.0f);
   for (float& w : wt) w = std::max(w, 0.0f);  // slots == 0: given weights
   Floats wt_ref = wt;
-  MaskTile<kRowVecs>(d, TileRows{s.lo.data(), s.hi.data(), s.w0.data(),
-                                 s.step.data(), slots},
-                     n_keys, st.data(), wt.data());
-  reference::MaskTile(br, s.lo.data(), s.hi.data(), s.w0.data(),
-                      s.step.data(), slots, n_keys, st_ref.data(),
-                      wt_ref.data());
+  MaskTile<kRowVecs>(
+      d, TileRows{s.lo.data(), s.hi.data(), s.w0.data(), s.step.data(), slots},
+      n_keys, st.data(), wt.data());
+  reference::MaskTile(br, s.lo.data(), s.hi.data(), s.w0.data(), s.step.data(),
+                      slots, n_keys, st_ref.data(), wt_ref.data());
   for (size_t i = 0; i < st.size(); ++i) {
     ASSERT_EQ(st[i] == kMaskedScore, st_ref[i] == kMaskedScore)
         << "MaskTile slots=" << slots << " at " << i;
@@ -178,7 +176,8 @@ void CheckTileStep(size_t dim, size_t n_keys, size_t slots, bool bias,
       bool masked_somewhere = false;
       for (size_t r = 0; r < br; ++r) masked_somewhere |= !(wt[j * br + r] > 0);
       bool masked_everywhere = true;
-      for (size_t r = 0; r < br; ++r) masked_everywhere &= !(wt[j * br + r] > 0);
+      for (size_t r = 0; r < br; ++r)
+        masked_everywhere &= !(wt[j * br + r] > 0);
       if (masked_everywhere && masked_somewhere) v[j * v_stride] = NAN;
     }
   }
@@ -187,7 +186,8 @@ void CheckTileStep(size_t dim, size_t n_keys, size_t slots, bool bias,
     for (size_t r = 0; r < br; ++r) {
       for (size_t j = 0; j < n_keys; ++j) {
         const float vv = v[j * v_stride + x];
-        if (std::isfinite(vv)) acc_mag[x * br + r] += std::fabs(st[j * br + r] * vv);
+        if (std::isfinite(vv))
+          acc_mag[x * br + r] += std::fabs(st[j * br + r] * vv);
       }
       acc_mag[x * br + r] *= static_cast<float>(n_keys + 1);
     }

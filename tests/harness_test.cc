@@ -6,10 +6,10 @@
 #include <cstring>
 
 #include "harness/check/agreement.h"
-#include "harness/io/inputs.h"
 #include "harness/check/oracle.h"
-#include "harness/measure/timing.h"
 #include "harness/contract/workspace.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/timing.h"
 
 namespace attnbench {
 namespace {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/io/inputs.h"
 #include "harness/contract/problem.h"
+#include "harness/io/inputs.h"
 
 namespace attnbench {
 namespace {

@@ -12,9 +12,9 @@
 
 #include "harness/check/agreement.h"
 #include "harness/check/check_cases.h"
-#include "harness/measure/execute.h"
-#include "harness/io/inputs.h"
 #include "harness/contract/variant.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/execute.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
 #include "tests/variant_params.h"

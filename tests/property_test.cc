@@ -9,9 +9,9 @@
 #include <string>
 
 #include "harness/check/agreement.h"
-#include "harness/measure/execute.h"
-#include "harness/io/inputs.h"
 #include "harness/contract/variant.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/execute.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
 

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "harness/contract/variant.h"
 #include "harness/sweep/plan.h"
 #include "harness/sweep/run_store.h"
 #include "harness/sweep/summary.h"
-#include "harness/contract/variant.h"
 
 namespace attnbench {
 namespace {

@@ -1,5 +1,5 @@
 // Every registered variant, on every compiled Highway target, against the
-// oracle on the check cases (harness/check_cases.cc), plus bitwise
+// oracle on the check cases (harness/check/check_cases.cc), plus bitwise
 // determinism across thread counts.
 #include <gtest/gtest.h>
 
@@ -11,10 +11,10 @@
 
 #include "harness/check/agreement.h"
 #include "harness/check/check_cases.h"
-#include "harness/measure/execute.h"
-#include "harness/io/inputs.h"
 #include "harness/contract/variant.h"
 #include "harness/contract/workspace.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/execute.h"
 #include "hwy/targets.h"
 #include "kernels/target.h"
 #include "tests/variant_params.h"

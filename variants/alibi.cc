@@ -46,12 +46,13 @@ class AlibiRule final : public MaskRule {
 ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(
     {
         "alibi",
-    "alibi (causal, ALiBi linear bias -m_h (p - j))",
-    [](std::string_view params) -> std::shared_ptr<const MaskRule> {
-      if (!params.empty()) throw InvalidArgument("alibi takes no parameter");
-      return std::make_shared<AlibiRule>();
-    },
-    [](const Shape&) -> std::vector<std::string> { return {"alibi"}; },
+        "alibi (causal, ALiBi linear bias -m_h (p - j))",
+        [](std::string_view params) -> std::shared_ptr<const MaskRule> {
+          if (!params.empty())
+            throw InvalidArgument("alibi takes no parameter");
+          return std::make_shared<AlibiRule>();
+        },
+        [](const Shape&) -> std::vector<std::string> { return {"alibi"}; },
         "alibi",
     },
     "blocked engine: causal with ALiBi's per-head linear score bias");

@@ -1,8 +1,9 @@
 // global_window: a sliding window plus global tokens, after Longformer
 // (Beltagy et al. 2020) and BigBird (Zaheer et al. 2020), causal: query p
 // sees the first G keys (the global tokens) and the last W keys up to
-// itself. Mask global_window:G:W. One file: the rule (which the oracle evaluates in
-// double) and a variant on the blocked engine, which skips everything else.
+// itself. Mask global_window:G:W. One file: the rule (which the oracle
+// evaluates in double) and a variant on the blocked engine, which skips
+// everything else.
 #include <fmt/format.h>
 
 #include "harness/contract/mask_rule.h"

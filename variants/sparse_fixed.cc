@@ -1,8 +1,8 @@
 // sparse_fixed: the Sparse Transformer's "fixed" pattern (Child et al.
 // 2019), causal. Keys come in blocks of L; query p sees the keys of its own
 // block up to itself, plus the last C keys ("summary" keys) of every earlier
-// block. Mask sparse_fixed:L:C. The blocked engine skips the rest of each earlier
-// block and runs the summary keys as unmasked pieces.
+// block. Mask sparse_fixed:L:C. The blocked engine skips the rest of each
+// earlier block and runs the summary keys as unmasked pieces.
 #include <fmt/format.h>
 
 #include "harness/contract/mask_rule.h"

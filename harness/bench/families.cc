@@ -1,18 +1,17 @@
 #include "harness/bench/families.h"
 
-#include "harness/bench/family_runner.h"
-
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
 #include <memory>
 
+#include "harness/bench/family_runner.h"
 #include "harness/check/agreement.h"
-#include "harness/measure/execute.h"
-#include "harness/io/inputs.h"
 #include "harness/contract/mask.h"
 #include "harness/contract/variant.h"
 #include "harness/contract/workspace.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/execute.h"
 
 namespace attnbench::bench {
 

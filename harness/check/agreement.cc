@@ -39,8 +39,8 @@ std::vector<int64_t> RowsToCheck(const Problem& problem, double oracle_budget) {
 
 namespace {
 
-// The comparison of docs/semantics.md "Agreement" over `rows`, the reference row
-// written into ref[0, D) by reference(row, ref).
+// The comparison of docs/semantics.md "Agreement" over `rows`, the reference
+// row written into ref[0, D) by reference(row, ref).
 template <class ReferenceRow>
 Agreement CompareRows(const Problem& problem, const Tensors& t,
                       const Tolerance& tolerance,

@@ -1,4 +1,5 @@
-// Agreement of a variant's output with the oracle (docs/semantics.md "Agreement").
+// Agreement of a variant's output with the oracle (docs/semantics.md
+// "Agreement").
 #ifndef ATTNBENCH_HARNESS_CHECK_AGREEMENT_H_
 #define ATTNBENCH_HARNESS_CHECK_AGREEMENT_H_
 

@@ -20,26 +20,10 @@ std::vector<Shape> CheckShapes() {
   };
 }
 
+// Every registered mask kind, the built-in ones included, with the examples
+// it chose for this shape.
 std::vector<Mask> CheckMasks(const Shape& shape) {
-  std::vector<double> per_head;
-  for (int64_t h = 0; h < shape.H; ++h) per_head.push_back(2.5 * h + 1.0);
-  const double nk = static_cast<double>(shape.Nk);
-  std::vector<Mask> masks = {
-      Mask::None(),
-      Mask::Causal(),
-      Mask::Window(1),
-      Mask::Window(7),
-      Mask::Window(64),
-      Mask::Window(shape.Nk),      // exactly every key: causal
-      Mask::Window(shape.Nk + 5),  // beyond: causal too
-      Mask::Span({0.0}, 4.0),
-      Mask::Span({3.5}, 8.0),
-      Mask::Span(per_head, 3.0),
-      Mask::Span({std::max(0.0, nk - 8.0)}, 8.0),  // z + R = Nk
-      Mask::Span({nk}, 8.0),                       // z = Nk
-      Mask::Span({1000.0}),                        // far beyond Nk
-  };
-  // Every registered mask kind, with the examples it chose for this shape.
+  std::vector<Mask> masks;
   for (const MaskKindInfo* kind : MaskKinds()) {
     for (const std::string& text : kind->check_examples(shape)) {
       masks.push_back(ParseMask(text));

@@ -9,8 +9,8 @@
 #include "harness/check/check_cases.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
-#include "harness/measure/execute.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/execute.h"
 #include "harness/measure/pin_target.h"
 
 namespace attnbench::cli {
@@ -78,7 +78,8 @@ int RunCheck(const CheckOptions& opt) {
       opt.variant.empty() ? std::vector<std::string>{}
                           : std::vector<std::string>{opt.variant});
   std::vector<Distribution> dists;
-  for (const std::string& name : opt.dists) dists.push_back(ParseDistribution(name));
+  for (const std::string& name : opt.dists)
+    dists.push_back(ParseDistribution(name));
   if (dists.empty())
     dists.assign(std::begin(kAllDistributions), std::end(kAllDistributions));
   std::optional<AttentionData> loaded = opt.io.Load();

@@ -58,7 +58,7 @@ int RunOne(const RunOptions& opt) {
   Problem problem = opt.problem.ToProblem();
   std::optional<AttentionData> data = opt.io.Load();
   if (data) problem.shape = data->shape;  // the files decide the shape
-  RequireRunnable(variant, problem);  // validates, once
+  RequireRunnable(variant, problem);      // validates, once
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
   PinTarget(opt.target);

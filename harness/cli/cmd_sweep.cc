@@ -9,17 +9,17 @@
 #include <ctime>
 #include <map>
 
-#include "harness/measure/build_info.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
+#include "harness/measure/build_info.h"
 #include "harness/measure/machine_info.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/peak.h"
+#include "harness/measure/pin_target.h"
 #include "harness/sweep/plan.h"
 #include "harness/sweep/progress.h"
 #include "harness/sweep/run_store.h"
 #include "harness/sweep/summary.h"
-#include "harness/measure/pin_target.h"
 
 namespace attnbench::cli {
 namespace {

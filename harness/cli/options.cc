@@ -17,7 +17,8 @@ void ProblemOptions::AddTo(CLI::App& app) {
   app.add_option("--Hkv", hkv, "key/value heads, dividing H (default: H)");
   app.add_option("--B", b, "batch size")->capture_default_str();
   app.add_option("--mask", mask,
-                 "none | causal | window:W | span:Z[:R] | span:Z0,Z1,...[:R]")
+                 "KIND[:PARAMS]: none | causal | window:W | span:Z[:R] | "
+                 "span:Z0,Z1,...[:R] | any registered kind (`attnbench list`)")
       ->capture_default_str();
   app.add_option("--scale", scale, "softmax scale (default: 1/sqrt(D))");
   app.add_option("--threads", threads, "oneTBB threads")->capture_default_str();

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "harness/io/inputs.h"
 #include "harness/contract/problem.h"
 #include "harness/contract/variant.h"
+#include "harness/io/inputs.h"
 
 namespace attnbench::cli {
 

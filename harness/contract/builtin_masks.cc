@@ -87,8 +87,8 @@ class SpanRule final : public MaskRule {
     const int64_t begin =
         reach > static_cast<double>(p)
             ? 0
-            : std::max<int64_t>(0, p - static_cast<int64_t>(std::ceil(reach)) +
-                                       1);
+            : std::max<int64_t>(0,
+                                p - static_cast<int64_t>(std::ceil(reach)) + 1);
     out.push_back({begin, p + 1, static_cast<double>(p) - z - ramp_, ramp_});
     return true;
   }
@@ -153,7 +153,8 @@ std::vector<std::string> SpanExamples(const Shape& shape) {
   std::vector<double> per_head;
   for (int64_t h = 0; h < shape.H; ++h) per_head.push_back(2.5 * h + 1.0);
   const double nk = static_cast<double>(shape.Nk);
-  return {"span:0:4", "span:3.5:8",
+  return {"span:0:4",
+          "span:3.5:8",
           fmt::format("span:{}:3", fmt::join(per_head, ",")),
           fmt::format("span:{}:8", std::max(0.0, nk - 8.0)),  // z + R = Nk
           fmt::format("span:{}:8", nk),                       // z = Nk

@@ -134,8 +134,7 @@ struct MaskKindInfo {
   std::string usage;  // e.g. "sparse_fixed:L:C (blocks of L keys, ...)"
   // Makes the rule from the text after "NAME:" ("" when there is none);
   // throws InvalidArgument naming a bad parameter.
-  std::function<std::shared_ptr<const MaskRule>(std::string_view params)>
-      make;
+  std::function<std::shared_ptr<const MaskRule>(std::string_view params)> make;
   // Masks for `check` and the tests on a shape (every kind is exercised).
   std::function<std::vector<std::string>(const Shape&)> check_examples;
   // The mask the default sweep runs this kind with ("": not swept).

@@ -67,8 +67,8 @@ KeyRange KeySegment::FlatKeys() const {
   // with the same double formula WeightAt uses.
   const double edge = ramp_zero + ramp_width;
   if (ramp_width > 0) {
-    int64_t c = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(edge)),
-                                    begin, end);
+    int64_t c =
+        std::clamp<int64_t>(static_cast<int64_t>(std::ceil(edge)), begin, end);
     while (c > begin && WeightAt(c - 1) >= 1.0) --c;
     while (c < end && WeightAt(c) < 1.0) ++c;
     return {c, end};
@@ -108,8 +108,8 @@ int64_t MaskRule::CountVisible(int64_t h, int64_t p, int64_t nk) const {
   if (RowSegments(*this, h, p, 0, nk, segs)) {
     int64_t count = 0;
     for (const KeySegment& s : segs) {
-      count += KeyRange{std::max<int64_t>(s.begin, 0), std::min(s.end, nk)}
-                   .size();
+      count +=
+          KeyRange{std::max<int64_t>(s.begin, 0), std::min(s.end, nk)}.size();
     }
     return count;
   }
@@ -137,8 +137,8 @@ void MaskRule::WeightRow(int64_t h, int64_t p, int64_t c0, int64_t n,
   }
 }
 
-void MaskRule::Pieces(int64_t h, int64_t p0, int64_t p1, int64_t c0,
-                      int64_t c1, std::vector<KeyPiece>& out) const {
+void MaskRule::Pieces(int64_t h, int64_t p0, int64_t p1, int64_t c0, int64_t c1,
+                      std::vector<KeyPiece>& out) const {
   thread_local std::vector<KeySegment> first, last;
   thread_local std::vector<KeyPiece> parts;
   if (RowSegments(*this, h, p0, c0, c1, first) &&

@@ -1,8 +1,8 @@
 // The problem description shared by every variant, the oracle and the CLI:
 // tensor shapes, the mask and its parameters, the softmax scale, threads.
-// Layout (docs/semantics.md): Q [B, H, Nq, D], K and V [B, Hkv, Nk, D], O [B, H, Nq,
-// D], fp32, row-major, contiguous. Query row i sits at key position Nk - Nq +
-// i.
+// Layout (docs/semantics.md): Q [B, H, Nq, D], K and V [B, Hkv, Nk, D], O [B,
+// H, Nq, D], fp32, row-major, contiguous. Query row i sits at key position Nk -
+// Nq + i.
 #ifndef ATTNBENCH_HARNESS_CONTRACT_PROBLEM_H_
 #define ATTNBENCH_HARNESS_CONTRACT_PROBLEM_H_
 

@@ -12,7 +12,7 @@
 
 namespace attnbench {
 
-// Views of the four tensors in the layout of harness/problem.h.
+// Views of the four tensors in the layout of harness/contract/problem.h.
 struct Tensors {
   const float* q = nullptr;
   const float* k = nullptr;
@@ -34,8 +34,8 @@ class Variant {
   virtual std::string_view Name() const = 0;
   // One line: what the variant computes and how.
   virtual std::string_view Summary() const = 0;
-  // Mask kinds by name: "none", "causal", "window", "span" or registered
-  // custom kinds (harness/mask_rule.h).
+  // Registered mask kinds by name ("causal", "window", "sparse_fixed", ...;
+  // harness/contract/mask_rule.h).
   virtual std::vector<std::string> SupportedMasks() const = 0;
   virtual Tolerance GetTolerance() const { return {}; }
 
@@ -50,8 +50,8 @@ class Variant {
 
   // Computes O for a validated, supported problem. The caller has entered a
   // oneTBB arena with problem.threads threads; use tbb::parallel_* inside.
-  // Scratch memory goes through ScratchBuffer (harness/workspace.h) so that
-  // the harness can report it.
+  // Scratch memory goes through ScratchBuffer (harness/contract/workspace.h) so
+  // that the harness can report it.
   virtual void Run(const Problem& problem, const Tensors& tensors) const = 0;
 };
 

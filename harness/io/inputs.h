@@ -24,8 +24,8 @@ struct AttentionData {
   int64_t Bytes() const;
 };
 
-// How generated inputs are distributed (docs/semantics.md: every variant is checked on
-// each):
+// How generated inputs are distributed (docs/semantics.md: every variant is
+// checked on each):
 //   uniform   Q, K, V uniform in [-1, 1)
 //   normal    Q, K, V standard normal
 //   peaked    normal, Q scaled by 8: logits with a standard deviation of

@@ -1,10 +1,10 @@
 #include "harness/measure/measure.h"
 
-#include "harness/measure/execute.h"
-#include "harness/io/inputs.h"
 #include "harness/contract/mask.h"
-#include "harness/measure/memory.h"
 #include "harness/contract/workspace.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/execute.h"
+#include "harness/measure/memory.h"
 #include "kernels/target.h"
 
 namespace attnbench {

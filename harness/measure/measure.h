@@ -10,10 +10,10 @@
 #include <string>
 
 #include "harness/check/agreement.h"
-#include "harness/io/inputs.h"
 #include "harness/contract/problem.h"
-#include "harness/measure/timing.h"
 #include "harness/contract/variant.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/timing.h"
 
 namespace attnbench {
 

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <tuple>
 
-#include "harness/io/inputs.h"
 #include "harness/contract/mask_rule.h"
+#include "harness/io/inputs.h"
 
 namespace attnbench::sweep {
 
 std::vector<std::string> DefaultSweepMasks() {
-  std::vector<std::string> masks = {"causal", "window:256", "span:256"};
+  std::vector<std::string> masks;
   for (const MaskKindInfo* kind : MaskKinds()) {
     if (!kind->sweep_example.empty()) masks.push_back(kind->sweep_example);
   }

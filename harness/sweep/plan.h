@@ -11,13 +11,14 @@
 
 #include "harness/check/agreement.h"
 #include "harness/contract/problem.h"
-#include "harness/measure/timing.h"
 #include "harness/contract/variant.h"
+#include "harness/measure/timing.h"
 
 namespace attnbench::sweep {
 
-// causal, window:256, span:256 and each registered mask kind's sweep
-// example (so a new variant's mask is swept with no other file naming it).
+// Each registered mask kind's sweep example, the built-in ones first
+// (causal, window:256, span:256), so that a new variant's mask is swept
+// with no other file naming it.
 std::vector<std::string> DefaultSweepMasks();
 
 struct SweepSpec {

@@ -1,12 +1,11 @@
 #include "harness/sweep/run_store.h"
 
-#include "harness/io/atomic_file.h"
-
 #include <fmt/format.h>
 
 #include <sstream>
 
 #include "harness/contract/problem.h"
+#include "harness/io/atomic_file.h"
 #include "harness/sweep/plan.h"
 
 namespace attnbench::sweep {

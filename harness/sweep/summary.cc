@@ -75,8 +75,8 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
           " {:>14}", fmt::format("{:.1f} ({:.0f}%)", p.gflops, 100 * p.pct));
       xs.push_back(static_cast<double>(n));
       ys.push_back(p.seconds);
-      const auto base =
-          baseline_seconds.find(fmt::format("{} {} {} {}", mask, dim, threads, n));
+      const auto base = baseline_seconds.find(
+          fmt::format("{} {} {} {}", mask, dim, threads, n));
       if (variant != baseline && base != baseline_seconds.end()) {
         speedup = fmt::format("{:.1f}x @N={}", base->second / p.seconds, n);
       }

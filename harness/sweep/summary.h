@@ -1,6 +1,7 @@
 // The table printed at the end of a sweep, from the stored rows: per family
 // (variant, mask, D, threads) the effective GFLOP/s and pct_peak at each N,
-// the fitted scaling exponent of time in N, and the speed-up over a baseline variant.
+// the fitted scaling exponent of time in N, and the speed-up over a baseline
+// variant.
 #ifndef ATTNBENCH_HARNESS_SWEEP_SUMMARY_H_
 #define ATTNBENCH_HARNESS_SWEEP_SUMMARY_H_
 

@@ -11,6 +11,8 @@
 // The N x N scores are never materialised: per-thread scratch is
 // ScratchLayout (variants/engine/scratch_layout.h).
 
+#include "variants/engine/blocked.h"
+
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
@@ -22,7 +24,6 @@
 #include "harness/contract/mask.h"
 #include "harness/contract/variant.h"
 #include "harness/contract/workspace.h"
-#include "variants/engine/blocked.h"
 #include "variants/engine/blocked_pass.h"
 #include "variants/engine/scratch_layout.h"
 
@@ -169,7 +170,9 @@ std::vector<BlockRows> PackGroup(const Problem& problem, const Tensors& t,
     const auto n_rows = static_cast<size_t>(std::min(br, s.Nq - i0));
     const int64_t p_first = s.Nk - s.Nq + i0;
     const int64_t p_last = p_first + static_cast<int64_t>(n_rows) - 1;
-    blocks.push_back({i0, n_rows, p_first,
+    blocks.push_back({i0,
+                      n_rows,
+                      p_first,
                       {rule.Bounds(task.h, p_first, s.Nk).begin,
                        rule.Bounds(task.h, p_last, s.Nk).end}});
     const size_t g = blocks.size() - 1;
@@ -182,8 +185,7 @@ std::vector<BlockRows> PackGroup(const Problem& problem, const Tensors& t,
       continue;
     }
     const int64_t o0 = task.q_head + i0 * task.rs;
-    PackRowsAsLanes(t.o + o0, plan.dim, stride, n_rows, plan.br, 1.0f,
-                    w.Ot(g));
+    PackRowsAsLanes(t.o + o0, plan.dim, stride, n_rows, plan.br, 1.0f, w.Ot(g));
     for (size_t r = 0; r < n_rows; ++r) {
       const int64_t row = (o0 + static_cast<int64_t>(r) * task.rs) / s.D;
       w.M(g)[r] = pass.state->m[row];
@@ -208,8 +210,8 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
   bool in_slots = true;
   for (size_t r = 0; r < b.n_rows && in_slots; ++r) {
     segs.clear();
-    in_slots = rule.Segments(h, b.p_first + static_cast<int64_t>(r), c0, c1,
-                             segs);
+    in_slots =
+        rule.Segments(h, b.p_first + static_cast<int64_t>(r), c0, c1, segs);
     size_t k = 0;
     for (const KeySegment& seg : segs) {
       const int64_t a = std::max(seg.begin, c0), e = std::min(seg.end, c1);
@@ -221,10 +223,11 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
       const size_t at = k++ * br + r;
       w.lo[at] = static_cast<float>(a - c0);
       w.hi[at] = static_cast<float>(e - c0);
-      w.w0[at] = seg.Flat() ? 1.0f
-                            : static_cast<float>(
-                                  (static_cast<double>(c0) - seg.ramp_zero) /
-                                  seg.ramp_width);
+      w.w0[at] =
+          seg.Flat()
+              ? 1.0f
+              : static_cast<float>((static_cast<double>(c0) - seg.ramp_zero) /
+                                   seg.ramp_width);
       w.step[at] = seg.Flat() ? 0.0f : static_cast<float>(1.0 / seg.ramp_width);
     }
     slots = std::max(slots, k);
@@ -246,8 +249,8 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
 // Keys [c0, c1) for block g: scores, bias, mask (partial only), online
 // softmax, accumulation into O_b.
 void ProcessTile(const Problem& problem, const EnginePlan& plan,
-                 const TaskView& task, const BlockRows& b, size_t g,
-                 int64_t c0, int64_t c1, bool partial, GroupScratch& w) {
+                 const TaskView& task, const BlockRows& b, size_t g, int64_t c0,
+                 int64_t c1, bool partial, GroupScratch& w) {
   const hn::ScalableTag<float> d;
   const size_t br = plan.br, dim = plan.dim;
   const auto stride = static_cast<size_t>(task.rs);
@@ -265,12 +268,12 @@ void ProcessTile(const Problem& problem, const EnginePlan& plan,
                             w.st);
   }
   if (partial) {
-    const TileRows rows = DescribePartialTile(problem.mask.Rule(), task.h, b,
-                                              br, c0, n_keys, w);
+    const TileRows rows =
+        DescribePartialTile(problem.mask.Rule(), task.h, b, br, c0, n_keys, w);
     MaskTile<kRowVecs>(d, rows, n_keys, w.st, w.wt);
   }
-  SoftmaxTile<kRowVecs>(d, n_keys, dim, partial ? w.wt : nullptr, w.st,
-                        w.M(g), w.L(g), w.Ot(g));
+  SoftmaxTile<kRowVecs>(d, n_keys, dim, partial ? w.wt : nullptr, w.st, w.M(g),
+                        w.L(g), w.Ot(g));
   const float* vt = task.v + c0 * task.rs;
   bool finite = true;
   for (size_t j = 0; partial && finite && j < n_keys; ++j) {

@@ -86,9 +86,9 @@ bool RegisterBlockedMaskVariant(MaskKindInfo mask, std::string summary);
 
 // ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT({mask kind fields}, "summary"):
 // the mask kind NAME and the variant NAME on the blocked engine.
-#define ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(...)             \
-  [[maybe_unused]] static const bool ATTNBENCH_ENGINE_CONCAT(   \
-      attnbench_mask_variant_registered_, __LINE__) =           \
+#define ATTNBENCH_REGISTER_BLOCKED_MASK_VARIANT(...)          \
+  [[maybe_unused]] static const bool ATTNBENCH_ENGINE_CONCAT( \
+      attnbench_mask_variant_registered_, __LINE__) =         \
       ::attnbench::RegisterBlockedMaskVariant(__VA_ARGS__)
 
 #endif  // ATTNBENCH_VARIANTS_ENGINE_BLOCKED_H_

@@ -33,11 +33,11 @@ struct StridedLayout {
 };
 
 struct BlockedPass {
-  size_t key_block = 0;                  // Bc
+  size_t key_block = 0;                   // Bc
   const StridedLayout* layout = nullptr;  // nullptr: contiguous
   const SoftmaxState* state = nullptr;    // needed by resume or !normalise
-  bool resume = false;     // start from O and state instead of nothing
-  bool normalise = true;   // false: leave O unnormalised, write state
+  bool resume = false;    // start from O and state instead of nothing
+  bool normalise = true;  // false: leave O unnormalised, write state
   // The rule whose CountVisible tells a row that sees no key (zeros) from
   // one whose scores are all -inf (NaN); nullptr: the problem's.
   const MaskRule* visibility = nullptr;

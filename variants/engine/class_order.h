@@ -18,7 +18,8 @@ namespace attnbench {
 
 class ClassOrder {
  public:
-  ClassOrder(int64_t n, int64_t m) : n_(n), m_(m), full_(n / m), extra_(n % m) {}
+  ClassOrder(int64_t n, int64_t m)
+      : n_(n), m_(m), full_(n / m), extra_(n % m) {}
   int64_t Modulus() const { return m_; }
   int64_t Classes() const { return std::min(m_, n_); }
   // Classes below `extra` hold full + 1 positions, the others full.

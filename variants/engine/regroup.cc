@@ -35,20 +35,19 @@ bool NeedsCopies(const Problem& problem) {
 void PermuteRows(const float* src, float* dst, int64_t heads, int64_t n,
                  int64_t width, const ClassOrder& order, bool to_class) {
   const int64_t classes = order.Classes(), m = order.Modulus();
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, heads * classes),
-                    [&](const tbb::blocked_range<int64_t>& range) {
-                      for (int64_t t = range.begin(); t != range.end(); ++t) {
-                        const int64_t h = t / classes, r = t % classes;
-                        int64_t q = h * n + order.ClassStart(r);
-                        for (int64_t p = h * n + r; p < (h + 1) * n;
-                             p += m, ++q) {
-                          const int64_t from = to_class ? p : q;
-                          const int64_t to = to_class ? q : p;
-                          std::copy_n(src + from * width, width,
-                                      dst + to * width);
-                        }
-                      }
-                    });
+  tbb::parallel_for(
+      tbb::blocked_range<int64_t>(0, heads * classes),
+      [&](const tbb::blocked_range<int64_t>& range) {
+        for (int64_t t = range.begin(); t != range.end(); ++t) {
+          const int64_t h = t / classes, r = t % classes;
+          int64_t q = h * n + order.ClassStart(r);
+          for (int64_t p = h * n + r; p < (h + 1) * n; p += m, ++q) {
+            const int64_t from = to_class ? p : q;
+            const int64_t to = to_class ? q : p;
+            std::copy_n(src + from * width, width, dst + to * width);
+          }
+        }
+      });
 }
 
 // One part read in place: heads h' = r * H + h (class-major, so that the
@@ -95,8 +94,8 @@ void RunCopied(const Problem& problem, const Tensors& t, const ClassPart& part,
     PermuteRows(pass.state->l, l.data(), heads, n, 1, order, true);
   }
   Problem sub = problem;
-  sub.mask = Mask(part.name, std::make_shared<ClassOrderRule>(
-                                 n, part.modulus, part.within));
+  sub.mask = Mask(part.name, std::make_shared<ClassOrderRule>(n, part.modulus,
+                                                              part.within));
   const SoftmaxState* state = pass.state;
   const SoftmaxState permuted{m.data(), l.data()};
   pass.state = &permuted;

@@ -36,7 +36,9 @@ struct ScratchLayout {
   // Shared by a group: score and weight tiles (Bc x Br each), the partial
   // tile's slots (lo, hi, w0, step: kMaxTileSlots x Br each), the bias base
   // (Br) and one row of weights (Bc).
-  size_t Shared() const { return 2 * bc * br + (4 * kMaxTileSlots + 1) * br + bc; }
+  size_t Shared() const {
+    return 2 * bc * br + (4 * kMaxTileSlots + 1) * br + bc;
+  }
   size_t Floats(size_t group) const { return group * PerBlock() + Shared(); }
 };
 
