@@ -202,37 +202,43 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
                              const BlockRows& b, size_t br, int64_t c0,
                              size_t n_keys, GroupScratch& w) {
   thread_local std::vector<KeySegment> segs;
+  thread_local std::vector<size_t> used;  // slots row r filled
   const int64_t c1 = c0 + static_cast<int64_t>(n_keys);
-  for (float* slot : {w.lo, w.hi, w.w0, w.step}) {
-    std::fill(slot, slot + kMaxTileSlots * br, 0.0f);
-  }
+  used.assign(br, 0);
   size_t slots = 1;
   bool in_slots = true;
   for (size_t r = 0; r < b.n_rows && in_slots; ++r) {
     segs.clear();
-    in_slots =
-        rule.Segments(h, b.p_first + static_cast<int64_t>(r), c0, c1, segs);
-    size_t k = 0;
+    in_slots = rule.Segments(h, b.p_first + static_cast<int64_t>(r), c0, c1,
+                             segs);
     for (const KeySegment& seg : segs) {
       const int64_t a = std::max(seg.begin, c0), e = std::min(seg.end, c1);
       if (a >= e || !in_slots) continue;
-      if (k == kMaxTileSlots) {
+      if (used[r] == kMaxTileSlots) {
         in_slots = false;
         continue;
       }
-      const size_t at = k++ * br + r;
+      const size_t at = used[r]++ * br + r;
       w.lo[at] = static_cast<float>(a - c0);
       w.hi[at] = static_cast<float>(e - c0);
-      w.w0[at] =
-          seg.Flat()
-              ? 1.0f
-              : static_cast<float>((static_cast<double>(c0) - seg.ramp_zero) /
-                                   seg.ramp_width);
+      w.w0[at] = seg.Flat() ? 1.0f
+                            : static_cast<float>(
+                                  (static_cast<double>(c0) - seg.ramp_zero) /
+                                  seg.ramp_width);
       w.step[at] = seg.Flat() ? 0.0f : static_cast<float>(1.0 / seg.ramp_width);
     }
-    slots = std::max(slots, k);
+    slots = std::max(slots, used[r]);
   }
-  if (in_slots) return {w.lo, w.hi, w.w0, w.step, slots};
+  if (in_slots) {
+    // Slots a row does not use (padding rows: none) hold empty segments.
+    for (size_t r = 0; r < br; ++r) {
+      for (size_t k = used[r]; k < slots; ++k) {
+        const size_t at = k * br + r;
+        w.lo[at] = w.hi[at] = w.w0[at] = w.step[at] = 0.0f;
+      }
+    }
+    return {w.lo, w.hi, w.w0, w.step, slots};
+  }
   // Weights in memory, rows as lanes (0 for padding rows).
   for (size_t r = 0; r < br; ++r) {
     if (r < b.n_rows) {
