@@ -18,51 +18,54 @@ std::vector<std::string> DefaultSweepMasks() {
   return masks;
 }
 
+// Every stored field of a spec, by its meta.json key, for ToJson and
+// FromJson alike (one list, so that the two cannot drift apart).
+template <class Spec, class Visit>
+void VisitFields(Spec& s, const Visit& visit) {
+  visit("variants", s.variants);
+  visit("masks", s.masks);
+  visit("head_dims", s.head_dims);
+  visit("heads", s.heads);
+  visit("kv_heads", s.kv_heads);
+  visit("batch", s.batch);
+  visit("n_min", s.n_min);
+  visit("n_max", s.n_max);
+  visit("threads", s.threads);
+  visit("seed", s.seed);
+  visit("dist", s.dist);
+  visit("target", s.target);
+  visit("warmup", s.timing.warmup);
+  visit("min_reps", s.timing.min_reps);
+  visit("min_seconds", s.timing.min_seconds);
+  visit("max_reps", s.timing.max_reps);
+  visit("oracle_budget", s.oracle_budget);
+  visit("max_seconds_per_run", s.max_seconds_per_run);
+  visit("baseline", s.baseline);
+}
+
 nlohmann::ordered_json SweepSpec::ToJson() const {
   nlohmann::ordered_json j;
-  j["variants"] = variants;
-  j["masks"] = masks;
-  j["head_dims"] = head_dims;
-  j["heads"] = heads;
-  j["kv_heads"] = kv_heads;
-  j["batch"] = batch;
-  j["n_min"] = n_min;
-  j["n_max"] = n_max;
-  j["threads"] = threads;
-  j["seed"] = seed;
-  j["dist"] = dist;
-  j["target"] = target;
-  j["warmup"] = timing.warmup;
-  j["min_reps"] = timing.min_reps;
-  j["min_seconds"] = timing.min_seconds;
-  j["max_reps"] = timing.max_reps;
-  j["oracle_budget"] = oracle_budget;
-  j["max_seconds_per_run"] = max_seconds_per_run;
-  j["baseline"] = baseline;
+  VisitFields(*this, [&j](const char* key, const auto& value) {
+    j[key] = value;
+  });
   return j;
 }
 
+// A run stored before dist or baseline existed keeps their defaults; any
+// other missing field is an error naming it.
 SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   SweepSpec s;
-  j.at("variants").get_to(s.variants);
-  j.at("masks").get_to(s.masks);
-  j.at("head_dims").get_to(s.head_dims);
-  j.at("heads").get_to(s.heads);
-  j.at("kv_heads").get_to(s.kv_heads);
-  j.at("batch").get_to(s.batch);
-  j.at("n_min").get_to(s.n_min);
-  j.at("n_max").get_to(s.n_max);
-  j.at("threads").get_to(s.threads);
-  j.at("seed").get_to(s.seed);
-  s.dist = j.value("dist", std::string("uniform"));
-  j.at("target").get_to(s.target);
-  j.at("warmup").get_to(s.timing.warmup);
-  j.at("min_reps").get_to(s.timing.min_reps);
-  j.at("min_seconds").get_to(s.timing.min_seconds);
-  j.at("max_reps").get_to(s.timing.max_reps);
-  j.at("oracle_budget").get_to(s.oracle_budget);
-  j.at("max_seconds_per_run").get_to(s.max_seconds_per_run);
-  s.baseline = j.value("baseline", std::string("naive"));
+  VisitFields(s, [&j](const char* key, auto& value) {
+    if (j.contains(key)) {
+      j.at(key).get_to(value);
+    } else if (std::string_view(key) != "dist" &&
+               std::string_view(key) != "baseline") {
+      throw InvalidArgument(fmt::format(
+          "the stored sweep settings lack '{}'; allowed: a meta.json written "
+          "by attnbench sweep",
+          key));
+    }
+  });
   return s;
 }
 
