@@ -45,9 +45,8 @@ void VisitFields(Spec& s, const Visit& visit) {
 
 nlohmann::ordered_json SweepSpec::ToJson() const {
   nlohmann::ordered_json j;
-  VisitFields(*this, [&j](const char* key, const auto& value) {
-    j[key] = value;
-  });
+  VisitFields(*this,
+              [&j](const char* key, const auto& value) { j[key] = value; });
   return j;
 }
 

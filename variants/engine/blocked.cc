@@ -23,7 +23,6 @@
 
 #include "harness/contract/mask.h"
 #include "harness/contract/variant.h"
-#include "harness/contract/workspace.h"
 #include "variants/engine/blocked_pass.h"
 #include "variants/engine/scratch_layout.h"
 
@@ -80,39 +79,6 @@ EnginePlan PlanTasks(const Problem& problem, size_t bc) {
   plan.scale = static_cast<float>(problem.Scale());
   return plan;
 }
-
-// Per-thread scratch of a group, carved from one ScratchBuffer as
-// ScratchLayout says.
-class GroupScratch {
- public:
-  explicit GroupScratch(const EnginePlan& plan)
-      : layout_{plan.br, plan.bc, plan.dim},
-        buffer_(layout_.Floats(plan.group)) {
-    float* shared = buffer_.data() + plan.group * layout_.PerBlock();
-    const size_t slots = kMaxTileSlots * plan.br;
-    st = shared;
-    wt = st + plan.bc * plan.br;
-    lo = wt + plan.bc * plan.br;
-    hi = lo + slots;
-    w0 = hi + slots;
-    step = w0 + slots;
-    b0 = step + slots;
-    row = b0 + plan.br;
-  }
-  // Qt, Ot [D x Br]; M, L [Br] of block g of the group.
-  float* Qt(size_t g) { return buffer_.data() + g * layout_.PerBlock(); }
-  float* Ot(size_t g) { return Qt(g) + layout_.dim * layout_.br; }
-  float* M(size_t g) { return Ot(g) + layout_.dim * layout_.br; }
-  float* L(size_t g) { return M(g) + layout_.br; }
-  // st, wt [Bc x Br]: scores and weights; lo, hi, w0, step [slots x Br]:
-  // a partial tile's segments; b0 [Br]: bias base; row [Bc]: one row's
-  // weights.
-  float *st, *wt, *lo, *hi, *w0, *step, *b0, *row;
-
- private:
-  ScratchLayout layout_;
-  ScratchBuffer<float> buffer_;
-};
 
 // Where a task's head lives and what it needs besides its rows.
 struct TaskView {
@@ -209,8 +175,8 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
   bool in_slots = true;
   for (size_t r = 0; r < b.n_rows && in_slots; ++r) {
     segs.clear();
-    in_slots = rule.Segments(h, b.p_first + static_cast<int64_t>(r), c0, c1,
-                             segs);
+    in_slots =
+        rule.Segments(h, b.p_first + static_cast<int64_t>(r), c0, c1, segs);
     for (const KeySegment& seg : segs) {
       const int64_t a = std::max(seg.begin, c0), e = std::min(seg.end, c1);
       if (a >= e || !in_slots) continue;
@@ -221,10 +187,11 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
       const size_t at = used[r]++ * br + r;
       w.lo[at] = static_cast<float>(a - c0);
       w.hi[at] = static_cast<float>(e - c0);
-      w.w0[at] = seg.Flat() ? 1.0f
-                            : static_cast<float>(
-                                  (static_cast<double>(c0) - seg.ramp_zero) /
-                                  seg.ramp_width);
+      w.w0[at] =
+          seg.Flat()
+              ? 1.0f
+              : static_cast<float>((static_cast<double>(c0) - seg.ramp_zero) /
+                                   seg.ramp_width);
       w.step[at] = seg.Flat() ? 0.0f : static_cast<float>(1.0 / seg.ramp_width);
     }
     slots = std::max(slots, used[r]);
@@ -363,7 +330,7 @@ void BlockedPassImpl(const Problem& problem, const Tensors& t,
                      const BlockedPass& pass) {
   const EnginePlan plan = PlanTasks(problem, pass.key_block);
   tbb::enumerable_thread_specific<GroupScratch> scratch(
-      [&] { return GroupScratch(plan); });
+      [&] { return GroupScratch(plan.br, plan.bc, plan.dim, plan.group); });
   tbb::parallel_for(
       tbb::blocked_range<int64_t>(0, plan.tasks, 1),
       [&](const tbb::blocked_range<int64_t>& range) HWY_ATTR {

@@ -1,11 +1,13 @@
-// The blocked engine's per-thread scratch, in floats: one function that the
-// allocation (GroupScratch in blocked.cc) and the workspace estimate
+// The blocked engine's per-thread scratch, in floats: one layout that the
+// allocation (GroupScratch, below) and the workspace estimate
 // (BlockedWorkspaceBound) both use, so that they cannot drift apart.
 #ifndef ATTNBENCH_VARIANTS_ENGINE_SCRATCH_LAYOUT_H_
 #define ATTNBENCH_VARIANTS_ENGINE_SCRATCH_LAYOUT_H_
 
 #include <algorithm>
 #include <cstddef>
+
+#include "harness/contract/workspace.h"
 
 namespace attnbench {
 
@@ -40,6 +42,38 @@ struct ScratchLayout {
     return 2 * bc * br + (4 * kMaxTileSlots + 1) * br + bc;
   }
   size_t Floats(size_t group) const { return group * PerBlock() + Shared(); }
+};
+
+// Per-thread scratch of a group, carved from one ScratchBuffer as
+// ScratchLayout says.
+class GroupScratch {
+ public:
+  GroupScratch(size_t br, size_t bc, size_t dim, size_t group)
+      : layout_{br, bc, dim}, buffer_(layout_.Floats(group)) {
+    float* shared = buffer_.data() + group * layout_.PerBlock();
+    const size_t slots = kMaxTileSlots * br;
+    st = shared;
+    wt = st + bc * br;
+    lo = wt + bc * br;
+    hi = lo + slots;
+    w0 = hi + slots;
+    step = w0 + slots;
+    b0 = step + slots;
+    row = b0 + br;
+  }
+  // Qt, Ot [D x Br]; M, L [Br] of block g of the group.
+  float* Qt(size_t g) { return buffer_.data() + g * layout_.PerBlock(); }
+  float* Ot(size_t g) { return Qt(g) + layout_.dim * layout_.br; }
+  float* M(size_t g) { return Ot(g) + layout_.dim * layout_.br; }
+  float* L(size_t g) { return M(g) + layout_.br; }
+  // st, wt [Bc x Br]: scores and weights; lo, hi, w0, step [slots x Br]:
+  // a partial tile's segments; b0 [Br]: bias base; row [Bc]: one row's
+  // weights.
+  float *st, *wt, *lo, *hi, *w0, *step, *b0, *row;
+
+ private:
+  ScratchLayout layout_;
+  ScratchBuffer<float> buffer_;
 };
 
 }  // namespace attnbench
