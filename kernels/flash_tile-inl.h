@@ -50,9 +50,9 @@ HWY_INLINE void PackQueryBlock(D d, const float* HWY_RESTRICT q, size_t dim,
 
 // st[j * Br + r] = sum_d qt[d * Br + r] * k[j * k_stride + d], j < n_keys:
 // S = (scale Q) K^T for the tile (K rows k_stride floats apart). kRowVecs
-// row vectors x kKeysPerStep keys of accumulators stay in registers across
+// row vectors x kKeys keys of accumulators stay in registers across
 // the whole d loop.
-template <size_t kRowVecs, class D>
+template <size_t kRowVecs, size_t kKeys = kKeysPerStep, class D>
 HWY_INLINE void ScoresTile(D d, const float* HWY_RESTRICT qt, size_t dim,
                            const float* HWY_RESTRICT k, size_t k_stride,
                            size_t n_keys, float* HWY_RESTRICT st) {
@@ -60,10 +60,10 @@ HWY_INLINE void ScoresTile(D d, const float* HWY_RESTRICT qt, size_t dim,
   const size_t N = hn::Lanes(d);
   const size_t br = kRowVecs * N;
   size_t j = 0;
-  for (; j + kKeysPerStep <= n_keys; j += kKeysPerStep) {
-    V acc[kRowVecs][kKeysPerStep];
+  for (; j + kKeys <= n_keys; j += kKeys) {
+    V acc[kRowVecs][kKeys];
     for (size_t v = 0; v < kRowVecs; ++v) {
-      for (size_t c = 0; c < kKeysPerStep; ++c) acc[v][c] = hn::Zero(d);
+      for (size_t c = 0; c < kKeys; ++c) acc[v][c] = hn::Zero(d);
     }
     const float* HWY_RESTRICT kj = k + j * k_stride;
     for (size_t x = 0; x < dim; ++x) {
@@ -71,14 +71,14 @@ HWY_INLINE void ScoresTile(D d, const float* HWY_RESTRICT qt, size_t dim,
       for (size_t v = 0; v < kRowVecs; ++v) {
         q[v] = hn::Load(d, qt + x * br + v * N);
       }
-      for (size_t c = 0; c < kKeysPerStep; ++c) {
+      for (size_t c = 0; c < kKeys; ++c) {
         const V kb = hn::Set(d, kj[c * k_stride + x]);
         for (size_t v = 0; v < kRowVecs; ++v) {
           acc[v][c] = hn::MulAdd(q[v], kb, acc[v][c]);
         }
       }
     }
-    for (size_t c = 0; c < kKeysPerStep; ++c) {
+    for (size_t c = 0; c < kKeys; ++c) {
       for (size_t v = 0; v < kRowVecs; ++v) {
         hn::Store(acc[v][c], d, st + (j + c) * br + v * N);
       }
@@ -232,11 +232,12 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
 }
 
 // ot[x * Br + r] += sum_j st[j * Br + r] * vv[j * v_stride + x]: O += P V for
-// the tile. kRowVecs row vectors x kKeysPerStep output columns in registers
+// the tile. kRowVecs row vectors x kCols output columns in registers
 // across the whole key loop. kSkipMasked (a partial tile whose V holds a
 // NaN or Inf): keys with weight wt = 0 leave the row untouched instead of
 // adding 0 * v, so a masked key's NaN cannot reach the output.
-template <size_t kRowVecs, bool kSkipMasked = false, class D>
+template <size_t kRowVecs, bool kSkipMasked = false,
+          size_t kCols = kKeysPerStep, class D>
 HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
                                const float* HWY_RESTRICT wt,
                                const float* HWY_RESTRICT vv, size_t v_stride,
@@ -258,7 +259,6 @@ HWY_INLINE void AccumulateTile(D d, const float* HWY_RESTRICT st,
       return hn::MulAdd(p, v, acc);
     }
   };
-  constexpr size_t kCols = kKeysPerStep;
   size_t x = 0;
   for (; x + kCols <= dim; x += kCols) {
     V acc[kRowVecs][kCols];

@@ -1,8 +1,9 @@
 // Each tile kernel of kernels/flash_tile-inl.h against its scalar twin in
-// kernels/flash_tile_reference.h, on every compiled Highway target, with one
-// and two row vectors per block, at awkward sizes (D and key counts off
-// every vector width, strided K and V rows, 0 to 3 segments per row), and
-// the whole tile step (scores, bias, mask, online softmax, accumulate).
+// kernels/flash_tile_reference.h, on every compiled Highway target, with
+// several register tiles (row vectors x keys per step), at awkward sizes (D and
+// key counts off every vector width, strided K and V rows, 0 to 3 segments per
+// row), and the whole tile step (scores, bias, mask, online softmax,
+// accumulate).
 #include <cmath>
 #include <new>
 #include <vector>
@@ -91,7 +92,7 @@ Slots MakeSlots(size_t br, size_t n_keys, size_t slots, uint64_t seed) {
   return s;
 }
 
-template <size_t kRowVecs>
+template <size_t kRowVecs, size_t kKeys>
 void CheckTileStep(size_t dim, size_t n_keys, size_t slots, bool bias,
                    bool nan_in_masked_v) {
   const hn::ScalableTag<float> d;
@@ -107,8 +108,8 @@ void CheckTileStep(size_t dim, size_t n_keys, size_t slots, bool bias,
   // Scores: tolerance from sum_x |q_x k_x| (targets without FMA round each
   // product).
   Floats st(n_keys * br), st_ref(n_keys * br), mag(n_keys * br);
-  ScoresTile<kRowVecs>(d, qt.data(), dim, k.data(), k_stride, n_keys,
-                       st.data());
+  ScoresTile<kRowVecs, kKeys>(d, qt.data(), dim, k.data(), k_stride, n_keys,
+                              st.data());
   reference::ScoresTile(br, qt.data(), dim, k.data(), k_stride, n_keys,
                         st_ref.data());
   for (size_t j = 0; j < n_keys; ++j) {
@@ -193,11 +194,11 @@ void CheckTileStep(size_t dim, size_t n_keys, size_t slots, bool bias,
     }
   }
   if (nan_in_masked_v) {
-    AccumulateTile<kRowVecs, true>(d, st.data(), wt.data(), v.data(), v_stride,
-                                   dim, n_keys, ot.data());
+    AccumulateTile<kRowVecs, true, kKeys>(d, st.data(), wt.data(), v.data(),
+                                          v_stride, dim, n_keys, ot.data());
   } else {
-    AccumulateTile<kRowVecs>(d, st.data(), nullptr, v.data(), v_stride, dim,
-                             n_keys, ot.data());
+    AccumulateTile<kRowVecs, false, kKeys>(d, st.data(), nullptr, v.data(),
+                                           v_stride, dim, n_keys, ot.data());
   }
   reference::AccumulateTile(br, st.data(), wt.data(), v.data(), v_stride, dim,
                             n_keys, nan_in_masked_v, ot_ref.data());
@@ -213,8 +214,11 @@ void TestTileKernelsAgainstReference() {
       for (size_t slots : {0, 1, 2, 3}) {
         const bool bias = (dim + n_keys) % 2 == 0;
         const bool nan = slots == 0 && dim % 2 == 1;
-        CheckTileStep<1>(dim, n_keys, slots, bias, nan);
-        CheckTileStep<2>(dim, n_keys, slots, bias, nan);
+        // The engine's register tiles (2 x 8, 3 x 4) and two others.
+        CheckTileStep<1, 8>(dim, n_keys, slots, bias, nan);
+        CheckTileStep<2, 8>(dim, n_keys, slots, bias, nan);
+        CheckTileStep<3, 4>(dim, n_keys, slots, bias, nan);
+        CheckTileStep<2, 6>(dim, n_keys, slots, bias, nan);
       }
     }
   }

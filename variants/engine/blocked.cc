@@ -39,9 +39,23 @@ namespace attnbench {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Row vectors per query block: 2 where there are 32 vector registers (the
-// 2 x 8 accumulators of the microkernels plus operands fit), else 1.
-constexpr size_t kRowVecs = (HWY_TARGET <= HWY_AVX3) ? 2 : 1;
+// The microkernels' register tile: kRowVecs row vectors x kKeyStep keys
+// (scores) or output columns (P V) of accumulators, chosen per register
+// file by the register-tile study (docs/flash.md "Register tiles"; the
+// macros let scripts/register_tile_study.sh build each candidate):
+// 2 x 8 with 32 vector registers (AVX3), 3 x 4 with 16 (AVX2, SSE4, ...).
+#ifndef ATTNBENCH_WIDE_TILE
+#define ATTNBENCH_WIDE_TILE 2, 8
+#endif
+#ifndef ATTNBENCH_NARROW_TILE
+#define ATTNBENCH_NARROW_TILE 3, 4
+#endif
+constexpr size_t kWideTile[] = {ATTNBENCH_WIDE_TILE};
+constexpr size_t kNarrowTile[] = {ATTNBENCH_NARROW_TILE};
+constexpr const size_t* kTile =
+    HWY_TARGET <= HWY_AVX3 ? kWideTile : kNarrowTile;
+constexpr size_t kRowVecs = kTile[0];
+constexpr size_t kKeyStep = kTile[1];
 
 size_t QueryBlockRows() {
   const hn::ScalableTag<float> d;
@@ -228,8 +242,8 @@ void ProcessTile(const Problem& problem, const EnginePlan& plan,
   const size_t br = plan.br, dim = plan.dim;
   const auto stride = static_cast<size_t>(task.rs);
   const auto n_keys = static_cast<size_t>(c1 - c0);
-  ScoresTile<kRowVecs>(d, w.Qt(g), dim, task.k + c0 * task.rs, stride, n_keys,
-                       w.st);
+  ScoresTile<kRowVecs, kKeyStep>(d, w.Qt(g), dim, task.k + c0 * task.rs, stride,
+                                 n_keys, w.st);
   if (task.slope != 0.0) {
     // Bias of tile key t for row r: -slope (p_r - c0 - t) = b0[r] + slope t.
     for (size_t r = 0; r < br; ++r) {
@@ -253,11 +267,11 @@ void ProcessTile(const Problem& problem, const EnginePlan& plan,
     finite = AllFinite(d, vt + j * stride, dim);
   }
   if (!finite) {  // a masked key's NaN or Inf must not reach the output
-    AccumulateTile<kRowVecs, /*kSkipMasked=*/true>(d, w.st, w.wt, vt, stride,
-                                                   dim, n_keys, w.Ot(g));
+    AccumulateTile<kRowVecs, /*kSkipMasked=*/true, kKeyStep>(
+        d, w.st, w.wt, vt, stride, dim, n_keys, w.Ot(g));
   } else {
-    AccumulateTile<kRowVecs>(d, w.st, nullptr, vt, stride, dim, n_keys,
-                             w.Ot(g));
+    AccumulateTile<kRowVecs, false, kKeyStep>(d, w.st, nullptr, vt, stride, dim,
+                                              n_keys, w.Ot(g));
   }
 }
 

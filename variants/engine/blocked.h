@@ -36,8 +36,8 @@ size_t DefaultKeyBlock(int64_t dim);
 // the softmax states (and permuted copies) of a rule run as Parts.
 size_t BlockedWorkspaceBound(const Problem& problem);
 
-// Br on the dispatched target: 2 vectors of rows where there are 32 vector
-// registers (AVX3), else 1 (e.g. 32 rows on AVX3, 8 on AVX2).
+// Br on the dispatched target: the register tile's row vectors times the
+// lanes: 2 x 16 = 32 rows on AVX3, 3 x 8 = 24 on AVX2, 3 x 4 = 12 on SSE4.
 size_t BlockedQueryRows();
 
 // A variant that is the blocked engine over the mask kinds it names.
