@@ -4,17 +4,14 @@
 # window:64 (the same work: 64 keys per query) at N=8192, D=64, H=8,
 # 2 threads, in one run, ROUNDS interleaved rounds (default 5). Rows go to
 # results/dilated-acceptance/<run-id>.jsonl.
+# Usage: scripts/dilated_acceptance.sh [--target NAME]: the Highway target
+# (default: the best this CPU runs); a named one ends the rows file's name.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=build/release/attnbench
-[[ -x $bin ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-run_id=$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
-out=results/dilated-acceptance/$run_id.jsonl
-mkdir -p "$(dirname "$out")"
+source "$(dirname "$0")/acceptance_common.sh" dilated-acceptance "$@"
 for _ in $(seq "${ROUNDS:-5}"); do
   for case in "sliding_window window:64" "dilated dilated:64:4"; do
     read -r variant mask <<<"$case"
-    "$bin" run --variant "$variant" --mask "$mask" --N 8192 --D 64 --H 8 \
+    attn_run --variant "$variant" --mask "$mask" --N 8192 --D 64 --H 8 \
       --threads 2 --reps 5 --min-time 0.5 --format json >>"$out"
   done
 done

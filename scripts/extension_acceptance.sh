@@ -3,16 +3,13 @@
 # issue 7) in one run: at N=16384, D=64, H=8, 2 threads, the variants added
 # through the mask-rule interface against sliding_window (W=256) and against
 # naive with the same mask. Rows go to results/extension-acceptance/<run-id>.jsonl.
+# Usage: scripts/extension_acceptance.sh [--target NAME]: the Highway target
+# (default: the best this CPU runs); a named one ends the rows file's name.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=build/release/attnbench
-[[ -x $bin ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-run_id=$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
-out=results/extension-acceptance/$run_id.jsonl
-mkdir -p "$(dirname "$out")"
+source "$(dirname "$0")/acceptance_common.sh" extension-acceptance "$@"
 common=(--N 16384 --D 64 --H 8 --threads 2 --format json)
 
-row() { "$bin" run "${common[@]}" --variant "$1" --mask "$2" "${@:3}" | tee -a "$out"; }
+row() { attn_run "${common[@]}" --variant "$1" --mask "$2" "${@:3}" | tee -a "$out"; }
 row sliding_window window:256 --reps 3
 row global_window global_window:64:256 --reps 3
 row sparse_fixed sparse_fixed:128:32 --reps 3

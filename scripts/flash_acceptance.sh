@@ -4,15 +4,12 @@
 # 2 threads, flash vs naive, 2 threads vs 1, and the workspace at N=65536.
 # Rows go to results/flash-acceptance/<run-id>.jsonl; a summary is printed.
 # Expects a release build (scripts/reproduce.sh or scripts/test.sh makes one).
+# Usage: scripts/flash_acceptance.sh [--target NAME]: the Highway target
+# (default: the best this CPU runs); a named one ends the rows file's name.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=build/release/attnbench
-[[ -x $bin ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-run_id=$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
-out=results/flash-acceptance/$run_id.jsonl
-mkdir -p "$(dirname "$out")"
+source "$(dirname "$0")/acceptance_common.sh" flash-acceptance "$@"
 
-row() { "$bin" run --format json "$@" | tee -a "$out"; }
+row() { attn_run --format json "$@" | tee -a "$out"; }
 row --variant flash --mask causal --N 4096 --D 64 --H 8 --threads 2
 row --variant flash --mask causal --N 4096 --D 128 --H 8 --threads 2
 row --variant naive --mask causal --N 4096 --D 64 --H 8 --threads 2 --reps 3

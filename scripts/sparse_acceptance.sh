@@ -5,26 +5,23 @@
 # and adaptive_span with per-head spans 32 ... 4096 against a sliding window
 # of the same work. D=64, H=8, 2 threads. Rows go to
 # results/sparse-acceptance/<run-id>.jsonl; a summary is printed.
+# Usage: scripts/sparse_acceptance.sh [--target NAME]: the Highway target
+# (default: the best this CPU runs); a named one ends the rows file's name.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=build/release/attnbench
-[[ -x $bin ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-run_id=$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
-out=results/sparse-acceptance/$run_id.jsonl
-mkdir -p "$(dirname "$out")"
+source "$(dirname "$0")/acceptance_common.sh" sparse-acceptance "$@"
 common=(--D 64 --H 8 --threads 2 --format json)
 
 for n in 2048 4096 8192 16384 32768 65536; do
-  "$bin" run --variant sliding_window --mask window:256 --N "$n" "${common[@]}" \
+  attn_run --variant sliding_window --mask window:256 --N "$n" "${common[@]}" \
     --reps 3 --min-time 0.3 | tee -a "$out"
 done
-"$bin" run --variant naive --mask window:256 --N 16384 "${common[@]}" \
+attn_run --variant naive --mask window:256 --N 16384 "${common[@]}" \
   --warmup 0 --reps 2 --min-time 0 | tee -a "$out"
 spans=32,64,128,256,512,1024,2048,4096
-"$bin" run --variant adaptive_span --mask "span:$spans:32" --N 16384 \
+attn_run --variant adaptive_span --mask "span:$spans:32" --N 16384 \
   "${common[@]}" --reps 3 | tee -a "$out"
 # The same work: the mean reach of the heads, sum_h (z_h + 32) / 8 = 1052.
-"$bin" run --variant sliding_window --mask window:1052 --N 16384 \
+attn_run --variant sliding_window --mask window:1052 --N 16384 \
   "${common[@]}" --reps 3 | tee -a "$out"
 
 /usr/bin/python3 - "$out" <<'PY'
