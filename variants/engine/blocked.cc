@@ -116,7 +116,7 @@ TaskView MakeTask(const Problem& problem, const Tensors& t,
   v.h = v.bh % s.H;
   const int64_t kv = (v.bh / s.H) * s.Hkv + v.h / (s.H / s.Hkv);
   v.q_head = layout ? layout->q_head(v.bh) : v.bh * s.Nq * s.D;
-  v.kv_head = layout ? layout->kv_head(kv) : kv * s.Nk * s.D;
+  v.kv_head = layout ? layout->kv_head(v.bh) : kv * s.Nk * s.D;
   v.rs = layout ? layout->row_stride : s.D;
   v.k = t.k + v.kv_head;
   v.v = t.v + v.kv_head;

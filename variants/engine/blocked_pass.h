@@ -24,7 +24,7 @@ struct SoftmaxState {
 };
 
 // A strided view of the tensors: head bh's rows of Q and O start at
-// q_head(bh) floats, kv head kv's rows of K and V at kv_head(kv), and
+// q_head(bh) floats, the rows of K and V it attends to at kv_head(bh), and
 // consecutive rows of a head are row_stride floats apart (contiguous
 // [B, H, N, D]: q_head(bh) = bh * Nq * D, row_stride = D).
 struct StridedLayout {

@@ -50,8 +50,10 @@ void PermuteRows(const float* src, float* dst, int64_t heads, int64_t n,
       });
 }
 
-// One part read in place: heads h' = r * H + h (class-major, so that the
-// engine's grouped-query mapping finds class r's kv head), N / m rows each.
+// One part read in place: head h' = h * m + r of the pass is class r of
+// head h (the classes of one head run one after another, so that their
+// tasks read neighbouring rows), N / m rows each; the layout maps it to
+// class r of its kv head.
 void RunInPlace(const Problem& problem, const Tensors& t, const ClassPart& part,
                 BlockedPass pass) {
   const Shape& s = problem.shape;
@@ -60,15 +62,16 @@ void RunInPlace(const Problem& problem, const Tensors& t, const ClassPart& part,
   Problem sub = problem;
   sub.shape = {s.B, heads, kv_heads, n / m, n / m, s.D};
   sub.mask = Mask(part.name, part.within);
+  const int64_t group = s.H / s.Hkv;
   const StridedLayout layout{
       m * s.D,
       [&](int64_t bh) {
-        const int64_t b = bh / heads, r = bh % heads / s.H, h = bh % s.H;
-        return ((b * s.H + h) * n + r) * s.D;
+        const int64_t bhq = bh / m, r = bh % m;  // (b * H + h), class
+        return (bhq * n + r) * s.D;
       },
-      [&](int64_t kv) {
-        const int64_t b = kv / kv_heads, r = kv % kv_heads / s.Hkv;
-        return ((b * s.Hkv + kv % s.Hkv) * n + r) * s.D;
+      [&](int64_t bh) {
+        const int64_t b = bh / heads, h = bh % heads / m, r = bh % m;
+        return ((b * s.Hkv + h / group) * n + r) * s.D;
       }};
   pass.layout = &layout;
   RunBlockedPass(sub, t, pass);
