@@ -3,6 +3,8 @@
 // it) at several key-block sizes, including ones that split tiles oddly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "harness/check/agreement.h"
 #include "harness/check/check_cases.h"
 #include "harness/contract/mask_rule.h"
@@ -70,6 +72,41 @@ TEST_P(EngineTest, ScansARuleWithoutSegmentsAndSaysSo) {
             !warned)
       << said;
   warned = true;
+}
+
+// A rule run as a regrouped part whose within-class rule differs per head
+// (adaptive span on class distances): the part must see each query head's
+// own span, in place (N a multiple of m) and on copies (not).
+class DilatedSpanRule final : public MaskRule {
+ public:
+  static constexpr int64_t kM = 3;
+  std::string Params() const override { return ""; }
+  double Weight(int64_t h, int64_t p, int64_t j) const override {
+    if (j > p || (p - j) % kM != 0) return 0.0;
+    const double x = static_cast<double>((p - j) / kM);
+    return std::clamp((2.0 + kSpans[h] - x) / 2.0, 0.0, 1.0);
+  }
+  std::vector<ClassPart> Parts() const override {
+    const Mask span =
+        Mask::Span({kSpans[0], kSpans[1], kSpans[2], kSpans[3]}, 2.0);
+    return {{kM, span.ToString(), span.rule}};
+  }
+  static constexpr double kSpans[] = {0.0, 1.5, 4.0, 9.0};
+};
+
+TEST_P(EngineTest, RunsPerHeadRulesAsRegroupedParts) {
+  for (int64_t n : {60, 61}) {
+    const Shape shape{2, 4, 2, n, n, 16};
+    const Problem problem{
+        shape, Mask("dilated_span_test", std::make_shared<DilatedSpanRule>()),
+        std::nullopt, 2};
+    AttentionData data = MakeInputs(shape, 9);
+    ThreadArena arena(problem.threads);
+    arena.Execute([&] { RunBlocked(problem, data.View(), 8); });
+    const Agreement a =
+        CompareWithOracle(problem, data.View(), {}, RowsToCheck(problem, 1e12));
+    EXPECT_TRUE(a.pass) << "N=" << n << ": max abs err " << a.max_abs_err;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTargets, EngineTest,

@@ -75,6 +75,39 @@ class ClassOrderRule final : public MaskRule {
   std::shared_ptr<const MaskRule> within_;
 };
 
+// A within-class rule seen from a pass whose head h' = h * m + r is class r
+// of head h (in-place regrouping): every call gets the original head h.
+class ClassHeadRule final : public MaskRule {
+ public:
+  ClassHeadRule(int64_t m, std::shared_ptr<const MaskRule> within)
+      : m_(m), within_(std::move(within)) {}
+  std::string Params() const override { return within_->Params(); }
+  double Weight(int64_t h, int64_t p, int64_t j) const override {
+    return within_->Weight(h / m_, p, j);
+  }
+  double BiasSlope(int64_t h, int64_t heads) const override {
+    return within_->BiasSlope(h / m_, heads / m_);
+  }
+  bool Segments(int64_t h, int64_t p, int64_t c0, int64_t c1,
+                std::vector<KeySegment>& out) const override {
+    return within_->Segments(h / m_, p, c0, c1, out);
+  }
+  KeyRange Bounds(int64_t h, int64_t p, int64_t nk) const override {
+    return within_->Bounds(h / m_, p, nk);
+  }
+  int64_t CountVisible(int64_t h, int64_t p, int64_t nk) const override {
+    return within_->CountVisible(h / m_, p, nk);
+  }
+  void WeightRow(int64_t h, int64_t p, int64_t c0, int64_t n,
+                 float* w) const override {
+    within_->WeightRow(h / m_, p, c0, n, w);
+  }
+
+ private:
+  int64_t m_;
+  std::shared_ptr<const MaskRule> within_;
+};
+
 }  // namespace attnbench
 
 #endif  // ATTNBENCH_VARIANTS_ENGINE_CLASS_ORDER_H_

@@ -61,7 +61,7 @@ void RunInPlace(const Problem& problem, const Tensors& t, const ClassPart& part,
   const int64_t heads = s.H * m, kv_heads = s.Hkv * m;
   Problem sub = problem;
   sub.shape = {s.B, heads, kv_heads, n / m, n / m, s.D};
-  sub.mask = Mask(part.name, part.within);
+  sub.mask = Mask(part.name, std::make_shared<ClassHeadRule>(m, part.within));
   const int64_t group = s.H / s.Hkv;
   const StridedLayout layout{
       m * s.D,
