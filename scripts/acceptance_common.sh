@@ -3,7 +3,8 @@
 # and the rows file results/<folder>/<run-id>[-<target>].jsonl.
 #   source scripts/acceptance_common.sh FOLDER "$@"
 # defines: bin, target, out, and attn_run ARGS... (= attnbench run
-# --target TARGET ARGS...).
+# --target TARGET ARGS...). A caller with other options of its own parses
+# them first and may set `usage` for the error line.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin=build/release/attnbench
 [[ -x $bin ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
@@ -14,7 +15,7 @@ if [[ ${1:-} == --target ]]; then
   target=${2:?--target needs a target name (see attnbench list)}
   shift 2
 fi
-[[ $# -eq 0 ]] || { echo "usage: $0 [--target NAME]" >&2; exit 2; }
+[[ $# -eq 0 ]] || { echo "usage: $0 ${usage:-[--target NAME]}" >&2; exit 2; }
 run_id=$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
 [[ $target == best ]] || run_id+=-$target
 out=results/$folder/$run_id.jsonl

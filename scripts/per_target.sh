@@ -7,14 +7,15 @@
 # scripts/target_table.py writes the table into README.md.
 #   scripts/per_target.sh [--targets AVX3,AVX2,...]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=build/release/attnbench
-[[ -x $bin ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-targets=$("$bin" list | sed -n 's/^Highway targets runnable here (best first): //p' | tr -d ' ')
-if [[ ${1:-} == --targets ]]; then targets=${2:?--targets needs a list}; fi
-run_id=$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
-out=results/per-target/$run_id.jsonl
-mkdir -p "$(dirname "$out")"
+targets=
+if [[ ${1:-} == --targets ]]; then
+  targets=${2:?--targets needs a list}
+  shift 2
+fi
+# bin, out (results/per-target/<run-id>.jsonl); each run names its target.
+usage="[--targets A,B,...]"
+source "$(dirname "$0")/acceptance_common.sh" per-target "$@"
+[[ -n $targets ]] || targets=$("$bin" list | sed -n 's/^Highway targets runnable here (best first): //p' | tr -d ' ')
 cases=(
   "flash causal" "flash none" "sliding_window window:256"
   "adaptive_span span:32,64,128,256,512,1024,2048,4096:32"

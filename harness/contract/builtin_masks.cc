@@ -96,9 +96,7 @@ class SpanRule final : public MaskRule {
   // the formula to the last bit.
   void WeightRow(int64_t h, int64_t p, int64_t c0, int64_t n,
                  float* w) const override {
-    for (int64_t t = 0; t < n; ++t) {
-      w[t] = static_cast<float>(Weight(h, p, c0 + t));
-    }
+    WeightRowByDefinition(h, p, c0, n, w);
   }
 
  private:

@@ -118,6 +118,10 @@ class MaskRule {
   virtual void WeightRow(int64_t h, int64_t p, int64_t c0, int64_t n,
                          float* w) const;
 
+  // w[t] = Weight(h, p, c0 + t) for t < n, from the definition itself.
+  void WeightRowByDefinition(int64_t h, int64_t p, int64_t c0, int64_t n,
+                             float* w) const;
+
   // Whether Segments is implemented.
   bool HasSegments() const;
   // Splits keys [c0, c1) for the query positions [p0, p1] into pieces, in

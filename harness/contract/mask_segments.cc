@@ -123,9 +123,7 @@ void MaskRule::WeightRow(int64_t h, int64_t p, int64_t c0, int64_t n,
                          float* w) const {
   thread_local std::vector<KeySegment> segs;
   if (!RowSegments(*this, h, p, c0, c0 + n, segs)) {
-    for (int64_t t = 0; t < n; ++t) {
-      w[t] = static_cast<float>(Weight(h, p, c0 + t));
-    }
+    WeightRowByDefinition(h, p, c0, n, w);
     return;
   }
   std::fill(w, w + n, 0.0f);
@@ -134,6 +132,13 @@ void MaskRule::WeightRow(int64_t h, int64_t p, int64_t c0, int64_t n,
     for (int64_t j = a; j < b; ++j) {
       w[j - c0] = static_cast<float>(s.WeightAt(j));
     }
+  }
+}
+
+void MaskRule::WeightRowByDefinition(int64_t h, int64_t p, int64_t c0,
+                                     int64_t n, float* w) const {
+  for (int64_t t = 0; t < n; ++t) {
+    w[t] = static_cast<float>(Weight(h, p, c0 + t));
   }
 }
 

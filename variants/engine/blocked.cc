@@ -304,9 +304,7 @@ void WalkKeyTiles(const Problem& problem, const EnginePlan& plan,
   }
 }
 
-// Writes O_b / l, or O_b and the state (unnormalised). A row with l = 0
-// outputs zeros if it sees no key and NaN if its visible scores are all
-// -inf, as the formula does.
+// Writes O_b / l (InverseSum), or O_b and the state (unnormalised).
 void FinishGroup(const Problem& problem, const Tensors& t,
                  const EnginePlan& plan, const TaskView& task,
                  const std::vector<BlockRows>& blocks, const BlockedPass& pass,
@@ -326,12 +324,8 @@ void FinishGroup(const Problem& problem, const Tensors& t,
         pass.state->m[row] = w.M(g)[r];
         pass.state->l[row] = l[r];
         l[r] = 1.0f;
-      } else if (l[r] != 0.0f) {
-        l[r] = 1.0f / l[r];
       } else {
-        l[r] = visibility.CountVisible(task.h, p, s.Nk) == 0
-                   ? 0.0f
-                   : std::numeric_limits<float>::quiet_NaN();
+        l[r] = InverseSum(l[r], visibility, task.h, p, s.Nk);
       }
     }
     StoreOutputBlock<kRowVecs>(d, w.Ot(g), l, plan.dim,

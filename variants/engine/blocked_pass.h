@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 
 #include "harness/contract/mask_rule.h"
 #include "harness/contract/problem.h"
@@ -42,6 +43,17 @@ struct BlockedPass {
   // one whose scores are all -inf (NaN); nullptr: the problem's.
   const MaskRule* visibility = nullptr;
 };
+
+// 1 / l for a row's running sum l; for l = 0, 0 when the row sees no key
+// (its output is zeros) and NaN when its visible scores are all -inf, as
+// the formula does. `visibility` answers which, at position p of head h.
+inline float InverseSum(float l, const MaskRule& visibility, int64_t h,
+                        int64_t p, int64_t nk) {
+  if (l != 0.0f) return 1.0f / l;
+  return visibility.CountVisible(h, p, nk) == 0
+             ? 0.0f
+             : std::numeric_limits<float>::quiet_NaN();
+}
 
 // Runs one pass on the dispatched target (variants/engine/blocked.cc).
 void RunBlockedPass(const Problem& problem, const Tensors& tensors,

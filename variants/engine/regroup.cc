@@ -9,7 +9,6 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "harness/contract/mask.h"
 #include "harness/contract/workspace.h"
@@ -110,20 +109,14 @@ void RunCopied(const Problem& problem, const Tensors& t, const ClassPart& part,
   }
 }
 
-// o /= l for an unnormalised output, with the zero / NaN rule of
-// FinishGroup for rows with l = 0.
+// o *= InverseSum(l) for an unnormalised output in the original order.
 void Normalise(const Problem& problem, const Tensors& t,
                const SoftmaxState& state) {
   const Shape& s = problem.shape;
   const MaskRule& rule = problem.mask.Rule();
   tbb::parallel_for(int64_t{0}, s.B * s.H * s.Nq, [&](int64_t row) {
     const int64_t h = row / s.Nq % s.H, p = s.Nk - s.Nq + row % s.Nq;
-    float inv = 1.0f / state.l[row];
-    if (state.l[row] == 0.0f) {
-      inv = rule.CountVisible(h, p, s.Nk) == 0
-                ? 0.0f
-                : std::numeric_limits<float>::quiet_NaN();
-    }
+    const float inv = InverseSum(state.l[row], rule, h, p, s.Nk);
     float* o = t.o + row * s.D;
     for (int64_t x = 0; x < s.D; ++x) o[x] *= inv;
   });
