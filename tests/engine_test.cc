@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "harness/check/agreement.h"
 #include "harness/check/check_cases.h"
@@ -32,13 +33,33 @@ TEST_P(EngineTest, AgreesWithOracleAtEveryKeyBlock) {
         if (!WhyBlockedCannotRun(problem).empty()) continue;
         AttentionData data = MakeInputs(shape, 3);
         ThreadArena arena(problem.threads);
-        arena.Execute([&] { RunBlocked(problem, data.View(), bc); });
+        arena.Execute([&] { RunBlocked(problem, data.View(), {bc}); });
         const std::vector<int64_t> rows = RowsToCheck(problem, 1e12);
         const Agreement a = CompareWithOracle(problem, data.View(), {}, rows);
         EXPECT_TRUE(a.pass) << problem.ToString() << " Bc=" << bc
                             << ": max abs err " << a.max_abs_err;
       }
     }
+  }
+}
+
+// The group size only changes which blocks share a walk over the key tiles,
+// never a row's arithmetic: outputs are bitwise identical for every cap
+// (one block per group up to more rows than the problem has).
+TEST_P(EngineTest, GroupSizeLeavesOutputsBitwiseUnchanged) {
+  const Shape shape{1, 3, 1, 200, 200, 24};
+  const Problem problem{shape, Mask::Window(37), std::nullopt, 2};
+  AttentionData reference = MakeInputs(shape, 4);
+  ThreadArena arena(problem.threads);
+  arena.Execute([&] { RunBlocked(problem, reference.View(), {32, 1}); });
+  for (size_t rows : {64, 100, 256, 1024}) {
+    AttentionData data = MakeInputs(shape, 4);
+    arena.Execute([&] { RunBlocked(problem, data.View(), {32, rows}); });
+    const size_t bytes = static_cast<size_t>(shape.B * shape.H * shape.Nq *
+                                             shape.D) *
+                         sizeof(float);
+    EXPECT_EQ(std::memcmp(data.o.get(), reference.o.get(), bytes), 0)
+        << "group rows " << rows;
   }
 }
 
@@ -60,7 +81,7 @@ TEST_P(EngineTest, ScansARuleWithoutSegmentsAndSaysSo) {
   AttentionData data = MakeInputs(shape, 5);
   testing::internal::CaptureStderr();
   ThreadArena arena(problem.threads);
-  arena.Execute([&] { RunBlocked(problem, data.View(), 32); });
+  arena.Execute([&] { RunBlocked(problem, data.View(), {32}); });
   const std::string said = testing::internal::GetCapturedStderr();
   const Agreement a =
       CompareWithOracle(problem, data.View(), {}, RowsToCheck(problem, 1e12));
@@ -102,7 +123,7 @@ TEST_P(EngineTest, RunsPerHeadRulesAsRegroupedParts) {
         std::nullopt, 2};
     AttentionData data = MakeInputs(shape, 9);
     ThreadArena arena(problem.threads);
-    arena.Execute([&] { RunBlocked(problem, data.View(), 8); });
+    arena.Execute([&] { RunBlocked(problem, data.View(), {8}); });
     const Agreement a =
         CompareWithOracle(problem, data.View(), {}, RowsToCheck(problem, 1e12));
     EXPECT_TRUE(a.pass) << "N=" << n << ": max abs err " << a.max_abs_err;

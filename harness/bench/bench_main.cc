@@ -1,7 +1,8 @@
 // attnbench_bench: Google Benchmark over the variant registry.
 //   attnbench_bench [--variants a,b] [--masks "causal;span:32,64"] [--D 64,128]
 //                   [--H 8] [--N-min 256] [--N-max 4096] [--threads 1,2]
-//                   [--key-block-study] [--benchmark_* flags]
+//                   [--target AVX2] [--engine-study [--key-blocks 64,256]
+//                   [--group-rows 0,128]] [--benchmark_* flags]
 // Every family's rate is checked against the oracle (sampled rows) before it
 // is reported; pct_peak divides by the FMA peak measured at start-up for the
 // same target and thread count.
@@ -13,6 +14,7 @@
 #include "harness/bench/families.h"
 #include "harness/measure/build_info.h"
 #include "harness/measure/peak.h"
+#include "harness/measure/pin_target.h"
 #include "kernels/target.h"
 
 int main(int argc, char** argv) {
@@ -51,8 +53,23 @@ int main(int argc, char** argv) {
   app.add_option("--dist", spec.dist,
                  "inputs: uniform | normal | peaked | outliers")
       ->capture_default_str();
-  app.add_flag("--key-block-study", options.key_block_study,
-               "also time the blocked engine at each key block size");
+  app.add_option("--target", spec.target,
+                 "Highway target: best or a name from `attnbench list`")
+      ->capture_default_str();
+  app.add_flag("--engine-study", options.engine_study,
+               "also time the blocked engine at each key block size and "
+               "group cap");
+  app.add_option("--key-blocks", options.study_key_blocks,
+                 "the engine study's key block sizes Bc")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  app.add_option("--group-rows", options.study_group_rows,
+                 "the engine study's caps on a group's query rows (0: the "
+                 "default cap)")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{1} << 20));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -60,6 +77,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    attnbench::PinTarget(spec.target);
     const attnbench::BuildInfo& build = attnbench::GetBuildInfo();
     benchmark::AddCustomContext("attnbench_git_revision", build.git_revision);
     benchmark::AddCustomContext("compiler", build.compiler);

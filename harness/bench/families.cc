@@ -101,7 +101,7 @@ int RegisterFamilies(const BenchOptions& options) {
     }
   }
 
-  if (options.key_block_study) families += RegisterKeyBlockStudy(options);
+  if (options.engine_study) families += RegisterEngineStudy(options);
   return families;
 }
 

@@ -23,16 +23,20 @@ struct BenchOptions {
   sweep::SweepSpec spec;
   // Peak GFLOP/s per thread count, measured before registration.
   std::map<int, double> peak_gflops;
-  // Also register the key-block study of the blocked engine.
-  bool key_block_study = false;
+  // Also register the engine study: the blocked engine at each key block
+  // size and each cap on a group's query rows (0: the default cap).
+  bool engine_study = false;
+  std::vector<size_t> study_key_blocks = {32, 64, 128, 256, 512, 1024};
+  std::vector<size_t> study_group_rows = {0};
 };
 
 // Registers the families; returns how many. Throws InvalidArgument for a
 // bad variant or mask.
 int RegisterFamilies(const BenchOptions& options);
 
-// The blocked engine at each key block size (harness/bench/key_block_study.cc).
-int RegisterKeyBlockStudy(const BenchOptions& options);
+// The blocked engine at each key block size and group cap
+// (harness/bench/engine_study.cc).
+int RegisterEngineStudy(const BenchOptions& options);
 
 }  // namespace attnbench::bench
 

@@ -73,16 +73,18 @@ struct EnginePlan {
 // cache, cutting K/V traffic G-fold; its scratch stays within kGroupBytes.
 // Results do not depend on G (tiles lie on an absolute grid), so G may
 // follow the thread count: enough tasks for 4 per thread.
-EnginePlan PlanTasks(const Problem& problem, size_t bc) {
+EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning) {
   const Shape& s = problem.shape;
   EnginePlan plan{};
   plan.br = QueryBlockRows();
-  plan.bc = bc;
+  plan.bc = tuning.key_block;
   plan.dim = static_cast<size_t>(s.D);
   const auto br = static_cast<int64_t>(plan.br);
   plan.n_blocks = (s.Nq + br - 1) / br;
-  const size_t by_cache =
-      std::max<size_t>(1, BlockedGroupRowsCap(plan.br, plan.dim) / plan.br);
+  const size_t rows_cap = tuning.group_rows != 0
+                              ? tuning.group_rows
+                              : BlockedGroupRowsCap(plan.br, plan.dim);
+  const size_t by_cache = std::max<size_t>(1, rows_cap / plan.br);
   const int64_t by_tasks =
       plan.n_blocks * s.B * s.H / (4 * int64_t{problem.threads});
   plan.group = std::clamp<size_t>(
@@ -336,7 +338,7 @@ void FinishGroup(const Problem& problem, const Tensors& t,
 
 void BlockedPassImpl(const Problem& problem, const Tensors& t,
                      const BlockedPass& pass) {
-  const EnginePlan plan = PlanTasks(problem, pass.key_block);
+  const EnginePlan plan = PlanTasks(problem, pass.tuning);
   tbb::enumerable_thread_specific<GroupScratch> scratch(
       [&] { return GroupScratch(plan.br, plan.bc, plan.dim, plan.group); });
   tbb::parallel_for(

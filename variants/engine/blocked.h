@@ -18,10 +18,18 @@
 
 namespace attnbench {
 
+// The engine's tunable sizes; 0 takes the default. Results do not depend
+// on them beyond the tile grid Bc (docs/flash.md); the engine study
+// (harness/bench/engine_study.cc) times each.
+struct EngineTuning {
+  size_t key_block = 0;   // Bc; default DefaultKeyBlock(D)
+  size_t group_rows = 0;  // most query rows per group; BlockedGroupRowsCap
+};
+
 // Computes O for a validated problem with any mask, in the caller's oneTBB
-// arena; key_block = Bc, or 0 for DefaultKeyBlock(D).
+// arena.
 void RunBlocked(const Problem& problem, const Tensors& tensors,
-                size_t key_block = 0);
+                EngineTuning tuning = {});
 
 // Empty if the engine can run the problem, else why (a rule with Parts
 // regroups queries and keys alike, so it needs Nq = Nk).

@@ -12,6 +12,7 @@
 #include "harness/contract/mask_rule.h"
 #include "harness/contract/problem.h"
 #include "harness/contract/variant.h"
+#include "variants/engine/blocked.h"
 
 namespace attnbench {
 
@@ -34,7 +35,7 @@ struct StridedLayout {
 };
 
 struct BlockedPass {
-  size_t key_block = 0;                   // Bc
+  EngineTuning tuning;                    // Bc (set), group rows
   const StridedLayout* layout = nullptr;  // nullptr: contiguous
   const SoftmaxState* state = nullptr;    // needed by resume or !normalise
   bool resume = false;    // start from O and state instead of nothing
@@ -63,7 +64,7 @@ void RunBlockedPass(const Problem& problem, const Tensors& tensors,
 // state (variants/engine/regroup.cc), and their scratch bytes beyond one
 // pass's.
 void RunBlockedParts(const Problem& problem, const Tensors& tensors,
-                     size_t key_block);
+                     EngineTuning tuning);
 size_t BlockedPartsWorkspaceBytes(const Problem& problem);
 
 }  // namespace attnbench

@@ -125,7 +125,7 @@ void Normalise(const Problem& problem, const Tensors& t,
 }  // namespace
 
 void RunBlockedParts(const Problem& problem, const Tensors& t,
-                     size_t key_block) {
+                     EngineTuning tuning) {
   std::vector<ClassPart> parts = problem.mask.Rule().Parts();
   // A part in the original order last, so that it can normalise with the
   // whole rule's visibility.
@@ -139,7 +139,7 @@ void RunBlockedParts(const Problem& problem, const Tensors& t,
   for (size_t i = 0; i < parts.size(); ++i) {
     const ClassPart& part = parts[i];
     BlockedPass pass;
-    pass.key_block = key_block;
+    pass.tuning = tuning;
     pass.state = &state;
     pass.resume = i > 0;
     pass.normalise = i + 1 == parts.size() && last_in_order;

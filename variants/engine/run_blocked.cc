@@ -52,18 +52,20 @@ size_t BlockedWorkspaceBound(const Problem& problem) {
 }
 
 void RunBlocked(const Problem& problem, const Tensors& tensors,
-                size_t key_block) {
-  if (key_block == 0) key_block = DefaultKeyBlock(problem.shape.D);
+                EngineTuning tuning) {
+  if (tuning.key_block == 0) {
+    tuning.key_block = DefaultKeyBlock(problem.shape.D);
+  }
   if (const std::string why = WhyBlockedCannotRun(problem); !why.empty()) {
     throw InvalidArgument(why);
   }
   WarnIfScanned(problem.mask);
   if (!problem.mask.Rule().Parts().empty()) {
-    RunBlockedParts(problem, tensors, key_block);
+    RunBlockedParts(problem, tensors, tuning);
     return;
   }
   BlockedPass pass;
-  pass.key_block = key_block;
+  pass.tuning = tuning;
   RunBlockedPass(problem, tensors, pass);
 }
 
