@@ -55,9 +55,9 @@ TEST_P(EngineTest, GroupSizeLeavesOutputsBitwiseUnchanged) {
   for (size_t rows : {64, 100, 256, 1024}) {
     AttentionData data = MakeInputs(shape, 4);
     arena.Execute([&] { RunBlocked(problem, data.View(), {32, rows}); });
-    const size_t bytes = static_cast<size_t>(shape.B * shape.H * shape.Nq *
-                                             shape.D) *
-                         sizeof(float);
+    const size_t bytes =
+        static_cast<size_t>(shape.B * shape.H * shape.Nq * shape.D) *
+        sizeof(float);
     EXPECT_EQ(std::memcmp(data.o.get(), reference.o.get(), bytes), 0)
         << "group rows " << rows;
   }

@@ -9,6 +9,7 @@
 #include "harness/contract/mask.h"
 #include "variants/engine/blocked.h"
 #include "variants/engine/blocked_pass.h"
+#include "variants/engine/decode.h"
 #include "variants/engine/scratch_layout.h"
 
 namespace attnbench {
@@ -42,6 +43,7 @@ size_t DefaultKeyBlock(int64_t dim) {
 }
 
 size_t BlockedWorkspaceBound(const Problem& problem) {
+  if (UsesDecodePath(problem)) return DecodeWorkspaceBytes(problem);
   const size_t br = BlockedQueryRows();
   const auto dim = static_cast<size_t>(problem.shape.D);
   const ScratchLayout layout{br, DefaultKeyBlock(problem.shape.D), dim};
@@ -60,6 +62,10 @@ void RunBlocked(const Problem& problem, const Tensors& tensors,
     throw InvalidArgument(why);
   }
   WarnIfScanned(problem.mask);
+  if (UsesDecodePath(problem)) {
+    RunDecode(problem, tensors, tuning.key_block);
+    return;
+  }
   if (!problem.mask.Rule().Parts().empty()) {
     RunBlockedParts(problem, tensors, tuning);
     return;

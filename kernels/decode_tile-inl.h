@@ -1,0 +1,197 @@
+// Highway kernels for decode: a few query rows (the heads of one
+// grouped-query group times the new tokens) against a chunk of keys, with
+// the head dimension d as lanes. Rows-as-lanes tiles (flash_tile-inl.h)
+// would spend most lanes on padding rows here; these read each K and V
+// element once per chunk for all the rows, so decode runs at the memory
+// bandwidth. Buffers:
+//   q[r * dim + x]        query row r, scaled by the softmax scale
+//   k, v[t * stride + x]  key / value t of the chunk (rows of the tensor)
+//   s[r * ld + t]         score, then probability, of row r and key t
+//   o[r * dim + x]        unnormalised output of row r
+// Any dim >= 1 (a tail of dim % Lanes runs scalar), any row and key count.
+// kernels/decode_reference.h is the scalar twin of each kernel, which
+// tests/decode_tile_test.cc compares them with on every target.
+
+// Per-target include guard ("toggle"): this file is compiled once per target.
+#if defined(ATTNBENCH_KERNELS_DECODE_TILE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ATTNBENCH_KERNELS_DECODE_TILE_INL_H_
+#undef ATTNBENCH_KERNELS_DECODE_TILE_INL_H_
+#else
+#define ATTNBENCH_KERNELS_DECODE_TILE_INL_H_
+#endif
+
+#include <cstddef>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnbench {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Rows of one register tile of the decode kernels: kDecodeRows rows x 2
+// keys of dot-product accumulators (scores), kDecodeRows rows x
+// kDecodeCols vectors of d (P V). 32 vector registers (AVX3) hold 4 x 4
+// plus the operands; 16 hold 3 x 4.
+#if HWY_TARGET <= HWY_AVX3
+constexpr size_t kDecodeRows = 4;
+#else
+constexpr size_t kDecodeRows = 3;
+#endif
+constexpr size_t kDecodeCols = 4;
+
+// s[r * ld + t] = sum_x q[r * dim + x] * k[t * k_stride + x] for kRows rows
+// starting at q, s: dot products along d, two keys per step (each q vector
+// loaded once for both), reduced across lanes at the end.
+template <size_t kRows, class D>
+HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
+                                 const float* HWY_RESTRICT k, size_t k_stride,
+                                 size_t n_keys, float* HWY_RESTRICT s,
+                                 size_t ld) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  const size_t whole = dim / N * N;
+  size_t t = 0;
+  for (; t + 2 <= n_keys; t += 2) {
+    const float* k0 = k + t * k_stride;
+    const float* k1 = k0 + k_stride;
+    V a0[kRows], a1[kRows];
+    for (size_t r = 0; r < kRows; ++r) a0[r] = a1[r] = hn::Zero(d);
+    for (size_t x = 0; x < whole; x += N) {
+      const V kv0 = hn::LoadU(d, k0 + x);
+      const V kv1 = hn::LoadU(d, k1 + x);
+      for (size_t r = 0; r < kRows; ++r) {
+        const V qv = hn::LoadU(d, q + r * dim + x);
+        a0[r] = hn::MulAdd(qv, kv0, a0[r]);
+        a1[r] = hn::MulAdd(qv, kv1, a1[r]);
+      }
+    }
+    for (size_t r = 0; r < kRows; ++r) {
+      float s0 = hn::GetLane(hn::SumOfLanes(d, a0[r]));
+      float s1 = hn::GetLane(hn::SumOfLanes(d, a1[r]));
+      for (size_t x = whole; x < dim; ++x) {
+        s0 += q[r * dim + x] * k0[x];
+        s1 += q[r * dim + x] * k1[x];
+      }
+      s[r * ld + t] = s0;
+      s[r * ld + t + 1] = s1;
+    }
+  }
+  if (t < n_keys) {
+    const float* k0 = k + t * k_stride;
+    V a0[kRows];
+    for (size_t r = 0; r < kRows; ++r) a0[r] = hn::Zero(d);
+    for (size_t x = 0; x < whole; x += N) {
+      const V kv0 = hn::LoadU(d, k0 + x);
+      for (size_t r = 0; r < kRows; ++r) {
+        a0[r] = hn::MulAdd(hn::LoadU(d, q + r * dim + x), kv0, a0[r]);
+      }
+    }
+    for (size_t r = 0; r < kRows; ++r) {
+      float s0 = hn::GetLane(hn::SumOfLanes(d, a0[r]));
+      for (size_t x = whole; x < dim; ++x) s0 += q[r * dim + x] * k0[x];
+      s[r * ld + t] = s0;
+    }
+  }
+}
+
+// S = Q K^T for n_rows rows and n_keys keys: s[r * ld + t].
+template <class D>
+HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
+                             size_t n_rows, const float* HWY_RESTRICT k,
+                             size_t k_stride, size_t n_keys,
+                             float* HWY_RESTRICT s, size_t ld) {
+  size_t r = 0;
+  for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
+    DecodeScoresRows<kDecodeRows>(d, q + r * dim, dim, k, k_stride, n_keys,
+                                  s + r * ld, ld);
+  }
+  for (; r < n_rows; ++r) {
+    DecodeScoresRows<1>(d, q + r * dim, dim, k, k_stride, n_keys, s + r * ld,
+                        ld);
+  }
+}
+
+// o[r * dim + x] += sum_t p[r * ld + t] * v[t * v_stride + x] for kRows rows
+// and the kCols vectors of d starting at x0: the accumulators stay in
+// registers across the whole key loop.
+template <size_t kRows, size_t kCols, class D>
+HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
+                                      size_t ld, const float* HWY_RESTRICT v,
+                                      size_t v_stride, size_t dim, size_t x0,
+                                      size_t n_keys, float* HWY_RESTRICT o) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  V acc[kRows][kCols];
+  for (size_t r = 0; r < kRows; ++r) {
+    for (size_t c = 0; c < kCols; ++c) {
+      acc[r][c] = hn::LoadU(d, o + r * dim + x0 + c * N);
+    }
+  }
+  for (size_t t = 0; t < n_keys; ++t) {
+    const float* vt = v + t * v_stride + x0;
+    V vv[kCols];
+    for (size_t c = 0; c < kCols; ++c) vv[c] = hn::LoadU(d, vt + c * N);
+    for (size_t r = 0; r < kRows; ++r) {
+      const V pr = hn::Set(d, p[r * ld + t]);
+      for (size_t c = 0; c < kCols; ++c) {
+        acc[r][c] = hn::MulAdd(pr, vv[c], acc[r][c]);
+      }
+    }
+  }
+  for (size_t r = 0; r < kRows; ++r) {
+    for (size_t c = 0; c < kCols; ++c) {
+      hn::StoreU(acc[r][c], d, o + r * dim + x0 + c * N);
+    }
+  }
+}
+
+// kRows rows of O += P V over every column of d.
+template <size_t kRows, class D>
+HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
+                                     size_t ld, const float* HWY_RESTRICT v,
+                                     size_t v_stride, size_t dim, size_t n_keys,
+                                     float* HWY_RESTRICT o) {
+  const size_t N = hn::Lanes(d);
+  size_t x = 0;
+  for (; x + kDecodeCols * N <= dim; x += kDecodeCols * N) {
+    DecodeAccumulateBlock<kRows, kDecodeCols>(d, p, ld, v, v_stride, dim, x,
+                                              n_keys, o);
+  }
+  for (; x + N <= dim; x += N) {
+    DecodeAccumulateBlock<kRows, 1>(d, p, ld, v, v_stride, dim, x, n_keys, o);
+  }
+  for (; x < dim; ++x) {  // scalar tail of d
+    for (size_t r = 0; r < kRows; ++r) {
+      float acc = o[r * dim + x];
+      for (size_t t = 0; t < n_keys; ++t) {
+        acc += p[r * ld + t] * v[t * v_stride + x];
+      }
+      o[r * dim + x] = acc;
+    }
+  }
+}
+
+// O += P V for n_rows rows and n_keys keys.
+template <class D>
+HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
+                                 size_t n_rows, const float* HWY_RESTRICT v,
+                                 size_t v_stride, size_t dim, size_t n_keys,
+                                 float* HWY_RESTRICT o) {
+  size_t r = 0;
+  for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
+    DecodeAccumulateRows<kDecodeRows>(d, p + r * ld, ld, v, v_stride, dim,
+                                      n_keys, o + r * dim);
+  }
+  for (; r < n_rows; ++r) {
+    DecodeAccumulateRows<1>(d, p + r * ld, ld, v, v_stride, dim, n_keys,
+                            o + r * dim);
+  }
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace attnbench
+HWY_AFTER_NAMESPACE();
+
+#endif  // ATTNBENCH_KERNELS_DECODE_TILE_INL_H_

@@ -1,0 +1,90 @@
+// The engine's decode path and chunked prefill against the fp64 oracle, on
+// every compiled Highway target and every registered mask: Nq from 1 to 17
+// (decode where Nq <= Br / 2 on the target, the rows-as-lanes path above),
+// grouped-query heads (Hkv = 1, 2 and H), key counts off every chunk and
+// split, and outputs bitwise identical for 1, 2 and 3 threads.
+#include "variants/engine/decode.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "harness/check/agreement.h"
+#include "harness/check/check_cases.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/execute.h"
+#include "hwy/targets.h"
+#include "kernels/target.h"
+#include "variants/engine/blocked.h"
+
+namespace attnbench {
+namespace {
+
+class DecodeTest : public testing::TestWithParam<int64_t> {
+ protected:
+  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
+  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
+};
+
+// O of `problem` on `threads` threads with chunks of key_block keys.
+AttentionData RunEngine(Problem problem, int threads, size_t key_block) {
+  problem.threads = threads;
+  AttentionData data = MakeInputs(problem.shape, 7);
+  ThreadArena arena(threads);
+  arena.Execute([&] { RunBlocked(problem, data.View(), {key_block}); });
+  return data;
+}
+
+TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
+  int decoded = 0;
+  for (int64_t hkv : {1, 2, 4}) {
+    for (int64_t nq : {1, 3, 17}) {
+      for (int64_t nk : {17, 300}) {
+        const Shape shape{2, 4, hkv, nq, nk, 24};
+        for (const Mask& mask : CheckMasks(shape)) {
+          const Problem problem{shape, mask, std::nullopt, 2};
+          if (!WhyBlockedCannotRun(problem).empty()) continue;
+          decoded += UsesDecodePath(problem);
+          for (size_t bc : {size_t{0}, size_t{5}}) {
+            AttentionData data = RunEngine(problem, 2, bc);
+            const Agreement a = CompareWithOracle(problem, data.View(), {},
+                                                  RowsToCheck(problem, 1e12));
+            EXPECT_TRUE(a.pass) << problem.ToString() << " Bc=" << bc
+                                << ": max abs err " << a.max_abs_err;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(decoded, 0) << "no problem took the decode path";
+}
+
+TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
+  // Long enough for several splits per group; 4 query heads per kv head.
+  const Shape shape{1, 8, 2, 1, 5000, 40};
+  for (const Mask& mask : {Mask::Causal(), Mask::Window(2000),
+                           Mask::Span({10, 200, 900, 3000, 1, 2, 3, 4000})}) {
+    const Problem problem{shape, mask, std::nullopt, 1};
+    ASSERT_TRUE(UsesDecodePath(problem));
+    ASSERT_GT(PlanDecode(problem, 0).tasks.size(), 2 * size_t{2});
+    const AttentionData one = RunEngine(problem, 1, 0);
+    for (int threads : {2, 3}) {
+      const AttentionData many = RunEngine(problem, threads, 0);
+      EXPECT_EQ(std::memcmp(one.o.get(), many.o.get(),
+                            static_cast<size_t>(shape.B * shape.H * shape.Nq *
+                                                shape.D) *
+                                sizeof(float)),
+                0)
+          << mask.ToString() << " threads=" << threads;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, DecodeTest,
+                         testing::ValuesIn(RunnableTargets()),
+                         [](const testing::TestParamInfo<int64_t>& info) {
+                           return std::string(hwy::TargetName(info.param));
+                         });
+
+}  // namespace
+}  // namespace attnbench

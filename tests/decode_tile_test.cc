@@ -1,0 +1,106 @@
+// The decode kernels of kernels/decode_tile-inl.h against their scalar
+// twins in kernels/decode_reference.h, on every compiled Highway target: D
+// and key counts off every vector width, row counts off every register
+// tile, K/V rows strided as in a tensor with more columns than D.
+#include <cmath>
+#include <vector>
+
+#include "harness/io/inputs.h"
+#include "kernels/decode_reference.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "tests/decode_tile_test.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "hwy/tests/hwy_gtest.h"
+#include "kernels/decode_tile-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnbench {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+std::vector<float> DecodeInputs(size_t n, uint64_t seed) {
+  std::vector<float> x(n);
+  FillUniform(x.data(), static_cast<int64_t>(n), seed);
+  return x;
+}
+
+// |a - b| <= rel * scale[i] (scale: the sum of |terms| of element i).
+void ExpectNear(const std::vector<float>& a, const std::vector<float>& b,
+                const std::vector<float>& scale, const char* what, size_t dim,
+                size_t rows, size_t keys) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    // fp32 sums of up to max(dim, keys) terms: a few ULP of the magnitude.
+    const float tol = 4e-7f * static_cast<float>(dim + keys) * scale[i];
+    ASSERT_LE(std::fabs(a[i] - b[i]), tol)
+        << what << " dim=" << dim << " rows=" << rows << " keys=" << keys
+        << " at " << i << ": " << a[i] << " vs " << b[i];
+  }
+}
+
+void CheckDecodeKernels(size_t dim, size_t rows, size_t keys) {
+  const hn::ScalableTag<float> d;
+  const size_t stride = dim + 3, ld = keys + 5;
+  const std::vector<float> q = DecodeInputs(rows * dim, 1 + dim);
+  const std::vector<float> k = DecodeInputs(keys * stride, 2 + keys);
+  const std::vector<float> v = DecodeInputs(keys * stride, 3 + rows);
+  std::vector<float> s(rows * ld, 0.0f), s_ref(rows * ld, 0.0f);
+  DecodeScores(d, q.data(), dim, rows, k.data(), stride, keys, s.data(), ld);
+  reference::DecodeScores(q.data(), dim, rows, k.data(), stride, keys,
+                          s_ref.data(), ld);
+  // Inputs in [-1, 1): each score's terms are at most 1 in magnitude.
+  ExpectNear(s, s_ref, std::vector<float>(s.size(), 1.0f), "DecodeScores", dim,
+             rows, keys);
+
+  const std::vector<float> p = DecodeInputs(rows * ld, 4 + dim);
+  std::vector<float> o = DecodeInputs(rows * dim, 5 + keys);
+  std::vector<float> o_ref = o;
+  DecodeAccumulate(d, p.data(), ld, rows, v.data(), stride, dim, keys,
+                   o.data());
+  reference::DecodeAccumulate(p.data(), ld, rows, v.data(), stride, dim, keys,
+                              o_ref.data());
+  ExpectNear(o, o_ref, std::vector<float>(o.size(), 1.0f), "DecodeAccumulate",
+             dim, rows, keys);
+}
+
+void TestDecodeKernelsAgainstReference() {
+  for (size_t dim : {1, 3, 8, 17, 40, 64, 129}) {
+    for (size_t rows : {1, 2, 3, 4, 5, 7, 13}) {
+      for (size_t keys : {1, 2, 3, 16, 33}) CheckDecodeKernels(dim, rows, keys);
+    }
+  }
+}
+
+// A row's results do not depend on the rows beside it (the register tile it
+// falls in): row r alone equals row r among others, bit for bit.
+void TestDecodeRowsIndependent() {
+  const hn::ScalableTag<float> d;
+  const size_t dim = 40, rows = 7, keys = 9;
+  const std::vector<float> q = DecodeInputs(rows * dim, 11);
+  const std::vector<float> k = DecodeInputs(keys * dim, 12);
+  std::vector<float> all(rows * keys);
+  DecodeScores(d, q.data(), dim, rows, k.data(), dim, keys, all.data(), keys);
+  for (size_t r = 0; r < rows; ++r) {
+    std::vector<float> one(keys);
+    DecodeScores(d, q.data() + r * dim, dim, 1, k.data(), dim, keys, one.data(),
+                 keys);
+    for (size_t t = 0; t < keys; ++t) {
+      ASSERT_EQ(one[t], all[r * keys + t]) << "row " << r << " key " << t;
+    }
+  }
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace attnbench
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace attnbench {
+HWY_BEFORE_TEST(DecodeTileTest);
+HWY_EXPORT_AND_TEST_P(DecodeTileTest, TestDecodeKernelsAgainstReference);
+HWY_EXPORT_AND_TEST_P(DecodeTileTest, TestDecodeRowsIndependent);
+}  // namespace attnbench
+#endif

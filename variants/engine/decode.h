@@ -1,0 +1,81 @@
+// The engine's decode path (variants/engine/decode.cc): few query rows
+// against many keys, grouped-query heads read their key/value head once,
+// keys split across tasks on a grid that does not depend on the threads.
+// RunBlocked takes it when the problem's shape calls for it
+// (UsesDecodePath); docs/flash.md "Decode" describes it.
+#ifndef ATTNBENCH_VARIANTS_ENGINE_DECODE_H_
+#define ATTNBENCH_VARIANTS_ENGINE_DECODE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
+#include "harness/contract/variant.h"
+
+namespace attnbench {
+
+// One query row of a group: head, key position, where its Q and O rows
+// start (floats), the keys it can reach, its score bias slope.
+struct DecodeRow {
+  int64_t h, p, q_offset;
+  KeyRange keys;
+  double slope;
+};
+
+// The rows of all query heads that share key/value head (batch b, kv head):
+// row r = j * Nq + i is query i of the group's head j. Its tasks are
+// [first_task, end_task) of DecodePlan::tasks, in key order.
+struct DecodeGroup {
+  std::vector<DecodeRow> rows;
+  int64_t kv_offset;  // first float of the group's K and V rows
+  size_t first_task, end_task;
+};
+
+// Keys [begin, end) of group `group`: one split's part of the reach.
+struct DecodeTask {
+  size_t group;
+  int64_t begin, end;
+};
+
+struct DecodePlan {
+  size_t rows;    // R = Nq * H / Hkv rows per group
+  size_t dim;     // D
+  size_t bc;      // keys per chunk (Bc)
+  int64_t split;  // keys per split (S), a multiple of Bc
+  float scale;
+  std::vector<DecodeGroup> groups;
+  std::vector<DecodeTask> tasks;
+  // Floats of one task's slot: m and l (R each) and O (R x D).
+  size_t SlotFloats() const { return rows * (dim + 2); }
+  // Floats of one thread's scratch: Q rows and O (R x D each), m and l (R
+  // each), the chunk's scores (R x Bc) and one row of weights (Bc).
+  size_t TaskScratchFloats() const { return rows * (2 * dim + 2 + bc) + bc; }
+};
+
+// Keys per chunk of the decode path, and the most splits one group's reach
+// is cut into (fewer when the reach is short: at least 4 chunks a split).
+inline constexpr size_t kDecodeKeyBlock = 128;
+inline constexpr int64_t kDecodeMaxSplits = 32;
+
+// Whether RunBlocked runs `problem` on the decode path: a rule without
+// Parts and Nq at most half a rows-as-lanes block on the dispatched target
+// (Br / 2: 16 on AVX3, 12 on AVX2, 6 on SSE4), where that block would be
+// mostly padding rows.
+bool UsesDecodePath(const Problem& problem);
+
+// The plan; key_block 0 takes kDecodeKeyBlock.
+DecodePlan PlanDecode(const Problem& problem, size_t key_block);
+
+// Runs the plan's problem on the dispatched target.
+void RunDecode(const Problem& problem, const Tensors& tensors,
+               size_t key_block);
+
+// Scratch bytes of the decode path: per thread a task's rows and chunk,
+// and every task's slot.
+size_t DecodeWorkspaceBytes(const Problem& problem);
+
+}  // namespace attnbench
+
+#endif  // ATTNBENCH_VARIANTS_ENGINE_DECODE_H_
