@@ -22,6 +22,7 @@
 
 #include <cstddef>
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -29,25 +30,39 @@ namespace attnbench {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Rows of one register tile of the decode kernels: kDecodeRows rows x 2
-// keys of dot-product accumulators (scores), kDecodeRows rows x
-// kDecodeCols vectors of d (P V). 32 vector registers (AVX3) hold 4 x 4
-// plus the operands; 16 hold 3 x 4.
-#if HWY_TARGET <= HWY_AVX3
+// The decode kernels' register tiles: kDecodeRows rows x 2 keys of
+// dot-product accumulators (scores: 8, plus 2 K vectors and a q vector),
+// kDecodeRows rows x kDecodeCols vectors of d (P V: 16 accumulators and 4
+// V vectors with 32 registers on AVX3, 8 and 2 with 16 elsewhere). Four
+// rows: the query heads of a 4:1 grouped-query group in one pass over K.
 constexpr size_t kDecodeRows = 4;
-#else
-constexpr size_t kDecodeRows = 3;
-#endif
+#if HWY_TARGET <= HWY_AVX3
 constexpr size_t kDecodeCols = 4;
+#else
+constexpr size_t kDecodeCols = 2;
+#endif
+// K and V rows are prefetched this many keys ahead of the one in use (8
+// KiB at D = 128): the chunk streams from memory, and the hardware
+// prefetcher alone left decode at a third of the read bandwidth. On Zen 5
+// (AVX3, 2 threads, 82 GB/s read) 16 keys ahead gave 72 GB/s, 8 gave 44,
+// 32 and 48 gave 67-69 (docs/flash.md "Decode").
+constexpr size_t kPrefetchKeys = 16;
+
+// Prefetches the cache lines of one row of dim floats.
+HWY_INLINE void PrefetchRow(const float* row, size_t dim) {
+  for (size_t x = 0; x < dim; x += 64 / sizeof(float)) hwy::Prefetch(row + x);
+}
 
 // s[r * ld + t] = sum_x q[r * dim + x] * k[t * k_stride + x] for kRows rows
 // starting at q, s: dot products along d, two keys per step (each q vector
 // loaded once for both), reduced across lanes at the end.
+// prefetch: also fetch the K rows kPrefetchKeys ahead (the first pass
+// over a chunk).
 template <size_t kRows, class D>
 HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
                                  const float* HWY_RESTRICT k, size_t k_stride,
                                  size_t n_keys, float* HWY_RESTRICT s,
-                                 size_t ld) {
+                                 size_t ld, bool prefetch) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t whole = dim / N * N;
@@ -55,6 +70,10 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
   for (; t + 2 <= n_keys; t += 2) {
     const float* k0 = k + t * k_stride;
     const float* k1 = k0 + k_stride;
+    if (prefetch) {
+      PrefetchRow(k0 + kPrefetchKeys * k_stride, dim);
+      PrefetchRow(k1 + kPrefetchKeys * k_stride, dim);
+    }
     V a0[kRows], a1[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = a1[r] = hn::Zero(d);
     for (size_t x = 0; x < whole; x += N) {
@@ -104,22 +123,24 @@ HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
     DecodeScoresRows<kDecodeRows>(d, q + r * dim, dim, k, k_stride, n_keys,
-                                  s + r * ld, ld);
+                                  s + r * ld, ld, r == 0);
   }
   for (; r < n_rows; ++r) {
     DecodeScoresRows<1>(d, q + r * dim, dim, k, k_stride, n_keys, s + r * ld,
-                        ld);
+                        ld, r == 0);
   }
 }
 
 // o[r * dim + x] += sum_t p[r * ld + t] * v[t * v_stride + x] for kRows rows
 // and the kCols vectors of d starting at x0: the accumulators stay in
-// registers across the whole key loop.
+// registers across the whole key loop. prefetch: also fetch whole V rows
+// kPrefetchKeys ahead (the first pass over a chunk).
 template <size_t kRows, size_t kCols, class D>
 HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
                                       size_t ld, const float* HWY_RESTRICT v,
                                       size_t v_stride, size_t dim, size_t x0,
-                                      size_t n_keys, float* HWY_RESTRICT o) {
+                                      size_t n_keys, float* HWY_RESTRICT o,
+                                      bool prefetch) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   V acc[kRows][kCols];
@@ -130,6 +151,7 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
   }
   for (size_t t = 0; t < n_keys; ++t) {
     const float* vt = v + t * v_stride + x0;
+    if (prefetch) PrefetchRow(vt + kPrefetchKeys * v_stride, dim);
     V vv[kCols];
     for (size_t c = 0; c < kCols; ++c) vv[c] = hn::LoadU(d, vt + c * N);
     for (size_t r = 0; r < kRows; ++r) {
@@ -151,15 +173,16 @@ template <size_t kRows, class D>
 HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
                                      size_t ld, const float* HWY_RESTRICT v,
                                      size_t v_stride, size_t dim, size_t n_keys,
-                                     float* HWY_RESTRICT o) {
+                                     float* HWY_RESTRICT o, bool prefetch) {
   const size_t N = hn::Lanes(d);
   size_t x = 0;
   for (; x + kDecodeCols * N <= dim; x += kDecodeCols * N) {
     DecodeAccumulateBlock<kRows, kDecodeCols>(d, p, ld, v, v_stride, dim, x,
-                                              n_keys, o);
+                                              n_keys, o, prefetch && x == 0);
   }
   for (; x + N <= dim; x += N) {
-    DecodeAccumulateBlock<kRows, 1>(d, p, ld, v, v_stride, dim, x, n_keys, o);
+    DecodeAccumulateBlock<kRows, 1>(d, p, ld, v, v_stride, dim, x, n_keys, o,
+                                    prefetch && x == 0);
   }
   for (; x < dim; ++x) {  // scalar tail of d
     for (size_t r = 0; r < kRows; ++r) {
@@ -181,11 +204,11 @@ HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
     DecodeAccumulateRows<kDecodeRows>(d, p + r * ld, ld, v, v_stride, dim,
-                                      n_keys, o + r * dim);
+                                      n_keys, o + r * dim, r == 0);
   }
   for (; r < n_rows; ++r) {
     DecodeAccumulateRows<1>(d, p + r * ld, ld, v, v_stride, dim, n_keys,
-                            o + r * dim);
+                            o + r * dim, r == 0);
   }
 }
 

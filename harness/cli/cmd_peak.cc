@@ -1,10 +1,12 @@
-// attnbench peak: this machine's FP32 FMA peak on a Highway target.
+// attnbench peak: this machine's FP32 FMA peak and memory read bandwidth on
+// a Highway target.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
+#include "harness/measure/bandwidth.h"
 #include "harness/measure/peak.h"
 #include "harness/measure/pin_target.h"
 
@@ -23,6 +25,7 @@ int RunPeak(const PeakOptions& opt) {
   RequireFormat(opt.format);
   PinTarget(opt.target);
   const PeakResult peak = MeasureFmaPeak(opt.threads, opt.reps);
+  const BandwidthResult read = MeasureReadBandwidth(opt.threads, opt.reps);
   if (opt.format == "json") {
     nlohmann::ordered_json row;
     row["target"] = peak.target;
@@ -30,12 +33,20 @@ int RunPeak(const PeakOptions& opt) {
     row["repetitions"] = peak.reps;
     row["peak_gflops"] = peak.gflops;
     row["median_gflops"] = peak.median_gflops;
+    row["read_gbps"] = read.gbps;
+    row["median_read_gbps"] = read.median_gbps;
+    row["read_buffer_bytes"] = read.buffer_bytes;
     fmt::print("{}\n", row.dump());
   } else {
     fmt::print(
         "FP32 FMA peak on {} with {} threads: {:.1f} GFLOP/s (best of {}; "
         "median {:.1f})\n",
         peak.target, peak.threads, peak.gflops, peak.reps, peak.median_gflops);
+    fmt::print(
+        "Memory read bandwidth with {} threads: {:.1f} GB/s (best of {} over "
+        "a {} MiB buffer; median {:.1f})\n",
+        read.threads, read.gbps, read.reps, read.buffer_bytes >> 20,
+        read.median_gbps);
   }
   return 0;
 }
@@ -46,7 +57,9 @@ Command AddPeakCommand(CLI::App& app) {
   auto opt = std::make_shared<PeakOptions>();
   opt->threads = HardwareThreads();
   CLI::App* sub = app.add_subcommand(
-      "peak", "Measure this machine's FP32 fused-multiply-add peak");
+      "peak",
+      "Measure this machine's FP32 fused-multiply-add peak and memory read "
+      "bandwidth");
   sub->add_option("--threads", opt->threads, "oneTBB threads")
       ->capture_default_str();
   sub->add_option("--target", opt->target,

@@ -6,6 +6,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
+#include "harness/measure/bandwidth.h"
 #include "harness/measure/execute.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/memory.h"
@@ -34,13 +35,11 @@ void PrintText(const nlohmann::ordered_json& r) {
              r["Nk"].get<int64_t>(), r["D"].get<int64_t>(),
              r["threads"].get<int>(), r["target"].get<std::string>());
   fmt::print(
-      "  median {:.6f} s (min {:.6f}, max {:.6f}, {} runs)  "
-      "{:.2f} effective GFLOP/s = {:.1f}% of the {:.1f} GFLOP/s FMA peak  "
+      "  median {:.6f} s (min {:.6f}, max {:.6f}, {} runs)  {}  "
       "workspace {} bytes\n",
       r["median_s"].get<double>(), r["min_s"].get<double>(),
-      r["max_s"].get<double>(), r["repetitions"].get<int>(),
-      r["gflops"].get<double>(), 100 * r["pct_peak"].get<double>(),
-      r["peak_gflops"].get<double>(), r["workspace_bytes"].get<size_t>());
+      r["max_s"].get<double>(), r["repetitions"].get<int>(), RateText(r),
+      r["workspace_bytes"].get<size_t>());
   if (r["agrees"].is_null()) {
     fmt::print("  not checked against the oracle (--no-check)\n");
   } else {
@@ -62,13 +61,14 @@ int RunOne(const RunOptions& opt) {
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
   PinTarget(opt.target);
-  const PeakResult peak = MeasureFmaPeak(problem.threads);
+  const MachinePeaks peaks{MeasureFmaPeak(problem.threads).gflops,
+                           MeasureReadBandwidth(problem.threads).gbps};
   const MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
                                kDefaultOracleBudget};
   const bool generated = !data;
   if (generated) data = MakeInputs(problem.shape, opt.seed, measure.dist);
   const Measurement m = Measure(variant, problem, measure, *data);
-  auto row = ResultRow(variant, problem, measure, m, peak.gflops);
+  auto row = ResultRow(variant, problem, measure, m, peaks);
   row["inputs"] = generated ? "generated" : opt.io.inputs;
   if (!opt.io.save.empty()) {
     SaveTensors(opt.io.save, *data, opt.io.FileLayout(), generated);

@@ -11,6 +11,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
+#include "harness/measure/bandwidth.h"
 #include "harness/measure/build_info.h"
 #include "harness/measure/machine_info.h"
 #include "harness/measure/measure.h"
@@ -135,15 +136,20 @@ int RunSweep(SweepOptions opt) {
         {{"variant", s.variant}, {"mask", s.mask}, {"reason", s.reason}});
   }
 
-  // The FMA peak for each thread count, measured in this process.
-  std::map<int, double> peaks;
+  // The FMA peak and read bandwidth for each thread count, measured in
+  // this process.
+  std::map<int, MachinePeaks> peaks;
   nlohmann::ordered_json session;
   session["started_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
   session["highway_target"] = DispatchedTargetName();
   for (int t : opt.spec.threads) {
-    peaks[t] = MeasureFmaPeak(t).gflops;
-    session["peak_gflops"][std::to_string(t)] = peaks[t];
-    fmt::print("FMA peak with {} threads: {:.1f} GFLOP/s\n", t, peaks[t]);
+    peaks[t] = {MeasureFmaPeak(t).gflops, MeasureReadBandwidth(t).gbps};
+    session["peak_gflops"][std::to_string(t)] = peaks[t].gflops;
+    session["read_gbps"][std::to_string(t)] = peaks[t].read_gbps;
+    fmt::print(
+        "FMA peak with {} threads: {:.1f} GFLOP/s; read bandwidth "
+        "{:.1f} GB/s\n",
+        t, peaks[t].gflops, peaks[t].read_gbps);
   }
   meta["sessions"].push_back(session);
   store->SaveMeta();
@@ -179,13 +185,11 @@ int RunSweep(SweepOptions opt) {
     store->Append(row);
     predictor.Add(row);
     if (row["status"] == "ok") {
-      progress.End(fmt::format(
-          "{}: {:.4f} s, {:.1f} GFLOP/s ({:.1f}% of peak), max abs err "
-          "{:.2e} {}",
-          Describe(c), row["median_s"].get<double>(),
-          row["gflops"].get<double>(), 100 * row["pct_peak"].get<double>(),
-          row["max_abs_err"].get<double>(),
-          row["agrees"].get<bool>() ? "agrees" : "DISAGREES"));
+      progress.End(
+          fmt::format("{}: {:.4f} s, {}, max abs err {:.2e} {}", Describe(c),
+                      row["median_s"].get<double>(), RateText(row),
+                      row["max_abs_err"].get<double>(),
+                      row["agrees"].get<bool>() ? "agrees" : "DISAGREES"));
     } else {
       progress.End(fmt::format("{}: skipped: {}", Describe(c),
                                row["skip_reason"].get<std::string>()));

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "harness/contract/problem.h"
 
 namespace attnbench {
@@ -70,6 +73,44 @@ int64_t CountVisiblePairs(const Problem& problem) {
     }
   }
   return per_batch * s.B;
+}
+
+int64_t MinimalKvBytes(const Problem& problem) {
+  const Shape& s = problem.shape;
+  const MaskRule& rule = problem.mask.Rule();
+  const int64_t heads_per_kv = s.H / s.Hkv;
+  std::vector<KeySegment> segs;
+  std::vector<int32_t> cover(static_cast<size_t>(s.Nk) + 1);
+  int64_t keys = 0;  // per batch: masks do not depend on the batch
+  for (int64_t kvh = 0; kvh < s.Hkv; ++kvh) {
+    // +1 where a row's visible interval begins, -1 where it ends.
+    std::fill(cover.begin(), cover.end(), 0);
+    const auto add = [&](int64_t a, int64_t b) {
+      a = std::clamp<int64_t>(a, 0, s.Nk);
+      b = std::clamp<int64_t>(b, 0, s.Nk);
+      if (a >= b) return;
+      ++cover[static_cast<size_t>(a)];
+      --cover[static_cast<size_t>(b)];
+    };
+    for (int64_t h = kvh * heads_per_kv; h < (kvh + 1) * heads_per_kv; ++h) {
+      for (int64_t i = 0; i < s.Nq; ++i) {
+        const int64_t p = s.Nk - s.Nq + i;
+        segs.clear();
+        if (rule.Segments(h, p, 0, s.Nk, segs)) {
+          for (const KeySegment& seg : segs) add(seg.begin, seg.end);
+        } else {
+          const KeyRange r = rule.Bounds(h, p, s.Nk);
+          add(r.begin, r.end);
+        }
+      }
+    }
+    int64_t depth = 0;
+    for (int64_t j = 0; j < s.Nk; ++j) {
+      depth += cover[static_cast<size_t>(j)];
+      keys += depth > 0;
+    }
+  }
+  return keys * s.B * 2 * s.D * static_cast<int64_t>(sizeof(float));
 }
 
 double EffectiveFlops(const Problem& problem) {

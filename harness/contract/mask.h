@@ -49,6 +49,12 @@ int64_t CountVisiblePairs(const Problem& problem);
 // Effective FLOPs = 4 * D * P (2D for q.k, 2D for the weighted v).
 double EffectiveFlops(const Problem& problem);
 
+// The bytes of K and V the problem must read at least: for each key/value
+// head, its keys that some query of its heads sees (from the rule's
+// Segments; a rule without them counts its rows' Bounds), times 2 * D * 4.
+// For an unmasked or causal decode step: 2 * B * Hkv * Nk * D * 4.
+int64_t MinimalKvBytes(const Problem& problem);
+
 }  // namespace attnbench
 
 #endif  // ATTNBENCH_HARNESS_CONTRACT_MASK_H_

@@ -1,5 +1,7 @@
 #include "harness/measure/measure.h"
 
+#include <fmt/format.h>
+
 #include "harness/contract/mask.h"
 #include "harness/contract/workspace.h"
 #include "harness/io/inputs.h"
@@ -56,12 +58,38 @@ nlohmann::ordered_json ConfigRow(const Variant& variant, const Problem& problem,
   return row;
 }
 
+std::string BoundBy(const Problem& problem, const MachinePeaks& peaks) {
+  const int64_t kv_bytes = MinimalKvBytes(problem);
+  if (kv_bytes == 0) return "compute";
+  const double per_byte =
+      EffectiveFlops(problem) / static_cast<double>(kv_bytes);
+  return per_byte * peaks.read_gbps < peaks.gflops ? "memory" : "compute";
+}
+
+std::string RateText(const nlohmann::json& row) {
+  if (row.value("bound", "compute") == "memory") {
+    return fmt::format(
+        "{:.2f} GB/s = {:.1f}% of the {:.1f} GB/s read bandwidth "
+        "(memory-bound; {:.2f} effective GFLOP/s)",
+        row["gbps"].get<double>(), 100 * row["pct_bandwidth"].get<double>(),
+        row["read_gbps"].get<double>(), row["gflops"].get<double>());
+  }
+  return fmt::format(
+      "{:.2f} effective GFLOP/s = {:.1f}% of the {:.1f} GFLOP/s FMA peak "
+      "(compute-bound)",
+      row["gflops"].get<double>(), 100 * row["pct_peak"].get<double>(),
+      row["peak_gflops"].get<double>());
+}
+
 nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
                                  const MeasureOptions& options,
-                                 const Measurement& m, double peak_gflops) {
+                                 const Measurement& m,
+                                 const MachinePeaks& peaks) {
   const Shape& s = problem.shape;
   const double flops = EffectiveFlops(problem);
   const double gflops = flops / m.timing.median_s * 1e-9;
+  const int64_t kv_bytes = MinimalKvBytes(problem);
+  const double gbps = static_cast<double>(kv_bytes) / m.timing.median_s * 1e-9;
   nlohmann::ordered_json row = ConfigRow(variant, problem, "ok");
   row["scale"] = problem.Scale();
   row["target"] = m.target;
@@ -74,8 +102,13 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["visible_pairs"] = CountVisiblePairs(problem);
   row["effective_flops"] = flops;
   row["gflops"] = gflops;
-  row["peak_gflops"] = peak_gflops;
-  row["pct_peak"] = gflops / peak_gflops;
+  row["peak_gflops"] = peaks.gflops;
+  row["pct_peak"] = gflops / peaks.gflops;
+  row["kv_bytes"] = kv_bytes;
+  row["gbps"] = gbps;
+  row["read_gbps"] = peaks.read_gbps;
+  row["pct_bandwidth"] = gbps / peaks.read_gbps;
+  row["bound"] = BoundBy(problem, peaks);
   row["workspace_bytes"] = m.workspace_bytes;
   row["tensor_bytes"] = m.tensor_bytes;
   row["peak_rss_bytes"] = m.peak_rss_bytes;

@@ -49,10 +49,30 @@ Measurement Measure(const Variant& variant, const Problem& problem,
 nlohmann::ordered_json ConfigRow(const Variant& variant, const Problem& problem,
                                  const std::string& status);
 
+// What a result is divided by: the FMA peak (harness/measure/peak.h) and
+// the read bandwidth (harness/measure/bandwidth.h), measured in the same
+// process with the same target and thread count.
+struct MachinePeaks {
+  double gflops = 0.0;
+  double read_gbps = 0.0;
+};
+
+// Which limit a problem meets first on this machine: "memory" when its
+// effective FLOPs per minimal K/V byte are below the machine's FLOPs per
+// byte of read bandwidth, else "compute".
+std::string BoundBy(const Problem& problem, const MachinePeaks& peaks);
+
+// A result row's rate in words, by the limit it meets first: GB/s of
+// minimal K/V bytes and the fraction of the read bandwidth for a
+// memory-bound row, effective GFLOP/s and the fraction of the FMA peak
+// otherwise; the row's bound named.
+std::string RateText(const nlohmann::json& row);
+
 // One result row (the fields README.md describes), in a fixed order.
 nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
                                  const MeasureOptions& options,
-                                 const Measurement& m, double peak_gflops);
+                                 const Measurement& m,
+                                 const MachinePeaks& peaks);
 
 }  // namespace attnbench
 

@@ -55,16 +55,16 @@ size_t BlockedWorkspaceBound(const Problem& problem) {
 
 void RunBlocked(const Problem& problem, const Tensors& tensors,
                 EngineTuning tuning) {
-  if (tuning.key_block == 0) {
-    tuning.key_block = DefaultKeyBlock(problem.shape.D);
-  }
   if (const std::string why = WhyBlockedCannotRun(problem); !why.empty()) {
     throw InvalidArgument(why);
   }
   WarnIfScanned(problem.mask);
-  if (UsesDecodePath(problem)) {
+  if (UsesDecodePath(problem)) {  // its own default chunk
     RunDecode(problem, tensors, tuning.key_block);
     return;
+  }
+  if (tuning.key_block == 0) {
+    tuning.key_block = DefaultKeyBlock(problem.shape.D);
   }
   if (!problem.mask.Rule().Parts().empty()) {
     RunBlockedParts(problem, tensors, tuning);
