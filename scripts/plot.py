@@ -13,7 +13,11 @@ threads; x is N = Nk):
                      the asymptotic regime; a window of W keys is causal,
                      so quadratic, while N <= W);
     throughput_vs_n  effective GFLOP/s and percent of peak vs N;
-    memory_vs_n      workspace bytes (solid) and peak RSS (dashed) vs N.
+    memory_vs_n      workspace bytes (solid) and peak RSS (dashed) vs N;
+    bandwidth_vs_nk  only if some row is memory-bound (decode): GB/s of the
+                     minimal K/V bytes vs Nk of those rows, one line per
+                     series that also shares Hkv and Nq, with the measured
+                     read bandwidth of each thread count dashed.
 Each figure is saved as PNG and SVG into RUN_DIR/figures/ and into
 --figures-dir (default: the "figures" folder next to RUN_DIR). The paths
 written and a table of fitted exponents are printed on stdout.
@@ -36,6 +40,8 @@ from runrows import (ok_rows, print_table, read_meta, read_rows,  # noqa: E402
                      sort_key, warn)
 
 SERIES_FIELDS = ("variant", "mask", "D", "H", "threads")
+# Decode series of different shapes must not merge: Hkv and Nq join the key.
+BANDWIDTH_FIELDS = ("variant", "mask", "D", "H", "Hkv", "Nq", "threads")
 DPI = 120
 
 
@@ -50,11 +56,11 @@ def parse_args():
     return parser.parse_args()
 
 
-def group_series(rows):
-    """Map each series key to its rows, sorted by N."""
+def group_series(rows, fields=SERIES_FIELDS):
+    """Map each series key (the values of FIELDS) to its rows, sorted by N."""
     series = defaultdict(list)
     for row in rows:
-        series[tuple(row.get(f) for f in SERIES_FIELDS)].append(row)
+        series[tuple(row.get(f) for f in fields)].append(row)
     for key, members in series.items():
         members.sort(key=lambda r: r["Nk"])
         ns = [r["Nk"] for r in members]
@@ -205,6 +211,68 @@ def draw_memory(series, names, meta, rows):
     return fig
 
 
+def memory_bound(rows):
+    """The memory-bound (decode) rows; older runs have none."""
+    return [r for r in rows if r.get("bound") == "memory"]
+
+
+def bandwidth_name(key):
+    """'flash causal D=128 H=32/8 Nq=1 2T' for a BANDWIDTH_FIELDS key."""
+    variant, mask, d, h, hkv, nq, threads = key
+    heads = h if hkv in (None, h) else f"{h}/{hkv}"
+    return f"{variant} {mask} D={d} H={heads} Nq={nq} {threads}T"
+
+
+def session_read_gbps(meta, threads):
+    """Read GB/s for THREADS from the last meta session that has it, or None."""
+    sessions = meta.get("sessions")
+    for session in reversed(sessions if isinstance(sessions, list) else []):
+        if not isinstance(session, dict):
+            continue
+        per_threads = session.get("read_gbps")
+        if isinstance(per_threads, dict) and per_threads.get(str(threads)):
+            return float(per_threads[str(threads)])
+    return None
+
+
+def read_bandwidth(meta, rows):
+    """Measured read GB/s per thread count of ROWS: from meta.json, else the
+    median of the rows' read_gbps; thread counts with neither are left out."""
+    bandwidth = {}
+    for threads in sorted({r.get("threads") for r in rows},
+                          key=lambda t: sort_key((t,))):
+        gbps = session_read_gbps(meta, threads)
+        if gbps is None:
+            values = column([r for r in rows if r.get("threads") == threads],
+                            "read_gbps")
+            values = values[values > 0]  # also drops NaN
+            gbps = float(np.median(values)) if values.size else None
+        if gbps is not None:
+            bandwidth[threads] = gbps
+    return bandwidth
+
+
+def draw_bandwidth(series, meta, rows):
+    """GB/s of the minimal K/V bytes vs Nk, read bandwidth lines dashed."""
+    fig, (ax,) = new_figure("GB/s of minimal K/V bytes vs Nk "
+                            "(memory-bound rows)", meta, rows)
+    for (key, members), style in zip(series.items(), styles(len(series))):
+        ax.plot(column(members, "Nk"), column(members, "gbps"),
+                label=bandwidth_name(key), **style)
+    dash_styles = [(0, (6, 3)), (0, (2, 2)), (0, (8, 3, 2, 3)), (0, (4, 1))]
+    for i, (threads, gbps) in enumerate(read_bandwidth(meta, rows).items()):
+        unit = "thread" if threads == 1 else "threads"
+        ax.axhline(gbps, color="black", linewidth=1,
+                   linestyle=dash_styles[i % len(dash_styles)],
+                   label=f"read bandwidth, {threads} {unit}: {gbps:.1f} GB/s")
+    style_n_axis(ax)
+    ax.set_ylim(0, 1.1 * ax.get_ylim()[1])  # room above the top dashed line
+    ax.set_xlabel("Nk (keys; queries per step: Nq in the legend)")
+    ax.set_ylabel("GB/s (minimal K/V bytes / median time)")
+    outside_legend(ax)
+    return fig
+
+
 def save(fig, name, folders):
     """Write NAME.png and NAME.svg into every folder; return the paths."""
     paths = []
@@ -259,6 +327,10 @@ def main():
         save(draw_time(series, names, exponents, meta, rows), "time_vs_n", folders)
         + save(draw_throughput(series, names, meta, rows), "throughput_vs_n", folders)
         + save(draw_memory(series, names, meta, rows), "memory_vs_n", folders))
+    decode = memory_bound(rows)
+    if decode:
+        written += save(draw_bandwidth(group_series(decode, BANDWIDTH_FIELDS),
+                                       meta, decode), "bandwidth_vs_nk", folders)
     print_exponents(series, exponents, args.fit_points)
     print("wrote:")
     for path in written:

@@ -43,10 +43,15 @@ std::string UtcNow(const char* format) {
   return buffer;
 }
 
+// "flash causal N=4096 D=64 threads=2"; a decode step (Nq < Nk) names Nq,
+// Nk and the heads instead of N.
 std::string Describe(const sweep::SweepConfig& c) {
-  return fmt::format("{} {} N={} D={} threads={}", c.variant->Name(),
-                     c.problem.mask.ToString(), c.problem.shape.Nk,
-                     c.problem.shape.D, c.problem.threads);
+  const Shape& s = c.problem.shape;
+  const std::string size =
+      s.Nq == s.Nk ? fmt::format("N={}", s.Nk)
+                   : fmt::format("Nq={} Nk={} H={}/{}", s.Nq, s.Nk, s.H, s.Hkv);
+  return fmt::format("{} {} {} D={} threads={}", c.variant->Name(),
+                     c.problem.mask.ToString(), size, s.D, c.problem.threads);
 }
 
 nlohmann::ordered_json SkippedRow(const sweep::SweepConfig& c,
@@ -218,12 +223,40 @@ Command AddSweepCommand(CLI::App& app) {
                   "masks separated by ';' (a span list has commas)")
       ->delimiter(';')
       ->capture_default_str();
-  sub->add_option("--D", s.head_dims, "head dimensions, comma separated")
-      ->delimiter(',')
-      ->capture_default_str();
-  sub->add_option("--H", s.heads, "query heads")->capture_default_str();
-  sub->add_option("--Hkv", s.kv_heads, "key/value heads (0: H)")
-      ->capture_default_str();
+  CLI::Option* dims =
+      sub->add_option("--D", s.head_dims, "head dimensions, comma separated")
+          ->delimiter(',')
+          ->capture_default_str();
+  CLI::Option* heads =
+      sub->add_option("--H", s.heads, "query heads")->capture_default_str();
+  CLI::Option* kv_heads =
+      sub->add_option("--Hkv", s.kv_heads, "key/value heads (0: H)")
+          ->capture_default_str();
+  std::string models;
+  std::vector<std::string> model_names;
+  for (const sweep::ModelShape& m : sweep::ModelShapes()) {
+    models += fmt::format("\n  {}: H={}, Hkv={}, D={} ({})", m.name, m.heads,
+                          m.kv_heads, m.dim, m.about);
+    model_names.push_back(m.name);
+  }
+  sub->add_option_function<std::string>(
+         "--model",
+         [&s](const std::string& name) {
+           const sweep::ModelShape& m = sweep::FindModelShape(name);
+           s.model = m.name;
+           s.heads = m.heads;
+           s.kv_heads = m.kv_heads;
+           s.head_dims = {m.dim};
+         },
+         "a model's H, Hkv and D:" + models)
+      ->check(CLI::IsMember(model_names))
+      ->excludes(heads)
+      ->excludes(kv_heads)
+      ->excludes(dims);
+  sub->add_option("--Nq", s.new_tokens,
+                  "new tokens per step, with Nk = N swept (decode); 0: Nq = N")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   sub->add_option("--B", s.batch, "batch")->capture_default_str();
   sub->add_option("--N-min", s.n_min, "smallest N")->capture_default_str();
   sub->add_option("--N-max", s.n_max, "largest N (powers of 2 between)")

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
+#include <new>
 #include <vector>
 
 #include "harness/io/npy.h"
@@ -86,16 +89,38 @@ int64_t AttentionData::Bytes() const {
          (shape.QElements() + shape.KVElements());
 }
 
+namespace {
+
+// Allocates n floats and asks the kernel for transparent huge pages (2 MiB)
+// over them where it offers them on request ("madvise" mode, Debian's
+// default): decode streams K and V from memory, and with 4 KiB pages a
+// page walk every 4 KiB held it to 0.6 of the read bandwidth at Nk=131072.
+hwy::AlignedFreeUniquePtr<float[]> AllocateTensor(int64_t n) {
+  auto p = hwy::AllocateAligned<float>(static_cast<size_t>(n));
+  if (!p) throw std::bad_alloc();
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<uintptr_t>(p.get());
+  const uintptr_t end = begin + static_cast<uintptr_t>(n) * sizeof(float);
+  const uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t last = end & ~(kHuge - 1);
+  // Advice only: a kernel without THP refuses it, and that is fine.
+  if (last > first) {
+    (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  }
+  return p;
+}
+
+}  // namespace
+
 AttentionData AllocateData(const Shape& shape) {
   AttentionData data;
   data.shape = shape;
   const int64_t nq = shape.QElements();
   const int64_t nkv = shape.KVElements();
-  data.q = hwy::AllocateAligned<float>(static_cast<size_t>(nq));
-  data.k = hwy::AllocateAligned<float>(static_cast<size_t>(nkv));
-  data.v = hwy::AllocateAligned<float>(static_cast<size_t>(nkv));
-  data.o = hwy::AllocateAligned<float>(static_cast<size_t>(nq));
-  if (!data.q || !data.k || !data.v || !data.o) throw std::bad_alloc();
+  data.q = AllocateTensor(nq);
+  data.k = AllocateTensor(nkv);
+  data.v = AllocateTensor(nkv);
+  data.o = AllocateTensor(nq);
   std::fill(data.o.get(), data.o.get() + nq, 0.0f);
   return data;
 }

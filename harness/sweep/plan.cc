@@ -30,6 +30,8 @@ void VisitFields(Spec& s, const Visit& visit) {
   visit("batch", s.batch);
   visit("n_min", s.n_min);
   visit("n_max", s.n_max);
+  visit("new_tokens", s.new_tokens);
+  visit("model", s.model);
   visit("threads", s.threads);
   visit("seed", s.seed);
   visit("dist", s.dist);
@@ -50,15 +52,16 @@ nlohmann::ordered_json SweepSpec::ToJson() const {
   return j;
 }
 
-// A run stored before dist or baseline existed keeps their defaults; any
-// other missing field is an error naming it.
+// A run stored before dist, baseline, new_tokens or model existed keeps
+// their defaults; any other missing field is an error naming it.
 SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   SweepSpec s;
   VisitFields(s, [&j](const char* key, auto& value) {
+    const std::string_view name(key);
     if (j.contains(key)) {
       j.at(key).get_to(value);
-    } else if (std::string_view(key) != "dist" &&
-               std::string_view(key) != "baseline") {
+    } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
+               name != "model") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "
           "by attnbench sweep",
@@ -68,11 +71,35 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   return s;
 }
 
+const std::vector<ModelShape>& ModelShapes() {
+  static const std::vector<ModelShape> shapes = {
+      {"llama3-8b", 32, 8, 128, "Llama-3-8B: 32 query heads, 8 K/V heads"},
+      {"mha32-d128", 32, 32, 128, "32 heads, no grouping (multi-head)"},
+      {"mqa8-d64", 8, 1, 64, "8 query heads sharing one K/V head"},
+  };
+  return shapes;
+}
+
+const ModelShape& FindModelShape(const std::string& name) {
+  std::string names;
+  for (const ModelShape& m : ModelShapes()) {
+    if (m.name == name) return m;
+    names += (names.empty() ? "" : ", ") + m.name;
+  }
+  throw InvalidArgument(
+      fmt::format("model '{}' is not a preset; allowed: {}", name, names));
+}
+
 SweepPlan MakePlan(const SweepSpec& spec) {
   if (spec.n_min < 1 || spec.n_max < spec.n_min) {
     throw InvalidArgument(
         fmt::format("N range {}..{} is empty; allowed: 1 <= N-min <= N-max",
                     spec.n_min, spec.n_max));
+  }
+  if (spec.new_tokens < 0 || spec.new_tokens > spec.n_min) {
+    throw InvalidArgument(fmt::format(
+        "Nq = {} new tokens; allowed: 0 (Nq = N) or 1 <= Nq <= N-min = {}",
+        spec.new_tokens, spec.n_min));
   }
   ParseDistribution(spec.dist);  // InvalidArgument naming the values
   if (spec.threads.empty() || spec.head_dims.empty() || spec.masks.empty()) {
@@ -89,8 +116,9 @@ SweepPlan MakePlan(const SweepSpec& spec) {
       for (int threads : spec.threads) {
         for (int64_t dim : spec.head_dims) {
           for (int64_t n = spec.n_min; n <= spec.n_max; n *= 2) {
+            const int64_t nq = spec.new_tokens ? spec.new_tokens : n;
             Problem p{{spec.batch, spec.heads,
-                       spec.kv_heads ? spec.kv_heads : spec.heads, n, n, dim},
+                       spec.kv_heads ? spec.kv_heads : spec.heads, nq, n, dim},
                       mask,
                       std::nullopt,
                       threads};

@@ -21,6 +21,20 @@ namespace attnbench::sweep {
 // with no other file naming it.
 std::vector<std::string> DefaultSweepMasks();
 
+// A model's attention shape, for decode sweeps (`sweep --model NAME`).
+struct ModelShape {
+  std::string name;
+  int64_t heads, kv_heads, dim;
+  std::string about;
+};
+
+// The presets: llama3-8b (H=32, Hkv=8, D=128), mha32-d128 (H=Hkv=32,
+// D=128), mqa8-d64 (H=8, Hkv=1, D=64).
+const std::vector<ModelShape>& ModelShapes();
+
+// The preset named; InvalidArgument listing the allowed names otherwise.
+const ModelShape& FindModelShape(const std::string& name);
+
 struct SweepSpec {
   std::vector<std::string> variants;  // empty: every registered variant
   std::vector<std::string> masks = DefaultSweepMasks();
@@ -28,8 +42,12 @@ struct SweepSpec {
   int64_t heads = 8;
   int64_t kv_heads = 0;  // 0: the same as heads
   int64_t batch = 1;
-  int64_t n_min = 256;
+  int64_t n_min = 256;  // N = Nk, powers of two from n_min to n_max
   int64_t n_max = 16384;
+  // New tokens per step: Nq; 0 for Nq = N (prefill). A decode sweep keeps
+  // Nq fixed and sweeps Nk.
+  int64_t new_tokens = 0;
+  std::string model;  // the preset that set H, Hkv and D, if any
   std::vector<int> threads = {2};
   uint64_t seed = 1;
   std::string dist = "uniform";

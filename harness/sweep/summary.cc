@@ -29,8 +29,11 @@ double FitExponent(const std::vector<double>& x, const std::vector<double>& y) {
 
 std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
                          const std::string& baseline) {
+  // A memory-bound point shows GB/s of minimal K/V bytes and the fraction
+  // of the read bandwidth instead of GFLOP/s and the fraction of the peak.
   struct Point {
-    double seconds, gflops, pct;
+    double seconds, rate, pct;
+    bool memory;
   };
   // family -> N -> point; the baseline's time per (mask, D, threads, N).
   std::map<std::string, std::map<int64_t, Point>> families;
@@ -44,7 +47,9 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
     const int64_t dim = r["D"], n = r["Nk"];
     const int threads = r["threads"];
     const std::string family = FamilyKey(variant, mask, dim, threads);
-    families[family][n] = {r["median_s"], r["gflops"], r["pct_peak"]};
+    const bool memory = r.value("bound", "compute") == "memory";
+    families[family][n] = {r["median_s"], memory ? r["gbps"] : r["gflops"],
+                           memory ? r["pct_bandwidth"] : r["pct_peak"], memory};
     family_parts[family] = {variant, mask, dim, threads};
     sizes.insert(n);
     if (variant == baseline) {
@@ -52,11 +57,14 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
           r["median_s"];
     }
   }
-  std::string out = fmt::format("{:<44}", "effective GFLOP/s (pct_peak)");
+  std::string out =
+      fmt::format("{:<44}", "GFLOP/s (pct_peak), or GB/s (pct_bandwidth)");
   for (int64_t n : sizes) out += fmt::format(" {:>14}", fmt::format("N={}", n));
   out += fmt::format(" {:>8} {:>14}\n", "exponent", "vs " + baseline);
   out += fmt::format(
-      "(exponent of time in N over each family's four largest N; vs {}: "
+      "(effective GFLOP/s and % of the FMA peak; for memory-bound rows, "
+      "marked B, GB/s of\n minimal K/V bytes and % of the read bandwidth. "
+      "exponent of time in N over each family's four largest N; vs {}: "
       "time ratio at the largest N both ran)\n",
       baseline);
   for (const auto& [family, points] : families) {
@@ -71,8 +79,9 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
         continue;
       }
       const Point& p = it->second;
-      out += fmt::format(
-          " {:>14}", fmt::format("{:.1f} ({:.0f}%)", p.gflops, 100 * p.pct));
+      out += fmt::format(" {:>14}",
+                         fmt::format("{}{:.1f} ({:.0f}%)", p.memory ? "B " : "",
+                                     p.rate, 100 * p.pct));
       xs.push_back(static_cast<double>(n));
       ys.push_back(p.seconds);
       const auto base = baseline_seconds.find(
