@@ -53,9 +53,39 @@ HWY_INLINE void PrefetchRow(const float* row, size_t dim) {
   for (size_t x = 0; x < dim; x += 64 / sizeof(float)) hwy::Prefetch(row + x);
 }
 
+// out[i] = the sum of the lanes of the i-th of a, b, c, e: two rounds of
+// interleaves within 128-bit blocks leave, per block, the four partial
+// sums side by side; the blocks are then added. About half the shuffles
+// of four SumOfLanes. Needs 4 lanes or more (not HWY_SCALAR).
+#if HWY_TARGET != HWY_SCALAR
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
+  const hn::Repartition<uint64_t, D> d64;
+  // Per block: [a0 + a2, b0 + b2, a1 + a3, b1 + b3], and so for c, e.
+  const V ab = hn::Add(hn::InterleaveLower(d, a, b),
+                       hn::InterleaveUpper(d, a, b));
+  const V ce = hn::Add(hn::InterleaveLower(d, c, e),
+                       hn::InterleaveUpper(d, c, e));
+  const auto ab64 = hn::BitCast(d64, ab);
+  const auto ce64 = hn::BitCast(d64, ce);
+  // Per block: [sum a, sum b, sum c, sum e] of that block's lanes.
+  const V x = hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, ab64, ce64)),
+                      hn::BitCast(d, hn::InterleaveUpper(d64, ab64, ce64)));
+  HWY_ALIGN float blocks[HWY_MAX_BYTES / sizeof(float)];
+  hn::Store(x, d, blocks);
+  const hn::Full128<float> d4;
+  auto sum = hn::Load(d4, blocks);
+  for (size_t i = 4; i < hn::Lanes(d); i += 4) {
+    sum = hn::Add(sum, hn::Load(d4, blocks + i));
+  }
+  hn::StoreU(sum, d4, out);
+}
+#endif
+
 // s[r * ld + t] = sum_x q[r * dim + x] * k[t * k_stride + x] for kRows rows
 // starting at q, s: dot products along d, two keys per step (each q vector
-// loaded once for both), reduced across lanes at the end.
+// loaded once for both), reduced across lanes at the end (four at a time
+// where there are four, else one by one).
 // prefetch: also fetch the K rows kPrefetchKeys ahead (the first pass
 // over a chunk).
 template <size_t kRows, class D>
@@ -85,9 +115,23 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
         a1[r] = hn::MulAdd(qv, kv1, a1[r]);
       }
     }
+    float sums[2 * kRows];
+#if HWY_TARGET != HWY_SCALAR
+    if constexpr (kRows % 2 == 0) {
+      for (size_t r = 0; r < kRows; r += 2) {
+        SumOfLanes4(d, a0[r], a1[r], a0[r + 1], a1[r + 1], sums + 2 * r);
+      }
+    } else  // NOLINT(readability/braces)
+#endif
+    {
+      for (size_t r = 0; r < kRows; ++r) {
+        sums[2 * r] = hn::GetLane(hn::SumOfLanes(d, a0[r]));
+        sums[2 * r + 1] = hn::GetLane(hn::SumOfLanes(d, a1[r]));
+      }
+    }
     for (size_t r = 0; r < kRows; ++r) {
-      float s0 = hn::GetLane(hn::SumOfLanes(d, a0[r]));
-      float s1 = hn::GetLane(hn::SumOfLanes(d, a1[r]));
+      float s0 = sums[2 * r];
+      float s1 = sums[2 * r + 1];
       for (size_t x = whole; x < dim; ++x) {
         s0 += q[r * dim + x] * k0[x];
         s1 += q[r * dim + x] * k1[x];

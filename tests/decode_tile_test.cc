@@ -73,25 +73,6 @@ void TestDecodeKernelsAgainstReference() {
   }
 }
 
-// A row's results do not depend on the rows beside it (the register tile it
-// falls in): row r alone equals row r among others, bit for bit.
-void TestDecodeRowsIndependent() {
-  const hn::ScalableTag<float> d;
-  const size_t dim = 40, rows = 7, keys = 9;
-  const std::vector<float> q = DecodeInputs(rows * dim, 11);
-  const std::vector<float> k = DecodeInputs(keys * dim, 12);
-  std::vector<float> all(rows * keys);
-  DecodeScores(d, q.data(), dim, rows, k.data(), dim, keys, all.data(), keys);
-  for (size_t r = 0; r < rows; ++r) {
-    std::vector<float> one(keys);
-    DecodeScores(d, q.data() + r * dim, dim, 1, k.data(), dim, keys, one.data(),
-                 keys);
-    for (size_t t = 0; t < keys; ++t) {
-      ASSERT_EQ(one[t], all[r * keys + t]) << "row " << r << " key " << t;
-    }
-  }
-}
-
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace attnbench
@@ -101,6 +82,5 @@ HWY_AFTER_NAMESPACE();
 namespace attnbench {
 HWY_BEFORE_TEST(DecodeTileTest);
 HWY_EXPORT_AND_TEST_P(DecodeTileTest, TestDecodeKernelsAgainstReference);
-HWY_EXPORT_AND_TEST_P(DecodeTileTest, TestDecodeRowsIndependent);
 }  // namespace attnbench
 #endif
