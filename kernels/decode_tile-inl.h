@@ -62,10 +62,10 @@ template <class D, class V = hn::Vec<D>>
 HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
   const hn::Repartition<uint64_t, D> d64;
   // Per block: [a0 + a2, b0 + b2, a1 + a3, b1 + b3], and so for c, e.
-  const V ab = hn::Add(hn::InterleaveLower(d, a, b),
-                       hn::InterleaveUpper(d, a, b));
-  const V ce = hn::Add(hn::InterleaveLower(d, c, e),
-                       hn::InterleaveUpper(d, c, e));
+  const V ab =
+      hn::Add(hn::InterleaveLower(d, a, b), hn::InterleaveUpper(d, a, b));
+  const V ce =
+      hn::Add(hn::InterleaveLower(d, c, e), hn::InterleaveUpper(d, c, e));
   const auto ab64 = hn::BitCast(d64, ab);
   const auto ce64 = hn::BitCast(d64, ce);
   // Per block: [sum a, sum b, sum c, sum e] of that block's lanes.
@@ -86,13 +86,13 @@ HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
 // starting at q, s: dot products along d, two keys per step (each q vector
 // loaded once for both), reduced across lanes at the end (four at a time
 // where there are four, else one by one).
-// prefetch: also fetch the K rows kPrefetchKeys ahead (the first pass
-// over a chunk).
+// Also fetches K rows kPrefetchKeys ahead, those before key prefetch_end
+// (0 on later passes over the chunk: no prefetch).
 template <size_t kRows, class D>
 HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
                                  const float* HWY_RESTRICT k, size_t k_stride,
                                  size_t n_keys, float* HWY_RESTRICT s,
-                                 size_t ld, bool prefetch) {
+                                 size_t ld, size_t prefetch_end) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t whole = dim / N * N;
@@ -100,7 +100,7 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
   for (; t + 2 <= n_keys; t += 2) {
     const float* k0 = k + t * k_stride;
     const float* k1 = k0 + k_stride;
-    if (prefetch) {
+    if (t + kPrefetchKeys + 1 < prefetch_end) {
       PrefetchRow(k0 + kPrefetchKeys * k_stride, dim);
       PrefetchRow(k1 + kPrefetchKeys * k_stride, dim);
     }
@@ -158,33 +158,35 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
   }
 }
 
-// S = Q K^T for n_rows rows and n_keys keys: s[r * ld + t].
+// S = Q K^T for n_rows rows and n_keys keys: s[r * ld + t]; K rows before
+// prefetch_end (counted from k, may pass n_keys) are fetched ahead.
 template <class D>
 HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
                              size_t n_rows, const float* HWY_RESTRICT k,
                              size_t k_stride, size_t n_keys,
-                             float* HWY_RESTRICT s, size_t ld) {
+                             float* HWY_RESTRICT s, size_t ld,
+                             size_t prefetch_end = 0) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
     DecodeScoresRows<kDecodeRows>(d, q + r * dim, dim, k, k_stride, n_keys,
-                                  s + r * ld, ld, r == 0);
+                                  s + r * ld, ld, r == 0 ? prefetch_end : 0);
   }
   for (; r < n_rows; ++r) {
     DecodeScoresRows<1>(d, q + r * dim, dim, k, k_stride, n_keys, s + r * ld,
-                        ld, r == 0);
+                        ld, r == 0 ? prefetch_end : 0);
   }
 }
 
 // o[r * dim + x] += sum_t p[r * ld + t] * v[t * v_stride + x] for kRows rows
 // and the kCols vectors of d starting at x0: the accumulators stay in
-// registers across the whole key loop. prefetch: also fetch whole V rows
-// kPrefetchKeys ahead (the first pass over a chunk).
+// registers across the whole key loop. Also fetches whole V rows
+// kPrefetchKeys ahead, those before key prefetch_end (0: none).
 template <size_t kRows, size_t kCols, class D>
 HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
                                       size_t ld, const float* HWY_RESTRICT v,
                                       size_t v_stride, size_t dim, size_t x0,
                                       size_t n_keys, float* HWY_RESTRICT o,
-                                      bool prefetch) {
+                                      size_t prefetch_end) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   V acc[kRows][kCols];
@@ -195,7 +197,9 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
   }
   for (size_t t = 0; t < n_keys; ++t) {
     const float* vt = v + t * v_stride + x0;
-    if (prefetch) PrefetchRow(vt + kPrefetchKeys * v_stride, dim);
+    if (t + kPrefetchKeys < prefetch_end) {
+      PrefetchRow(vt + kPrefetchKeys * v_stride, dim);
+    }
     V vv[kCols];
     for (size_t c = 0; c < kCols; ++c) vv[c] = hn::LoadU(d, vt + c * N);
     for (size_t r = 0; r < kRows; ++r) {
@@ -217,16 +221,17 @@ template <size_t kRows, class D>
 HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
                                      size_t ld, const float* HWY_RESTRICT v,
                                      size_t v_stride, size_t dim, size_t n_keys,
-                                     float* HWY_RESTRICT o, bool prefetch) {
+                                     float* HWY_RESTRICT o,
+                                     size_t prefetch_end) {
   const size_t N = hn::Lanes(d);
   size_t x = 0;
   for (; x + kDecodeCols * N <= dim; x += kDecodeCols * N) {
-    DecodeAccumulateBlock<kRows, kDecodeCols>(d, p, ld, v, v_stride, dim, x,
-                                              n_keys, o, prefetch && x == 0);
+    DecodeAccumulateBlock<kRows, kDecodeCols>(
+        d, p, ld, v, v_stride, dim, x, n_keys, o, x == 0 ? prefetch_end : 0);
   }
   for (; x + N <= dim; x += N) {
     DecodeAccumulateBlock<kRows, 1>(d, p, ld, v, v_stride, dim, x, n_keys, o,
-                                    prefetch && x == 0);
+                                    x == 0 ? prefetch_end : 0);
   }
   for (; x < dim; ++x) {  // scalar tail of d
     for (size_t r = 0; r < kRows; ++r) {
@@ -239,20 +244,23 @@ HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
   }
 }
 
-// O += P V for n_rows rows and n_keys keys.
+// O += P V for n_rows rows and n_keys keys; V rows before prefetch_end
+// (counted from v) are fetched ahead.
 template <class D>
 HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
                                  size_t n_rows, const float* HWY_RESTRICT v,
                                  size_t v_stride, size_t dim, size_t n_keys,
-                                 float* HWY_RESTRICT o) {
+                                 float* HWY_RESTRICT o,
+                                 size_t prefetch_end = 0) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
     DecodeAccumulateRows<kDecodeRows>(d, p + r * ld, ld, v, v_stride, dim,
-                                      n_keys, o + r * dim, r == 0);
+                                      n_keys, o + r * dim,
+                                      r == 0 ? prefetch_end : 0);
   }
   for (; r < n_rows; ++r) {
     DecodeAccumulateRows<1>(d, p + r * ld, ld, v, v_stride, dim, n_keys,
-                            o + r * dim, r == 0);
+                            o + r * dim, r == 0 ? prefetch_end : 0);
   }
 }
 

@@ -65,37 +65,64 @@ struct TaskScratch {
   std::vector<RowChunk> kind;
 };
 
-// Keys [lo, hi) of the task's chunk for every row: scores, bias, mask,
-// online softmax, O += P V.
-void ProcessChunk(const Problem& problem, const DecodePlan& plan,
-                  const DecodeGroup& group, const float* k, const float* v,
-                  int64_t lo, int64_t hi, TaskScratch& w) {
-  const hn::ScalableTag<float> d;
-  const MaskRule& rule = problem.mask.Rule();
-  const size_t dim = plan.dim, bc = plan.bc;
-  const auto n = static_cast<size_t>(hi - lo);
+// The keys of chunk [lo, hi) that some row sees, narrowed to the first
+// and last of them (a sparse rule reads only those), and per row whether
+// it sees none, all or some of that range. False if no row sees any.
+bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
+                  const DecodeGroup& group, int64_t& lo, int64_t& hi,
+                  TaskScratch& w) {
   thread_local std::vector<KeyPiece> pieces;
-  bool any = false, all_full = true;
+  thread_local std::vector<KeyPiece> spans;  // per row: first..last, full?
+  spans.assign(plan.rows, {0, 0, TileKind::kEmpty});
+  int64_t first = hi, last = lo;
   for (size_t r = 0; r < plan.rows; ++r) {
     const DecodeRow& row = group.rows[r];
     const int64_t a = std::max(lo, row.keys.begin);
     const int64_t e = std::min(hi, row.keys.end);
     pieces.clear();
     if (a < e) rule.Pieces(row.h, row.p, row.p, a, e, pieces);
-    RowChunk kind = RowChunk::kNone;
-    if (!pieces.empty()) {
-      kind = pieces.size() == 1 && pieces[0].kind == TileKind::kFull &&
-                     pieces[0].begin == lo && pieces[0].end == hi
-                 ? RowChunk::kFull
-                 : RowChunk::kPartial;
-    }
-    w.kind[r] = kind;
-    any |= kind != RowChunk::kNone;
-    all_full &= kind == RowChunk::kFull;
+    if (pieces.empty()) continue;
+    spans[r] = {pieces.front().begin, pieces.back().end,
+                pieces.size() == 1 ? pieces[0].kind : TileKind::kPartial};
+    first = std::min(first, spans[r].begin);
+    last = std::max(last, spans[r].end);
   }
-  if (!any) return;
+  if (first >= last) return false;
+  lo = first;
+  hi = last;
+  for (size_t r = 0; r < plan.rows; ++r) {
+    const KeyPiece& span = spans[r];
+    w.kind[r] =
+        span.kind == TileKind::kEmpty ? RowChunk::kNone
+        : span.kind == TileKind::kFull && span.begin == lo && span.end == hi
+            ? RowChunk::kFull
+            : RowChunk::kPartial;
+  }
+  return true;
+}
+
+// Keys [lo, hi) of the task's chunk (of keys up to task_end) for every
+// row: scores, bias, mask, online softmax, O += P V.
+void ProcessChunk(const Problem& problem, const DecodePlan& plan,
+                  const DecodeGroup& group, const float* k, const float* v,
+                  int64_t lo, int64_t hi, int64_t task_end, TaskScratch& w) {
+  const hn::ScalableTag<float> d;
+  const MaskRule& rule = problem.mask.Rule();
+  const size_t dim = plan.dim, bc = plan.bc;
+  const int64_t chunk_end = hi;
+  if (!ClassifyRows(rule, plan, group, lo, hi, w)) return;
+  // Keys are fetched ahead up to the task's end, or to the last key some
+  // row sees when that ends the chunk early (a sparse rule's gap follows).
+  const auto prefetch_end =
+      static_cast<size_t>((hi < chunk_end ? hi : task_end) - lo);
+  const auto n = static_cast<size_t>(hi - lo);
+  bool all_full = true;
+  for (size_t r = 0; r < plan.rows; ++r) {
+    all_full &= w.kind[r] == RowChunk::kFull;
+  }
   const size_t stride = dim;
-  DecodeScores(d, w.q, dim, plan.rows, k + lo * stride, stride, n, w.s, bc);
+  DecodeScores(d, w.q, dim, plan.rows, k + lo * stride, stride, n, w.s, bc,
+               prefetch_end);
   for (size_t r = 0; r < plan.rows; ++r) {
     const DecodeRow& row = group.rows[r];
     float* s = w.s + r * bc;
@@ -135,7 +162,7 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
   }
   if (finite) {
     DecodeAccumulate(d, w.s, bc, plan.rows, v + lo * stride, stride, dim, n,
-                     w.o);
+                     w.o, prefetch_end);
     return;
   }
   // A masked key's NaN or Inf in V must not reach the output: masked keys
@@ -172,7 +199,7 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   const auto bc = static_cast<int64_t>(plan.bc);
   for (int64_t c0 = task.begin / bc * bc; c0 < task.end; c0 += bc) {
     ProcessChunk(problem, plan, group, k, v, std::max(c0, task.begin),
-                 std::min(c0 + bc, task.end), w);
+                 std::min(c0 + bc, task.end), task.end, w);
   }
   std::copy(w.m, w.m + plan.rows, slot);
   std::copy(w.l, w.l + plan.rows, slot + plan.rows);
