@@ -186,5 +186,21 @@ TEST(CountVisiblePairs, CountsEachMask) {
   EXPECT_DOUBLE_EQ(EffectiveFlops(p), 4.0 * 8 * 60);
 }
 
+TEST(MinimalKvBytes, CountsTheKeysSomeQueryOfTheGroupSees) {
+  Problem p;
+  p.shape = {2, 4, 2, 1, 1000, 8};  // decode, 2 query heads per K/V head
+  const int64_t row_bytes = 2 * 8 * 4;  // a key's K and V rows
+  p.mask = Mask::Causal();
+  EXPECT_EQ(MinimalKvBytes(p), 2 * 2 * 1000 * row_bytes);
+  p.mask = Mask::Window(100);
+  EXPECT_EQ(MinimalKvBytes(p), 2 * 2 * 100 * row_bytes);
+  // Per-head spans: a K/V head reads what its widest head sees (z + R).
+  p.mask = Mask::Span({10, 50, 0, 5}, 4.0);
+  EXPECT_EQ(MinimalKvBytes(p), 2 * (54 + 9) * row_bytes);
+  p.shape.Nq = 1000;  // prefill: every key
+  p.mask = Mask::Window(100);
+  EXPECT_EQ(MinimalKvBytes(p), 2 * 2 * 1000 * row_bytes);
+}
+
 }  // namespace
 }  // namespace attnbench

@@ -64,6 +64,45 @@ TEST(SweepPlan, RejectsBadSettingsNamingThem) {
   EXPECT_THROW(MakePlan(spec), InvalidArgument);
 }
 
+TEST(SweepPlan, DecodeKeepsNqAndSweepsNk) {
+  SweepSpec spec;
+  spec.variants = {"test_window_only"};
+  spec.masks = {"window:16"};
+  spec.n_min = 64;
+  spec.n_max = 256;
+  spec.new_tokens = 3;
+  const sweep::SweepPlan plan = MakePlan(spec);
+  ASSERT_EQ(plan.configs.size(), 3u);
+  for (const sweep::SweepConfig& c : plan.configs) {
+    EXPECT_EQ(c.problem.shape.Nq, 3);
+  }
+  EXPECT_EQ(plan.configs.back().problem.shape.Nk, 256);
+  spec.new_tokens = 65;  // more new tokens than the smallest Nk
+  EXPECT_THROW(MakePlan(spec), InvalidArgument);
+}
+
+TEST(SweepPlan, ModelPresetsSetTheHeads) {
+  const sweep::ModelShape& llama = sweep::FindModelShape("llama3-8b");
+  EXPECT_EQ(llama.heads, 32);
+  EXPECT_EQ(llama.kv_heads, 8);
+  EXPECT_EQ(llama.dim, 128);
+  try {
+    sweep::FindModelShape("gpt-9");
+    FAIL() << "an unknown preset was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("mqa8-d64"), std::string::npos);
+  }
+}
+
+TEST(SweepSpec, ReadsSettingsStoredBeforeDecodeSweeps) {
+  nlohmann::json j = SweepSpec{}.ToJson();
+  j.erase("new_tokens");
+  j.erase("model");
+  const SweepSpec back = SweepSpec::FromJson(j);
+  EXPECT_EQ(back.new_tokens, 0);
+  EXPECT_EQ(back.model, "");
+}
+
 TEST(SweepSpec, RoundTripsThroughJson) {
   SweepSpec spec;
   spec.variants = {"a", "b"};
@@ -139,6 +178,15 @@ TEST(Summary, FitsTheExponentAndTheSpeedUp) {
   EXPECT_NE(table.find("2.00"), std::string::npos) << table;
   EXPECT_NE(table.find("1.00"), std::string::npos) << table;
   EXPECT_NE(table.find("1024.0x @N=1024"), std::string::npos) << table;
+}
+
+TEST(Summary, ShowsGigabytesPerSecondForMemoryBoundRows) {
+  nlohmann::ordered_json row = Row("fast", 256, 1e-3);
+  row["bound"] = "memory";
+  row["gbps"] = 42.5;
+  row["pct_bandwidth"] = 0.81;
+  const std::string table = sweep::SummaryTable({row}, "naive");
+  EXPECT_NE(table.find("B 42.5 (81%)"), std::string::npos) << table;
 }
 
 }  // namespace
