@@ -4,9 +4,14 @@
 #   2. the default sweep: every variant on causal, window:256 and span:256,
 #      D=64, H=8, N = 256 ... 16384, all cores, each configuration checked
 #      against the oracle, rows stored as they complete;
-#   3. the figures, drawn from the stored rows by scripts/plot.py.
-# Everything lands in results/<run-id>/ (figures also in results/figures/).
-# Extra arguments go to `attnbench sweep` (e.g. --N-max 4096).
+#   3. the figures, drawn from the stored rows by scripts/plot.py;
+#   4. a decode sweep: one new token (Nq=1) against Nk = 1024 ... 131072
+#      cached keys with Llama-3-8B's heads (H=32, Hkv=8, D=128), causal,
+#      window:4096 and span:4096, in GB/s against the measured read
+#      bandwidth, into results/<run-id>-decode/ with its figures.
+# Everything lands in results/<run-id>/ (figures also in results/figures/,
+# the decode run's in results/figures/decode/). Extra arguments go to the
+# first `attnbench sweep` (e.g. --N-max 4096).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -27,6 +32,13 @@ $bin sweep --threads "${ATTNBENCH_THREADS:-$(nproc)}" --out "$out" "$@" || statu
 
 echo "== figures"
 /usr/bin/python3 scripts/plot.py "$out"
-echo "== results in $out"
+
+echo "== attnbench sweep (decode)"
+$bin sweep --threads "${ATTNBENCH_THREADS:-$(nproc)}" --out "$out-decode" \
+  --Nq 1 --model llama3-8b --N-min 1024 --N-max 131072 \
+  --variants flash,sliding_window,adaptive_span \
+  --masks 'causal;window:4096;span:4096' || status=$?
+/usr/bin/python3 scripts/plot.py "$out-decode" --figures-dir results/figures/decode
+echo "== results in $out and $out-decode"
 [[ $status -eq 0 ]] || echo "== some configuration disagreed with the oracle (exit $status)" >&2
 exit $status

@@ -63,8 +63,9 @@ int RunOne(const RunOptions& opt) {
   PinTarget(opt.target);
   const MachinePeaks peaks{MeasureFmaPeak(problem.threads).gflops,
                            MeasureReadBandwidth(problem.threads).gbps};
-  const MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
-                               kDefaultOracleBudget};
+  MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
+                         kDefaultOracleBudget};
+  measure.cold_kv = BoundBy(problem, peaks) == "memory";
   const bool generated = !data;
   if (generated) data = MakeInputs(problem.shape, opt.seed, measure.dist);
   const Measurement m = Measure(variant, problem, measure, *data);

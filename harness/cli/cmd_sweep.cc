@@ -179,8 +179,11 @@ int RunSweep(SweepOptions opt) {
                                       predicted, opt.spec.max_seconds_per_run));
     } else {
       try {
-        const Measurement m = Measure(*c.variant, c.problem, measure);
-        row = ResultRow(*c.variant, c.problem, measure, m,
+        MeasureOptions options = measure;
+        options.cold_kv =
+            BoundBy(c.problem, peaks.at(c.problem.threads)) == "memory";
+        const Measurement m = Measure(*c.variant, c.problem, options);
+        row = ResultRow(*c.variant, c.problem, options, m,
                         peaks.at(c.problem.threads));
         disagreements += !m.agreement->pass;
       } catch (const InvalidArgument& e) {

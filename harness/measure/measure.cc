@@ -5,6 +5,7 @@
 #include "harness/contract/mask.h"
 #include "harness/contract/workspace.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/cache_flush.h"
 #include "harness/measure/execute.h"
 #include "harness/measure/memory.h"
 #include "kernels/target.h"
@@ -28,9 +29,17 @@ Measurement Measure(const Variant& variant, const Problem& problem,
   ThreadArena arena(problem.threads);
   WorkspaceMeter::ResetPeak();
   const size_t live_before = WorkspaceMeter::Live();
+  m.cold_kv = options.cold_kv && CanFlushCaches();
+  const auto kv_bytes =
+      static_cast<size_t>(problem.shape.KVElements()) * sizeof(float);
   m.timing = TimeRepeated(
       [&] { arena.Execute([&] { variant.Run(problem, data.View()); }); },
-      options.timing);
+      options.timing,
+      [&] {
+        if (!m.cold_kv) return;
+        FlushFromCaches(data.k.get(), kv_bytes);
+        FlushFromCaches(data.v.get(), kv_bytes);
+      });
   m.workspace_bytes = WorkspaceMeter::Peak() - live_before;
   m.peak_rss_bytes = PeakRssBytes();
   if (options.check) {
@@ -109,6 +118,7 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["read_gbps"] = peaks.read_gbps;
   row["pct_bandwidth"] = gbps / peaks.read_gbps;
   row["bound"] = BoundBy(problem, peaks);
+  row["kv_cache"] = m.cold_kv ? "cold" : "warm";
   row["workspace_bytes"] = m.workspace_bytes;
   row["tensor_bytes"] = m.tensor_bytes;
   row["peak_rss_bytes"] = m.peak_rss_bytes;

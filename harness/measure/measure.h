@@ -23,6 +23,9 @@ struct MeasureOptions {
   TimingPolicy timing;
   bool check = true;
   double oracle_budget = kDefaultOracleBudget;
+  // Flush K and V from every cache before each run (memory-bound rows:
+  // GB/s then measures memory, not cache; harness/measure/cache_flush.h).
+  bool cold_kv = false;
 };
 
 struct Measurement {
@@ -32,6 +35,7 @@ struct Measurement {
   int64_t tensor_bytes = 0;     // Q, K, V and O
   int64_t peak_rss_bytes = -1;  // process peak resident memory while measuring
   std::optional<Agreement> agreement;  // absent without the check
+  bool cold_kv = false;  // K and V were flushed from the caches before runs
 };
 
 // For a problem that RequireRunnable (harness/measure/execute.h) accepted

@@ -7,9 +7,13 @@
 namespace attnbench {
 
 TimingStats TimeRepeated(const std::function<void()>& fn,
-                         const TimingPolicy& policy) {
+                         const TimingPolicy& policy,
+                         const std::function<void()>& before_each) {
   using Clock = std::chrono::steady_clock;
-  for (int i = 0; i < policy.warmup; ++i) fn();
+  for (int i = 0; i < policy.warmup; ++i) {
+    if (before_each) before_each();
+    fn();
+  }
   const int max_reps = std::max(1, policy.max_reps);
   const int min_reps = std::clamp(policy.min_reps, 1, max_reps);
   std::vector<double> seconds;
@@ -17,6 +21,7 @@ TimingStats TimeRepeated(const std::function<void()>& fn,
   while (static_cast<int>(seconds.size()) < max_reps &&
          (static_cast<int>(seconds.size()) < min_reps ||
           total < policy.min_seconds)) {
+    if (before_each) before_each();
     const auto start = Clock::now();
     fn();
     const double s =

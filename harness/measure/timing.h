@@ -20,8 +20,11 @@ struct TimingStats {
   double max_s = 0.0;
 };
 
+// Runs fn policy.warmup times, then times it; before_each, if given, runs
+// untimed before every run (e.g. to flush caches).
 TimingStats TimeRepeated(const std::function<void()>& fn,
-                         const TimingPolicy& policy);
+                         const TimingPolicy& policy,
+                         const std::function<void()>& before_each = {});
 
 }  // namespace attnbench
 

@@ -39,6 +39,7 @@ const std::vector<std::string>& CsvColumns() {
                                                    "read_gbps",
                                                    "pct_bandwidth",
                                                    "bound",
+                                                   "kv_cache",
                                                    "workspace_bytes",
                                                    "tensor_bytes",
                                                    "peak_rss_bytes",

@@ -1,0 +1,20 @@
+// Flushing a buffer out of every cache level, so that the next run reads it
+// from memory: memory-bound configurations (decode) are timed this way, as
+// a decode step finds its layer's K and V after the other layers ran.
+#ifndef ATTNBENCH_HARNESS_MEASURE_CACHE_FLUSH_H_
+#define ATTNBENCH_HARNESS_MEASURE_CACHE_FLUSH_H_
+
+#include <cstddef>
+
+namespace attnbench {
+
+// Whether FlushFromCaches works on this architecture (x86: clflush).
+bool CanFlushCaches();
+
+// Writes back and evicts every cache line of [p, p + bytes) from every
+// level; a no-op where CanFlushCaches() is false.
+void FlushFromCaches(const void* p, size_t bytes);
+
+}  // namespace attnbench
+
+#endif  // ATTNBENCH_HARNESS_MEASURE_CACHE_FLUSH_H_
