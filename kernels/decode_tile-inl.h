@@ -20,6 +20,7 @@
 #define ATTNBENCH_KERNELS_DECODE_TILE_INL_H_
 #endif
 
+#include <cmath>
 #include <cstddef>
 
 #include "hwy/cache_control.h"
@@ -242,6 +243,23 @@ HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
       o[r * dim + x] = acc;
     }
   }
+}
+
+// s[t] += b0 + slope * t for t < n: a row's linear score bias (ALiBi's
+// -slope (p - j) with b0 = -slope (p - j0) for the chunk's first key j0).
+template <class D>
+HWY_INLINE void DecodeAddBias(D d, float* HWY_RESTRICT s, size_t n, float b0,
+                              float slope) {
+  const size_t N = hn::Lanes(d);
+  const auto vslope = hn::Set(d, slope);
+  const auto vb0 = hn::Set(d, b0);
+  size_t t = 0;
+  for (; t + N <= n; t += N) {
+    const auto key = hn::Iota(d, static_cast<float>(t));
+    hn::StoreU(hn::Add(hn::LoadU(d, s + t), hn::MulAdd(key, vslope, vb0)), d,
+               s + t);
+  }
+  for (; t < n; ++t) s[t] += std::fma(static_cast<float>(t), slope, b0);
 }
 
 // O += P V for n_rows rows and n_keys keys; V rows before prefetch_end
