@@ -1,6 +1,7 @@
 // Planning of the decode path: groups of rows, splits of keys, tasks
 // (variants/engine/decode.h).
 #include <algorithm>
+#include <vector>
 
 #include "harness/contract/mask.h"
 #include "variants/engine/blocked.h"
@@ -43,6 +44,26 @@ DecodeGroup MakeGroup(const Problem& problem, int64_t b, int64_t kvh,
   return group;
 }
 
+// From the first to the last key of [lo, hi) that some row of the group
+// sees (empty if none): a split between a rule's visible ranges (the gap
+// of global_window, say) becomes no task at all.
+KeyRange SeenKeys(const MaskRule& rule, const DecodeGroup& group, int64_t lo,
+                  int64_t hi) {
+  std::vector<KeyPiece> pieces;
+  KeyRange seen{hi, lo};
+  for (const DecodeRow& row : group.rows) {
+    const int64_t a = std::max(lo, row.keys.begin);
+    const int64_t e = std::min(hi, row.keys.end);
+    if (a >= e) continue;
+    pieces.clear();
+    rule.Pieces(row.h, row.p, row.p, a, e, pieces);
+    if (pieces.empty()) continue;
+    seen.begin = std::min(seen.begin, pieces.front().begin);
+    seen.end = std::max(seen.end, pieces.back().end);
+  }
+  return seen;
+}
+
 }  // namespace
 
 DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
@@ -73,8 +94,10 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
     group.first_task = plan.tasks.size();
     for (int64_t c = reach.begin / plan.split * plan.split; c < reach.end;
          c += plan.split) {
-      plan.tasks.push_back(
-          {g, std::max(c, reach.begin), std::min(c + plan.split, reach.end)});
+      const KeyRange keys =
+          SeenKeys(problem.mask.Rule(), group, std::max(c, reach.begin),
+                   std::min(c + plan.split, reach.end));
+      if (keys.size() > 0) plan.tasks.push_back({g, keys.begin, keys.end});
     }
     group.end_task = plan.tasks.size();
   }
