@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "harness/check/oracle.h"
 #include "harness/contract/problem.h"
@@ -186,9 +187,18 @@ TEST(CountVisiblePairs, CountsEachMask) {
   EXPECT_DOUBLE_EQ(EffectiveFlops(p), 4.0 * 8 * 60);
 }
 
+// Even keys up to p, with no Segments: MinimalKvBytes scans its weights.
+class EvenKeysRule final : public MaskRule {
+ public:
+  std::string Params() const override { return ""; }
+  double Weight(int64_t, int64_t p, int64_t j) const override {
+    return j <= p && j % 2 == 0 ? 1.0 : 0.0;
+  }
+};
+
 TEST(MinimalKvBytes, CountsTheKeysSomeQueryOfTheGroupSees) {
   Problem p;
-  p.shape = {2, 4, 2, 1, 1000, 8};  // decode, 2 query heads per K/V head
+  p.shape = {2, 4, 2, 1, 1000, 8};      // decode, 2 query heads per K/V head
   const int64_t row_bytes = 2 * 8 * 4;  // a key's K and V rows
   p.mask = Mask::Causal();
   EXPECT_EQ(MinimalKvBytes(p), 2 * 2 * 1000 * row_bytes);
@@ -197,6 +207,9 @@ TEST(MinimalKvBytes, CountsTheKeysSomeQueryOfTheGroupSees) {
   // Per-head spans: a K/V head reads what its widest head sees (z + R).
   p.mask = Mask::Span({10, 50, 0, 5}, 4.0);
   EXPECT_EQ(MinimalKvBytes(p), 2 * (54 + 9) * row_bytes);
+  // A rule without Segments: its weights, while the rows are few.
+  p.mask = Mask("even_keys_test", std::make_shared<EvenKeysRule>());
+  EXPECT_EQ(MinimalKvBytes(p), 2 * 2 * 500 * row_bytes);
   p.shape.Nq = 1000;  // prefill: every key
   p.mask = Mask::Window(100);
   EXPECT_EQ(MinimalKvBytes(p), 2 * 2 * 1000 * row_bytes);

@@ -5,7 +5,8 @@
 // On positions regrouped by residue class mod S, this is a plain window of
 // W in each class: the rule asks the engine for that one part, and the
 // engine runs dense tiles (docs/adding-a-variant.md, "Regrouping").
-// Needs Nq = Nk (queries and keys regroup alike).
+// Queries and keys regroup alike, so that needs Nq = Nk; a decode step
+// (Nq < Nk) reads the W keys of its Segments instead.
 #include <fmt/format.h>
 
 #include "harness/contract/mask.h"
@@ -28,6 +29,17 @@ class DilatedRule final : public MaskRule {
   }
   int64_t CountVisible(int64_t, int64_t p, int64_t nk) const override {
     return std::min(w_, std::min(p, nk - 1) / s_ + 1);
+  }
+  // W one-key segments, the farthest first: key p - k S for k = W - 1 .. 0
+  // (empty before key 0). Used where the engine does not regroup: a decode
+  // step (Nq < Nk) reads only these keys.
+  bool Segments(int64_t, int64_t p, int64_t, int64_t,
+                std::vector<KeySegment>& out) const override {
+    for (int64_t k = w_ - 1; k >= 0; --k) {
+      const int64_t j = p - k * s_;
+      out.push_back(j >= 0 ? KeySegment{j, j + 1} : KeySegment{j, j});
+    }
+    return true;
   }
   std::vector<ClassPart> Parts() const override {
     const Mask window = Mask::Window(w_);

@@ -80,7 +80,11 @@ int64_t MinimalKvBytes(const Problem& problem) {
   const MaskRule& rule = problem.mask.Rule();
   const int64_t heads_per_kv = s.H / s.Hkv;
   std::vector<KeySegment> segs;
+  std::vector<float> weights;
   std::vector<int32_t> cover(static_cast<size_t>(s.Nk) + 1);
+  // A rule without Segments: every weight of its rows' Bounds where the
+  // rows are few (decode), else the Bounds themselves (an upper bound).
+  const bool exact_scan = s.Nq * heads_per_kv <= 256;
   int64_t keys = 0;  // per batch: masks do not depend on the batch
   for (int64_t kvh = 0; kvh < s.Hkv; ++kvh) {
     // +1 where a row's visible interval begins, -1 where it ends.
@@ -98,9 +102,17 @@ int64_t MinimalKvBytes(const Problem& problem) {
         segs.clear();
         if (rule.Segments(h, p, 0, s.Nk, segs)) {
           for (const KeySegment& seg : segs) add(seg.begin, seg.end);
-        } else {
-          const KeyRange r = rule.Bounds(h, p, s.Nk);
+          continue;
+        }
+        const KeyRange r = rule.Bounds(h, p, s.Nk);
+        if (!exact_scan) {
           add(r.begin, r.end);
+          continue;
+        }
+        weights.resize(static_cast<size_t>(r.size()));
+        rule.WeightRow(h, p, r.begin, r.size(), weights.data());
+        for (int64_t j = r.begin; j < r.end; ++j) {
+          if (weights[static_cast<size_t>(j - r.begin)] > 0.0f) add(j, j + 1);
         }
       }
     }

@@ -31,10 +31,6 @@ struct EngineTuning {
 void RunBlocked(const Problem& problem, const Tensors& tensors,
                 EngineTuning tuning = {});
 
-// Empty if the engine can run the problem, else why (a rule with Parts
-// regroups queries and keys alike, so it needs Nq = Nk).
-std::string WhyBlockedCannotRun(const Problem& problem);
-
 // Bc for head dimension `dim`: 256 keys up to D = 128, then fewer, so that
 // the K and V tiles stay within kKeyTileBytes of L2 (docs/flash.md).
 size_t DefaultKeyBlock(int64_t dim);
@@ -59,10 +55,6 @@ class BlockedVariant final : public Variant {
   std::string_view Name() const override { return name_; }
   std::string_view Summary() const override { return summary_; }
   std::vector<std::string> SupportedMasks() const override { return masks_; }
-  std::string WhyUnsupported(const Problem& problem) const override {
-    const std::string why = Variant::WhyUnsupported(problem);
-    return why.empty() ? WhyBlockedCannotRun(problem) : why;
-  }
   size_t EstimateWorkspaceBytes(const Problem& problem) const override {
     return BlockedWorkspaceBound(problem);
   }

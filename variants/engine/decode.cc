@@ -131,10 +131,10 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
       continue;
     }
     if (row.slope != 0.0) {  // bias -slope (p - j)
-      DecodeAddBias(d, s, n,
-                    static_cast<float>(-row.slope *
-                                       static_cast<double>(row.p - lo)),
-                    static_cast<float>(row.slope));
+      DecodeAddBias(
+          d, s, n,
+          static_cast<float>(-row.slope * static_cast<double>(row.p - lo)),
+          static_cast<float>(row.slope));
     }
     const bool partial = w.kind[r] == RowChunk::kPartial;
     float* weights = w.w;

@@ -62,7 +62,9 @@ inline constexpr int64_t kDecodeMaxSplits = 32;
 // Whether RunBlocked runs `problem` on the decode path: a rule without
 // Parts and Nq at most half a rows-as-lanes block on the dispatched target
 // (Br / 2: 16 on AVX3, 12 on AVX2, 6 on SSE4), where that block would be
-// mostly padding rows.
+// mostly padding rows; and a rule with Parts whenever Nq != Nk (its parts
+// regroup queries and keys alike, so the decode path evaluates the rule
+// itself: through Segments where it has them, else every weight in reach).
 bool UsesDecodePath(const Problem& problem);
 
 // The plan; key_block 0 takes kDecodeKeyBlock.

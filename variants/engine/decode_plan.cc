@@ -10,8 +10,10 @@
 namespace attnbench {
 
 bool UsesDecodePath(const Problem& problem) {
-  return problem.mask.Rule().Parts().empty() &&
-         static_cast<size_t>(problem.shape.Nq) * 2 <= BlockedQueryRows();
+  const Shape& s = problem.shape;
+  const bool regroups = !problem.mask.Rule().Parts().empty();
+  if (regroups && s.Nq != s.Nk) return true;  // parts need Nq = Nk
+  return !regroups && static_cast<size_t>(s.Nq) * 2 <= BlockedQueryRows();
 }
 
 namespace {

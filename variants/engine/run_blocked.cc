@@ -15,9 +15,11 @@
 namespace attnbench {
 namespace {
 
-// Says once per mask kind that its rule has no Segments.
-void WarnIfScanned(const Mask& mask) {
-  const std::vector<ClassPart> parts = mask.Rule().Parts();
+// Says once per mask kind that its rule (or, run as parts, a part's rule)
+// has no Segments.
+void WarnIfScanned(const Mask& mask, bool decode) {
+  const std::vector<ClassPart> parts =
+      decode ? std::vector<ClassPart>{} : mask.Rule().Parts();
   bool scanned = parts.empty() && !mask.Rule().HasSegments();
   for (const ClassPart& part : parts) {
     scanned = scanned || !part.within->HasSegments();
@@ -55,11 +57,9 @@ size_t BlockedWorkspaceBound(const Problem& problem) {
 
 void RunBlocked(const Problem& problem, const Tensors& tensors,
                 EngineTuning tuning) {
-  if (const std::string why = WhyBlockedCannotRun(problem); !why.empty()) {
-    throw InvalidArgument(why);
-  }
-  WarnIfScanned(problem.mask);
-  if (UsesDecodePath(problem)) {  // its own default chunk
+  const bool decode = UsesDecodePath(problem);
+  WarnIfScanned(problem.mask, decode);
+  if (decode) {  // its own default chunk
     RunDecode(problem, tensors, tuning.key_block);
     return;
   }
@@ -73,19 +73,6 @@ void RunBlocked(const Problem& problem, const Tensors& tensors,
   BlockedPass pass;
   pass.tuning = tuning;
   RunBlockedPass(problem, tensors, pass);
-}
-
-std::string WhyBlockedCannotRun(const Problem& problem) {
-  const Shape& s = problem.shape;
-  for (const ClassPart& part : problem.mask.Rule().Parts()) {
-    if (part.modulus != 1 && s.Nq != s.Nk) {
-      return fmt::format(
-          "mask {} regroups queries and keys alike by residue class mod {}, "
-          "so it needs Nq = Nk; got Nq = {}, Nk = {}",
-          problem.mask.kind, part.modulus, s.Nq, s.Nk);
-    }
-  }
-  return {};
 }
 
 bool RegisterBlockedMaskVariant(MaskKindInfo mask, std::string summary) {
