@@ -2,6 +2,7 @@
 // runs, median), check it against the oracle, print one result row.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.h"
@@ -40,6 +41,17 @@ void PrintText(const nlohmann::ordered_json& r) {
       r["median_s"].get<double>(), r["min_s"].get<double>(),
       r["max_s"].get<double>(), r["repetitions"].get<int>(), RateText(r),
       r["workspace_bytes"].get<size_t>());
+  if (r.contains("read_gbps_after")) {
+    const double before = r["read_gbps_before"].get<double>();
+    const double after = r["read_gbps_after"].get<double>();
+    fmt::print(
+        "  read bandwidth {:.1f} GB/s before the timed runs, {:.1f} "
+        "after{}\n",
+        before, after,
+        std::max(before, after) > 1.1 * std::min(before, after)
+            ? ": the machine's memory was busy, compare with care"
+            : "");
+  }
   if (r["agrees"].is_null()) {
     fmt::print("  not checked against the oracle (--no-check)\n");
   } else {
@@ -61,15 +73,28 @@ int RunOne(const RunOptions& opt) {
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
   PinTarget(opt.target);
-  const MachinePeaks peaks{MeasureFmaPeak(problem.threads).gflops,
-                           MeasureReadBandwidth(problem.threads).gbps};
+  MachinePeaks peaks{MeasureFmaPeak(problem.threads).gflops,
+                     MeasureReadBandwidth(problem.threads).gbps};
+  const double read_before = peaks.read_gbps;
   MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
                          kDefaultOracleBudget};
   measure.cold_kv = BoundBy(problem, peaks) == "memory";
   const bool generated = !data;
   if (generated) data = MakeInputs(problem.shape, opt.seed, measure.dist);
   const Measurement m = Measure(variant, problem, measure, *data);
+  // Other tenants of a shared host move its memory bandwidth within a
+  // run: a memory-bound row is divided by the larger of two probes, one
+  // before and one after its timing (both stored).
+  double read_after = 0.0;
+  if (measure.cold_kv) {
+    read_after = MeasureReadBandwidth(problem.threads, 3).gbps;
+    peaks.read_gbps = std::max(read_before, read_after);
+  }
   auto row = ResultRow(variant, problem, measure, m, peaks);
+  if (measure.cold_kv) {
+    row["read_gbps_before"] = read_before;
+    row["read_gbps_after"] = read_after;
+  }
   row["inputs"] = generated ? "generated" : opt.io.inputs;
   if (!opt.io.save.empty()) {
     SaveTensors(opt.io.save, *data, opt.io.FileLayout(), generated);
