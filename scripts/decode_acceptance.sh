@@ -17,7 +17,8 @@ decode=(
   "adaptive_span span:4096 65536" "alibi alibi 65536"
   "document document:8192 65536" "prefix_lm prefix_lm:1024 65536"
   "global_window global_window:64:4096 65536"
-  "sparse_fixed sparse_fixed:256:32 65536"
+  "sparse_fixed sparse_fixed:256:32 65536" "dilated dilated:64:4 65536"
+  "sparse_strided sparse_strided:128 65536"
 )
 for _ in $(seq "${ROUNDS:-2}"); do
   for case in "${decode[@]}"; do
