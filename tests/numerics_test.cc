@@ -71,6 +71,8 @@ TEST_P(NumericsTest, HugeLogitsStayFiniteAndAgree) {
 
 TEST_P(NumericsTest, NonFiniteInputsReachExactlyTheAffectedEntries) {
   // Nq < Nk, and Nq = Nk (for variants that need it).
+  // Nq < Nk, and Nq = Nk (for variants that need it); the decode path
+  // (Nq = 2, 4 query heads on 2 K/V heads) has its own case below.
   const Shape shapes[] = {{1, 2, 1, 60, 80, 20}, {1, 2, 1, 80, 80, 20}};
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
@@ -98,6 +100,31 @@ TEST_P(NumericsTest, NonFiniteInputsReachExactlyTheAffectedEntries) {
                                "] = " + std::to_string(plant.value);
       ran += ExpectAgreement(s, std::nullopt, data, what);
     }
+  }
+  EXPECT_GT(ran, 0) << "no mask of this variant ran";
+}
+
+TEST_P(NumericsTest, NonFiniteInputsInDecodeReachExactlyTheAffectedEntries) {
+  const Shape s{1, 4, 2, 2, 90, 20};  // decode on targets with Br >= 4
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  struct Plant {
+    char tensor;
+    int64_t row, col;  // row of head 0's Q, or of K/V head 0
+    float value;
+  };
+  const Plant plants[] = {{'q', 1, 3, nan},   {'k', 30, 5, nan},
+                          {'k', 85, 2, inf},  {'v', 40, 4, nan},
+                          {'v', 89, 19, inf}, {'v', 3, 0, -inf}};
+  int ran = 0;
+  for (const Plant& plant : plants) {
+    AttentionData data = MakeInputs(s, 8);
+    float* base = plant.tensor == 'q'   ? data.q.get()
+                  : plant.tensor == 'k' ? data.k.get()
+                                        : data.v.get();
+    base[plant.row * s.D + plant.col] = plant.value;
+    ran += ExpectAgreement(s, std::nullopt, data,
+                           std::string(1, plant.tensor) + " decode plant");
   }
   EXPECT_GT(ran, 0) << "no mask of this variant ran";
 }

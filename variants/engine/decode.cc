@@ -101,71 +101,62 @@ bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
   return true;
 }
 
-// Keys [lo, hi) of the task's chunk (of keys up to task_end) for every
-// row: scores, bias, mask, online softmax, O += P V.
-void ProcessChunk(const Problem& problem, const DecodePlan& plan,
-                  const DecodeGroup& group, const float* k, const float* v,
-                  int64_t lo, int64_t hi, int64_t task_end, TaskScratch& w) {
+// Row r's scores over keys [lo, lo + n) in w.s become probabilities:
+// bias, weights (a partial row), online softmax (m, l, O rescaled).
+void SoftmaxRow(const MaskRule& rule, const DecodePlan& plan,
+                const DecodeRow& row, size_t r, int64_t lo, size_t n,
+                TaskScratch& w) {
   const hn::ScalableTag<float> d;
-  const MaskRule& rule = problem.mask.Rule();
-  const size_t dim = plan.dim, bc = plan.bc;
-  const int64_t chunk_end = hi;
-  if (!ClassifyRows(rule, plan, group, lo, hi, w)) return;
-  // Keys are fetched ahead up to the task's end, or to the last key some
-  // row sees when that ends the chunk early (a sparse rule's gap follows).
-  const auto prefetch_end =
-      static_cast<size_t>((hi < chunk_end ? hi : task_end) - lo);
-  const auto n = static_cast<size_t>(hi - lo);
-  bool all_full = true;
-  for (size_t r = 0; r < plan.rows; ++r) {
-    all_full &= w.kind[r] == RowChunk::kFull;
-  }
-  const size_t stride = dim;
-  DecodeScores(d, w.q, dim, plan.rows, k + lo * stride, stride, n, w.s, bc,
-               prefetch_end);
-  for (size_t r = 0; r < plan.rows; ++r) {
-    const DecodeRow& row = group.rows[r];
-    float* s = w.s + r * bc;
-    if (w.kind[r] == RowChunk::kNone) {
-      std::fill(s, s + n, 0.0f);
-      continue;
-    }
-    if (row.slope != 0.0) {  // bias -slope (p - j)
-      DecodeAddBias(
-          d, s, n,
-          static_cast<float>(-row.slope * static_cast<double>(row.p - lo)),
-          static_cast<float>(row.slope));
-    }
-    const bool partial = w.kind[r] == RowChunk::kPartial;
-    float* weights = w.w;
-    if (partial) {
-      rule.WeightRow(row.h, row.p, lo, static_cast<int64_t>(n), weights);
-      for (size_t t = 0; t < n; ++t) {
-        if (!(weights[t] > 0.0f)) s[t] = kMaskedScore;
-      }
-    }
-    const float m_old = w.m[r];
-    const float m_new = std::max(m_old, RowMax(d, s, n));
-    ExpShifted(d, s, n, m_new);
-    if (partial) {
-      for (size_t t = 0; t < n; ++t) s[t] *= weights[t];
-    }
-    const float alpha = std::exp(m_old - m_new);
-    w.l[r] = alpha * w.l[r] + RowSum(d, s, n);
-    w.m[r] = m_new;
-    if (m_new != m_old) ScaleRow(d, alpha, w.o + r * dim, dim);
-  }
-  bool finite = true;
-  for (size_t t = 0; !all_full && finite && t < n; ++t) {
-    finite = AllFinite(d, v + (lo + static_cast<int64_t>(t)) * stride, dim);
-  }
-  if (finite) {
-    DecodeAccumulate(d, w.s, bc, plan.rows, v + lo * stride, stride, dim, n,
-                     w.o, prefetch_end);
+  float* s = w.s + r * plan.bc;
+  if (w.kind[r] == RowChunk::kNone) {
+    std::fill(s, s + n, 0.0f);
     return;
   }
-  // A masked key's NaN or Inf in V must not reach the output: masked keys
-  // (probability exactly 0 after their weight) leave the row untouched.
+  if (row.slope != 0.0) {  // bias -slope (p - j)
+    DecodeAddBias(
+        d, s, n,
+        static_cast<float>(-row.slope * static_cast<double>(row.p - lo)),
+        static_cast<float>(row.slope));
+  }
+  const bool partial = w.kind[r] == RowChunk::kPartial;
+  if (partial) {
+    rule.WeightRow(row.h, row.p, lo, static_cast<int64_t>(n), w.w);
+    for (size_t t = 0; t < n; ++t) {
+      if (!(w.w[t] > 0.0f)) s[t] = kMaskedScore;
+    }
+  }
+  const float m_old = w.m[r];
+  const float m_new = std::max(m_old, RowMax(d, s, n));
+  ExpShifted(d, s, n, m_new);
+  if (partial) {
+    for (size_t t = 0; t < n; ++t) s[t] *= w.w[t];
+  }
+  const float alpha = std::exp(m_old - m_new);
+  w.l[r] = alpha * w.l[r] + RowSum(d, s, n);
+  w.m[r] = m_new;
+  if (m_new != m_old) ScaleRow(d, alpha, w.o + r * plan.dim, plan.dim);
+}
+
+// O += P V over keys [lo, lo + n). A masked key's NaN or Inf in V must not
+// reach the output: where some row does not see the whole chunk and V is
+// not all finite, masked keys (weight 0) leave a row untouched.
+void AccumulateChunk(const MaskRule& rule, const DecodePlan& plan,
+                     const DecodeGroup& group, const float* v, int64_t lo,
+                     size_t n, size_t prefetch_end, TaskScratch& w) {
+  const hn::ScalableTag<float> d;
+  const size_t dim = plan.dim, bc = plan.bc;
+  const bool all_full =
+      std::all_of(w.kind.begin(), w.kind.end(),
+                  [](RowChunk kind) { return kind == RowChunk::kFull; });
+  bool finite = true;
+  for (size_t t = 0; !all_full && finite && t < n; ++t) {
+    finite = AllFinite(d, v + (lo + static_cast<int64_t>(t)) * dim, dim);
+  }
+  if (finite) {
+    DecodeAccumulate(d, w.s, bc, plan.rows, v + lo * dim, dim, dim, n, w.o,
+                     prefetch_end);
+    return;
+  }
   for (size_t r = 0; r < plan.rows; ++r) {
     if (w.kind[r] == RowChunk::kNone) continue;
     const DecodeRow& row = group.rows[r];
@@ -174,10 +165,32 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
     }
     for (size_t t = 0; t < n; ++t) {
       if (w.kind[r] == RowChunk::kPartial && !(w.w[t] > 0.0f)) continue;
-      MulAddRow(d, w.s[r * bc + t], v + (lo + static_cast<int64_t>(t)) * stride,
+      MulAddRow(d, w.s[r * bc + t], v + (lo + static_cast<int64_t>(t)) * dim,
                 w.o + r * dim, dim);
     }
   }
+}
+
+// Keys [lo, hi) of the task's chunk (of keys up to task_end) for every
+// row: scores, then each row's softmax, then O += P V.
+void ProcessChunk(const Problem& problem, const DecodePlan& plan,
+                  const DecodeGroup& group, const float* k, const float* v,
+                  int64_t lo, int64_t hi, int64_t task_end, TaskScratch& w) {
+  const hn::ScalableTag<float> d;
+  const MaskRule& rule = problem.mask.Rule();
+  const int64_t chunk_end = hi;
+  if (!ClassifyRows(rule, plan, group, lo, hi, w)) return;
+  // Keys are fetched ahead up to the task's end, or to the last key some
+  // row sees when that ends the chunk early (a sparse rule's gap follows).
+  const auto prefetch_end =
+      static_cast<size_t>((hi < chunk_end ? hi : task_end) - lo);
+  const auto n = static_cast<size_t>(hi - lo);
+  DecodeScores(d, w.q, plan.dim, plan.rows, k + lo * plan.dim, plan.dim, n, w.s,
+               plan.bc, prefetch_end);
+  for (size_t r = 0; r < plan.rows; ++r) {
+    SoftmaxRow(rule, plan, group.rows[r], r, lo, n, w);
+  }
+  AccumulateChunk(rule, plan, group, v, lo, n, prefetch_end, w);
 }
 
 // One split of one group: its rows' softmax state and unnormalised output
