@@ -38,7 +38,7 @@ AttentionData RunEngine(Problem problem, int threads, size_t key_block) {
 TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
   int decoded = 0;
   for (int64_t hkv : {1, 2, 4}) {
-    for (int64_t nq : {1, 3, 17}) {
+    for (int64_t nq : {1, 3, 9, 17}) {
       for (int64_t nk : {17, 300}) {
         const Shape shape{2, 4, hkv, nq, nk, 24};
         for (const Mask& mask : CheckMasks(shape)) {

@@ -33,6 +33,13 @@ struct DecodeGroup {
   size_t first_task, end_task;
 };
 
+// Keys per chunk of the decode path, and the most splits one group's reach
+// is cut into (fewer when the reach is short: at least 4 chunks a split).
+inline constexpr size_t kDecodeKeyBlock = 128;
+// Most keys of one block of K transposed (keys as lanes, for many rows).
+inline constexpr size_t kDecodeKeyLanes = 64;
+inline constexpr int64_t kDecodeMaxSplits = 32;
+
 // Keys [begin, end) of group `group`: one split's part of the reach.
 struct DecodeTask {
   size_t group;
@@ -49,15 +56,14 @@ struct DecodePlan {
   std::vector<DecodeTask> tasks;
   // Floats of one task's slot: m and l (R each) and O (R x D).
   size_t SlotFloats() const { return rows * (dim + 2); }
-  // Floats of one thread's scratch: Q rows and O (R x D each), m and l (R
-  // each), the chunk's scores (R x Bc) and one row of weights (Bc).
-  size_t TaskScratchFloats() const { return rows * (2 * dim + 2 + bc) + bc; }
+  // Floats of one thread's scratch: a block of K transposed (D x
+  // kDecodeKeyLanes) and its scores (R x kDecodeKeyLanes), Q rows and O
+  // (R x D each), m and l (R each), the chunk's scores (R x Bc) and one row
+  // of weights (Bc).
+  size_t TaskScratchFloats() const {
+    return (dim + rows) * kDecodeKeyLanes + rows * (2 * dim + 2 + bc) + bc;
+  }
 };
-
-// Keys per chunk of the decode path, and the most splits one group's reach
-// is cut into (fewer when the reach is short: at least 4 chunks a split).
-inline constexpr size_t kDecodeKeyBlock = 128;
-inline constexpr int64_t kDecodeMaxSplits = 32;
 
 // Whether RunBlocked runs `problem` on the decode path: a rule without
 // Parts and Nq at most half a rows-as-lanes block on the dispatched target
