@@ -1,0 +1,95 @@
+#include "harness/io/dtype.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "harness/contract/problem.h"
+#include "harness/io/inputs.h"
+
+namespace attnbench {
+namespace {
+
+uint32_t Bits(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+float FromBits(uint32_t u) {
+  float x;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+void RoundAll(float* x, int64_t n, DType dtype) {
+  for (int64_t i = 0; i < n; ++i) x[i] = RoundTo(dtype, x[i]);
+}
+
+}  // namespace
+
+DType ParseDType(std::string_view name) {
+  if (name == "f32") return DType::kF32;
+  if (name == "bf16") return DType::kBF16;
+  if (name == "f16") return DType::kF16;
+  throw InvalidArgument(
+      fmt::format("dtype '{}' is not known; allowed: f32, bf16, f16", name));
+}
+
+std::string DTypeName(DType dtype) {
+  switch (dtype) {
+    case DType::kBF16:
+      return "bf16";
+    case DType::kF16:
+      return "f16";
+    case DType::kF32:
+      break;
+  }
+  return "f32";
+}
+
+float RoundToBf16(float x) {
+  if (std::isnan(x)) return std::numeric_limits<float>::quiet_NaN();
+  // Keep the top 16 bits, rounding the 16 dropped ones to nearest, ties to
+  // the even kept value; a carry may run into the exponent (up to inf).
+  const uint32_t u = Bits(x);
+  const uint32_t lsb = (u >> 16) & 1u;
+  return FromBits((u + 0x7FFFu + lsb) & 0xFFFF0000u);
+}
+
+float RoundToF16(float x) {
+  if (!std::isfinite(x)) {
+    return std::isnan(x) ? std::numeric_limits<float>::quiet_NaN() : x;
+  }
+  const float a = std::fabs(x);
+  if (a >= 65520.0f) return std::copysign(HUGE_VALF, x);
+  // The spacing of binary16 values at |x|: 2^(e - 10) for normal numbers
+  // (2^e <= |x| < 2^(e+1), e >= -14), 2^-24 for subnormals. x / ulp is
+  // exact in fp32, and nearbyint rounds it to even in the default mode.
+  const int e = a < 0x1.0p-14f ? -14 : std::ilogb(a);
+  const float ulp = std::ldexp(1.0f, e - 10);
+  return std::nearbyint(x / ulp) * ulp;
+}
+
+float RoundTo(DType dtype, float x) {
+  switch (dtype) {
+    case DType::kBF16:
+      return RoundToBf16(x);
+    case DType::kF16:
+      return RoundToF16(x);
+    case DType::kF32:
+      break;
+  }
+  return x;
+}
+
+void RoundInputs(AttentionData& data, DType dtype) {
+  if (dtype == DType::kF32) return;
+  RoundAll(data.q.get(), data.shape.QElements(), dtype);
+  RoundAll(data.k.get(), data.shape.KVElements(), dtype);
+  RoundAll(data.v.get(), data.shape.KVElements(), dtype);
+}
+
+}  // namespace attnbench

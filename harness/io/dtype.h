@@ -1,0 +1,42 @@
+// The precision of the input tensors (`--dtype f32|bf16|f16`): Q, K and V
+// are made (generated, or read from .npy) in fp32 and then rounded to the
+// nearest value of the chosen type, ties to even. They are still held in
+// fp32 (every bf16 and fp16 value is exactly an fp32 value), so every
+// variant runs unchanged on them; half-precision storage is a later step.
+// docs/semantics.md "Input precision" says what each row reports.
+#ifndef ATTNBENCH_HARNESS_IO_DTYPE_H_
+#define ATTNBENCH_HARNESS_IO_DTYPE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace attnbench {
+
+struct AttentionData;
+
+enum class DType { kF32, kBF16, kF16 };
+
+// "f32", "bf16" or "f16"; InvalidArgument naming the allowed values.
+DType ParseDType(std::string_view name);
+std::string DTypeName(DType dtype);
+
+// The nearest bfloat16 value (8 exponent bits, 7 fraction bits), ties to
+// even. NaN stays NaN (quiet), infinities stay; a finite value that rounds
+// past the largest bfloat16 (about 3.39e38) becomes an infinity.
+float RoundToBf16(float x);
+
+// The nearest IEEE binary16 value (5 exponent bits, 10 fraction bits),
+// ties to even, subnormals down to 2^-24 included. NaN stays NaN, and
+// |x| >= 65520 (past the largest value, 65504, by half an ulp) becomes an
+// infinity of the same sign, as IEEE rounding does.
+float RoundToF16(float x);
+
+float RoundTo(DType dtype, float x);
+
+// Rounds Q, K and V of `data` in place (O is untouched); f32: nothing.
+void RoundInputs(AttentionData& data, DType dtype);
+
+}  // namespace attnbench
+
+#endif  // ATTNBENCH_HARNESS_IO_DTYPE_H_
