@@ -26,15 +26,17 @@ struct RunOptions {
   InputOptions io;
   TimingPolicy timing;
   bool check = true;
+  std::string dtype = "f32";
 };
 
 void PrintText(const nlohmann::ordered_json& r) {
-  fmt::print("{} {} {}x{}/{}x{}x{}x{} threads={} target={}\n",
+  fmt::print("{} {} {}x{}/{}x{}x{}x{} threads={} target={} dtype={}\n",
              r["variant"].get<std::string>(), r["mask"].get<std::string>(),
              r["B"].get<int64_t>(), r["H"].get<int64_t>(),
              r["Hkv"].get<int64_t>(), r["Nq"].get<int64_t>(),
              r["Nk"].get<int64_t>(), r["D"].get<int64_t>(),
-             r["threads"].get<int>(), r["target"].get<std::string>());
+             r["threads"].get<int>(), r["target"].get<std::string>(),
+             r["dtype"].get<std::string>());
   fmt::print(
       "  median {:.6f} s (min {:.6f}, max {:.6f}, {} runs)  {}  "
       "workspace {} bytes\n",
@@ -51,6 +53,12 @@ void PrintText(const nlohmann::ordered_json& r) {
         std::max(before, after) > 1.1 * std::min(before, after)
             ? ": the machine's memory was busy, compare with care"
             : "");
+  }
+  if (!r["precision_abs_err"].is_null()) {
+    fmt::print(
+        "  inputs rounded to {}: max abs error {:.3e} against the fp64 "
+        "oracle on the unrounded inputs (what the precision costs)\n",
+        r["dtype"].get<std::string>(), r["precision_abs_err"].get<double>());
   }
   if (r["agrees"].is_null()) {
     fmt::print("  not checked against the oracle (--no-check)\n");
@@ -79,9 +87,20 @@ int RunOne(const RunOptions& opt) {
   MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
                          kDefaultOracleBudget};
   measure.cold_kv = BoundBy(problem, peaks) == "memory";
+  measure.dtype = ParseDType(opt.dtype);
   const bool generated = !data;
   if (generated) data = MakeInputs(problem.shape, opt.seed, measure.dist);
-  const Measurement m = Measure(variant, problem, measure, *data);
+  // The unrounded inputs, kept for the precision cost.
+  std::optional<AttentionData> exact;
+  if (measure.dtype != DType::kF32) {
+    exact = AllocateData(problem.shape);
+    std::copy_n(data->q.get(), problem.shape.QElements(), exact->q.get());
+    std::copy_n(data->k.get(), problem.shape.KVElements(), exact->k.get());
+    std::copy_n(data->v.get(), problem.shape.KVElements(), exact->v.get());
+    RoundInputs(*data, measure.dtype);
+  }
+  const Measurement m =
+      Measure(variant, problem, measure, *data, exact ? &*exact : nullptr);
   // Other tenants of a shared host move its memory bandwidth within a
   // run: a memory-bound row is divided by the larger of two probes, one
   // before and one after its timing (both stored).
@@ -136,6 +155,11 @@ Command AddRunCommand(CLI::App& app) {
                   "and at least this many seconds of runs")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
+  sub->add_option("--dtype", opt->dtype,
+                  "input precision: f32 | bf16 | f16 (Q, K, V rounded to it, "
+                  "ties to even; held in fp32)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
   sub->add_flag("!--no-check", opt->check,
                 "skip the comparison with the oracle");
   return {sub, [opt] { return RunOne(*opt); }};

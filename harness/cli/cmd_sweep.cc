@@ -180,6 +180,7 @@ int RunSweep(SweepOptions opt) {
     } else {
       try {
         MeasureOptions options = measure;
+        options.dtype = ParseDType(opt.spec.dtype);
         options.cold_kv =
             BoundBy(c.problem, peaks.at(c.problem.threads)) == "memory";
         const Measurement m = Measure(*c.variant, c.problem, options);
@@ -271,6 +272,10 @@ Command AddSweepCommand(CLI::App& app) {
   sub->add_option("--dist", s.dist,
                   "inputs: uniform | normal | peaked | outliers")
       ->capture_default_str();
+  sub->add_option("--dtype", s.dtype,
+                  "input precision: f32 | bf16 | f16 (Q, K, V rounded to it)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
   sub->add_option("--target", s.target, "Highway target: best or a name")
       ->capture_default_str();
   sub->add_option("--reps", s.timing.min_reps, "at least this many runs")

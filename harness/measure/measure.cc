@@ -12,17 +12,41 @@
 
 namespace attnbench {
 
+namespace {
+
+// The output in data.o against the fp64 oracle on the unrounded inputs.
+Agreement PrecisionCost(const Variant& variant, const Problem& problem,
+                        const MeasureOptions& options,
+                        const AttentionData& exact, AttentionData& data) {
+  const Tensors unrounded{exact.q.get(), exact.k.get(), exact.v.get(),
+                          data.o.get()};
+  return CompareWithOracle(problem, unrounded, variant.GetTolerance(),
+                           RowsToCheck(problem, options.oracle_budget));
+}
+
+}  // namespace
+
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options) {
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
   ResetPeakRss();
   AttentionData data = MakeInputs(problem.shape, options.seed, options.dist);
-  return Measure(variant, problem, options, data);
+  RoundInputs(data, options.dtype);
+  Measurement m = Measure(variant, problem, options, data);
+  if (options.dtype != DType::kF32 && options.check) {
+    // The unrounded inputs again (generation is deterministic), not kept
+    // through the timing.
+    const AttentionData exact =
+        MakeInputs(problem.shape, options.seed, options.dist);
+    m.precision = PrecisionCost(variant, problem, options, exact, data);
+  }
+  return m;
 }
 
 Measurement Measure(const Variant& variant, const Problem& problem,
-                    const MeasureOptions& options, AttentionData& data) {
+                    const MeasureOptions& options, AttentionData& data,
+                    const AttentionData* exact) {
   Measurement m;
   m.target = DispatchedTargetName();
   m.tensor_bytes = data.Bytes();
@@ -46,6 +70,9 @@ Measurement Measure(const Variant& variant, const Problem& problem,
     m.agreement =
         CompareWithOracle(problem, data.View(), variant.GetTolerance(),
                           RowsToCheck(problem, options.oracle_budget));
+    if (exact != nullptr) {
+      m.precision = PrecisionCost(variant, problem, options, *exact, data);
+    }
   }
   return m;
 }
@@ -119,6 +146,7 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["pct_bandwidth"] = gbps / peaks.read_gbps;
   row["bound"] = BoundBy(problem, peaks);
   row["kv_cache"] = m.cold_kv ? "cold" : "warm";
+  row["dtype"] = DTypeName(options.dtype);
   row["workspace_bytes"] = m.workspace_bytes;
   row["tensor_bytes"] = m.tensor_bytes;
   row["peak_rss_bytes"] = m.peak_rss_bytes;
@@ -138,6 +166,12 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
     row["rows_total"] = s.B * s.H * s.Nq;
     row["agrees"] = nullptr;
   }
+  // What the input precision costs: the same output against the oracle on
+  // the unrounded inputs (null for f32 or without the check).
+  row["precision_abs_err"] =
+      m.precision ? nlohmann::json(m.precision->max_abs_err) : nullptr;
+  row["precision_rel_err"] =
+      m.precision ? nlohmann::json(m.precision->rel_err) : nullptr;
   return row;
 }
 

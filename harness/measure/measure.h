@@ -12,6 +12,7 @@
 #include "harness/check/agreement.h"
 #include "harness/contract/problem.h"
 #include "harness/contract/variant.h"
+#include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/timing.h"
 
@@ -26,6 +27,10 @@ struct MeasureOptions {
   // Flush K and V from every cache before each run (memory-bound rows:
   // GB/s then measures memory, not cache; harness/measure/cache_flush.h).
   bool cold_kv = false;
+  // The inputs' precision: Q, K and V rounded to it before measuring
+  // (harness/io/dtype.h); not f32: the row also reports the error against
+  // the fp64 oracle on the unrounded inputs (precision cost).
+  DType dtype = DType::kF32;
 };
 
 struct Measurement {
@@ -36,17 +41,24 @@ struct Measurement {
   int64_t peak_rss_bytes = -1;  // process peak resident memory while measuring
   std::optional<Agreement> agreement;  // absent without the check
   bool cold_kv = false;  // K and V were flushed from the caches before runs
+  // Against the fp64 oracle on the unrounded inputs (dtype not f32, with
+  // the check): what the input precision costs.
+  std::optional<Agreement> precision;
 };
 
 // For a problem that RequireRunnable (harness/measure/execute.h) accepted
 // once: checks that it fits in memory (InvalidArgument otherwise), then
-// measures it on inputs generated from options.seed and options.dist.
+// measures it on inputs generated from options.seed and options.dist and
+// rounded to options.dtype.
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options);
-// The same on given inputs (their shape must be the problem's; the caller
-// checked the memory); the output is left in data.o.
+// The same on given inputs, already rounded to options.dtype (their shape
+// must be the problem's; the caller checked the memory); `exact`, if
+// given, holds them unrounded, for the precision cost. The output is left
+// in data.o.
 Measurement Measure(const Variant& variant, const Problem& problem,
-                    const MeasureOptions& options, AttentionData& data);
+                    const MeasureOptions& options, AttentionData& data,
+                    const AttentionData* exact = nullptr);
 
 // The fields that identify a configuration: status, variant, mask, B, H,
 // Hkv, Nq, Nk, D, threads (the start of every stored row).

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "harness/contract/mask_rule.h"
+#include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 
 namespace attnbench::sweep {
@@ -32,6 +33,7 @@ void VisitFields(Spec& s, const Visit& visit) {
   visit("n_max", s.n_max);
   visit("new_tokens", s.new_tokens);
   visit("model", s.model);
+  visit("dtype", s.dtype);
   visit("threads", s.threads);
   visit("seed", s.seed);
   visit("dist", s.dist);
@@ -61,7 +63,7 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
     if (j.contains(key)) {
       j.at(key).get_to(value);
     } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
-               name != "model") {
+               name != "model" && name != "dtype") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "
           "by attnbench sweep",
@@ -102,6 +104,7 @@ SweepPlan MakePlan(const SweepSpec& spec) {
         spec.new_tokens, spec.n_min));
   }
   ParseDistribution(spec.dist);  // InvalidArgument naming the values
+  ParseDType(spec.dtype);
   if (spec.threads.empty() || spec.head_dims.empty() || spec.masks.empty()) {
     throw InvalidArgument("threads, D and masks each need at least one value");
   }

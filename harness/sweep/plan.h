@@ -47,7 +47,8 @@ struct SweepSpec {
   // New tokens per step: Nq; 0 for Nq = N (prefill). A decode sweep keeps
   // Nq fixed and sweeps Nk.
   int64_t new_tokens = 0;
-  std::string model;  // the preset that set H, Hkv and D, if any
+  std::string model;          // the preset that set H, Hkv and D, if any
+  std::string dtype = "f32";  // input precision (harness/io/dtype.h)
   std::vector<int> threads = {2};
   uint64_t seed = 1;
   std::string dist = "uniform";

@@ -40,6 +40,7 @@ const std::vector<std::string>& CsvColumns() {
                                                    "pct_bandwidth",
                                                    "bound",
                                                    "kv_cache",
+                                                   "dtype",
                                                    "workspace_bytes",
                                                    "tensor_bytes",
                                                    "peak_rss_bytes",
@@ -48,7 +49,9 @@ const std::vector<std::string>& CsvColumns() {
                                                    "err_bound",
                                                    "rows_checked",
                                                    "rows_total",
-                                                   "agrees"};
+                                                   "agrees",
+                                                   "precision_abs_err",
+                                                   "precision_rel_err"};
   return columns;
 }
 
