@@ -7,6 +7,8 @@ killed run) are skipped with a warning on stderr.
 """
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -79,3 +81,17 @@ def print_table(table, left_columns=1):
         cells = [cell.ljust(w) if i < left_columns else cell.rjust(w)
                  for i, (cell, w) in enumerate(zip(row, widths))]
         print("  ".join(cells).rstrip())
+
+
+def replace_between_markers(path, begin, end, text):
+    """Replace what lies between the lines BEGIN and END of file PATH with
+    TEXT (written atomically); exit with a message if a marker is missing."""
+    content = open(path).read()
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(content):
+        sys.exit(f"{path}: markers {begin} ... {end} not found")
+    content = pattern.sub(lambda _: f"{begin}\n{text}\n{end}", content)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(content)
+    os.replace(tmp, path)

@@ -10,9 +10,9 @@ the markers <!-- per-target-table:begin --> and <!-- per-target-table:end -->.
 """
 import argparse
 import json
-import os
-import re
 import sys
+
+from runrows import replace_between_markers
 
 BEGIN, END = "<!-- per-target-table:begin -->", "<!-- per-target-table:end -->"
 
@@ -58,15 +58,7 @@ def main():
     text = table(args.rows)
     print(text)
     if args.readme:
-        readme = open(args.readme).read()
-        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-        if not pattern.search(readme):
-            sys.exit(f"{args.readme}: markers {BEGIN} ... {END} not found")
-        readme = pattern.sub(lambda _: f"{BEGIN}\n{text}\n{END}", readme)
-        tmp = args.readme + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(readme)
-        os.replace(tmp, args.readme)
+        replace_between_markers(args.readme, BEGIN, END, text)
 
 
 if __name__ == "__main__":
