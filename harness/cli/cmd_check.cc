@@ -9,6 +9,7 @@
 #include "harness/check/check_cases.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
+#include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/execute.h"
 #include "harness/measure/pin_target.h"
@@ -26,6 +27,7 @@ struct CheckOptions {
   InputOptions io;
   std::string expected;  // .npy of the output to compare with
   bool failures_only = false;
+  std::string dtype = "f32";  // inputs rounded to it (harness/io/dtype.h)
 };
 
 struct Tally {
@@ -82,7 +84,9 @@ int RunCheck(const CheckOptions& opt) {
     dists.push_back(ParseDistribution(name));
   if (dists.empty())
     dists.assign(std::begin(kAllDistributions), std::end(kAllDistributions));
+  const DType dtype = ParseDType(opt.dtype);
   std::optional<AttentionData> loaded = opt.io.Load();
+  if (loaded) RoundInputs(*loaded, dtype);
   std::vector<float> expected;
   if (!opt.expected.empty()) {
     if (!loaded) {
@@ -125,6 +129,7 @@ int RunCheck(const CheckOptions& opt) {
       for (Distribution dist : dists) {
         for (const Shape& shape : CheckShapes()) {
           AttentionData data = MakeInputs(shape, opt.seed, dist);
+          RoundInputs(data, dtype);
           for (const Mask& mask : MasksFor(shape, opt)) {
             const Problem problem{shape, mask, std::nullopt, opt.threads};
             Validate(problem);
@@ -165,6 +170,11 @@ Command AddCheckCommand(CLI::App& app) {
   sub->add_option("--mask", opt->masks,
                   "masks, separated by ';' (default: the check masks)")
       ->delimiter(';');
+  sub->add_option("--dtype", opt->dtype,
+                  "input precision: f32 | bf16 | f16 (Q, K, V rounded to it; "
+                  "the oracle sees the rounded values)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
   sub->add_option("--inputs", opt->io.inputs,
                   "folder with q.npy, k.npy, v.npy instead of generated "
                   "inputs");
