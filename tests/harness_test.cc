@@ -9,6 +9,7 @@
 #include "harness/check/oracle.h"
 #include "harness/contract/workspace.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/measure.h"
 #include "harness/measure/timing.h"
 
 namespace attnbench {
@@ -27,6 +28,18 @@ TEST(Inputs, SameSeedSameBitsAndInRange) {
     EXPECT_LT(a.q[x], 1.0f);
     EXPECT_EQ(a.o[x], 0.0f);
   }
+}
+
+// Decode (2 FLOPs per K/V byte here) is memory-bound on a machine with 10
+// FLOPs per byte of bandwidth; prefill at N=1024 (about 1000) is not.
+TEST(BoundBy, ComparesFlopsPerByteWithTheMachineBalance) {
+  const MachinePeaks peaks{500.0, 50.0};
+  Problem decode{{1, 8, 2, 1, 4096, 64}, Mask::Causal(), std::nullopt, 2};
+  EXPECT_EQ(BoundBy(decode, peaks), "memory");
+  Problem prefill{{1, 8, 2, 1024, 1024, 64}, Mask::Causal(), std::nullopt, 2};
+  EXPECT_EQ(BoundBy(prefill, peaks), "compute");
+  // The same decode on a machine whose FMAs are slow (a sanitizer build).
+  EXPECT_EQ(BoundBy(decode, MachinePeaks{7.0, 15.0}), "compute");
 }
 
 TEST(Timing, MedianOfTheRuns) {
