@@ -1,5 +1,6 @@
 // attnbench_bench: Google Benchmark over the variant registry.
-//   attnbench_bench [--variants a,b] [--masks "causal;span:32,64"] [--D 64,128]
+//   attnbench_bench [--variants a,b] [--dtype bf16] [--masks
+//   "causal;span:32,64"] [--D 64,128]
 //                   [--H 8] [--N-min 256] [--N-max 4096] [--threads 1,2]
 //                   [--target AVX2] [--engine-study [--key-blocks 64,256]
 //                   [--group-rows 0,128]] [--benchmark_* flags]
@@ -53,6 +54,10 @@ int main(int argc, char** argv) {
   app.add_option("--dist", spec.dist,
                  "inputs: uniform | normal | peaked | outliers")
       ->capture_default_str();
+  app.add_option("--dtype", spec.dtype,
+                 "input precision: f32 | bf16 | f16 (Q, K, V rounded to it)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
   app.add_option("--target", spec.target,
                  "Highway target: best or a name from `attnbench list`")
       ->capture_default_str();
@@ -83,6 +88,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("compiler", build.compiler);
     benchmark::AddCustomContext("attnbench_build_type", build.build_type);
     benchmark::AddCustomContext("highway", build.highway);
+    benchmark::AddCustomContext("dtype", spec.dtype);
     benchmark::AddCustomContext("highway_target",
                                 attnbench::DispatchedTargetName());
     for (int threads : spec.threads) {

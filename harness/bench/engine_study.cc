@@ -14,7 +14,7 @@ namespace attnbench::bench {
 
 int RegisterEngineStudy(const BenchOptions& options) {
   const SweepSpec& spec = options.spec;
-  const Distribution dist = ParseDistribution(spec.dist);
+  const InputSpec inputs = InputSpec::FromSweep(spec);
   int families = 0;
   for (const std::string& mask_text : spec.masks) {
     const Mask mask = ParseMask(mask_text);
@@ -31,7 +31,7 @@ int RegisterEngineStudy(const BenchOptions& options) {
             Family(fmt::format("engine/{}/D:{}/Bc:{}/group_rows:{}/threads:{}",
                                mask.ToString(), dim, bc, group, threads),
                    spec, [=](benchmark::State& state) {
-                     RunBenchmark(state, problem, {}, peak, dist,
+                     RunBenchmark(state, problem, {}, peak, inputs,
                                   [tuning](const Problem& p, const Tensors& t) {
                                     RunBlocked(p, t, tuning);
                                   });

@@ -17,9 +17,10 @@ namespace attnbench::bench {
 
 void RunBenchmark(benchmark::State& state, Problem problem,
                   const Tolerance& tolerance, double peak_gflops,
-                  Distribution dist, const Body& body) {
+                  const InputSpec& inputs, const Body& body) {
   problem.shape.Nq = problem.shape.Nk = state.range(0);
-  AttentionData data = MakeInputs(problem.shape, 1, dist);
+  AttentionData data = MakeInputs(problem.shape, 1, inputs.dist);
+  RoundInputs(data, inputs.dtype);
   ThreadArena arena(problem.threads);
   const auto run = [&] { arena.Execute([&] { body(problem, data.View()); }); };
   run();  // warm-up
@@ -76,7 +77,7 @@ int RegisterFamilies(const BenchOptions& options) {
   const SweepSpec& spec = options.spec;
   const std::vector<const Variant*> variants =
       Registry::Get().Resolve(spec.variants);
-  const Distribution dist = ParseDistribution(spec.dist);
+  const InputSpec inputs = InputSpec::FromSweep(spec);
 
   int families = 0;
   for (const Variant* v : variants) {
@@ -90,7 +91,7 @@ int RegisterFamilies(const BenchOptions& options) {
           Family(fmt::format("{}/{}/D:{}/threads:{}", v->Name(),
                              mask.ToString(), dim, threads),
                  spec, [=](benchmark::State& state) {
-                   RunBenchmark(state, problem, v->GetTolerance(), peak, dist,
+                   RunBenchmark(state, problem, v->GetTolerance(), peak, inputs,
                                 [v](const Problem& p, const Tensors& t) {
                                   v->Run(p, t);
                                 });

@@ -11,11 +11,22 @@
 
 #include "harness/bench/families.h"
 #include "harness/contract/variant.h"
+#include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 
 namespace attnbench::bench {
 
 using Body = std::function<void(const Problem&, const Tensors&)>;
+
+// How a family's inputs are made: the distribution, and the precision Q, K
+// and V are rounded to (harness/io/dtype.h).
+struct InputSpec {
+  Distribution dist = Distribution::kUniform;
+  DType dtype = DType::kF32;
+  static InputSpec FromSweep(const SweepSpec& spec) {
+    return {ParseDistribution(spec.dist), ParseDType(spec.dtype)};
+  }
+};
 
 // The family's problem at its largest N (RunBenchmark sets each N).
 Problem FamilyProblem(const SweepSpec& spec, const Mask& mask, int64_t dim,
@@ -25,7 +36,7 @@ Problem FamilyProblem(const SweepSpec& spec, const Mask& mask, int64_t dim,
 // oracle: a rate is only reported for a right answer.
 void RunBenchmark(benchmark::State& state, Problem problem,
                   const Tolerance& tolerance, double peak_gflops,
-                  Distribution dist, const Body& body);
+                  const InputSpec& inputs, const Body& body);
 
 // Registers a family over N = spec.n_min ... spec.n_max (powers of two).
 benchmark::internal::Benchmark* Family(
