@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/bench/families.h"
+#include "harness/io/dtype.h"
 #include "harness/measure/build_info.h"
 #include "harness/measure/peak.h"
 #include "harness/measure/pin_target.h"
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
   app.add_option("--dtype", spec.dtype,
                  "input precision: f32 | bf16 | f16 (Q, K, V rounded to it)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
+      ->check(CLI::IsMember(attnbench::DTypeNames()));
   app.add_option("--target", spec.target,
                  "Highway target: best or a name from `attnbench list`")
       ->capture_default_str();

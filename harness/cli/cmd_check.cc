@@ -174,7 +174,7 @@ Command AddCheckCommand(CLI::App& app) {
                   "input precision: f32 | bf16 | f16 (Q, K, V rounded to it; "
                   "the oracle sees the rounded values)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
+      ->check(CLI::IsMember(attnbench::DTypeNames()));
   sub->add_option("--inputs", opt->io.inputs,
                   "folder with q.npy, k.npy, v.npy instead of generated "
                   "inputs");

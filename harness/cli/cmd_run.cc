@@ -159,7 +159,7 @@ Command AddRunCommand(CLI::App& app) {
                   "input precision: f32 | bf16 | f16 (Q, K, V rounded to it, "
                   "ties to even; held in fp32)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
+      ->check(CLI::IsMember(attnbench::DTypeNames()));
   sub->add_flag("!--no-check", opt->check,
                 "skip the comparison with the oracle");
   return {sub, [opt] { return RunOne(*opt); }};

@@ -165,8 +165,9 @@ int RunSweep(SweepOptions opt) {
   for (const auto& row : store->Rows()) predictor.Add(row);
   for (const auto& c : plan.configs) done += store->Has(sweep::ConfigKey(c));
   sweep::Progress progress(plan.configs.size(), done);
-  const MeasureOptions measure{opt.spec.seed, ParseDistribution(opt.spec.dist),
-                               opt.spec.timing, true, opt.spec.oracle_budget};
+  MeasureOptions measure{opt.spec.seed, ParseDistribution(opt.spec.dist),
+                         opt.spec.timing, true, opt.spec.oracle_budget};
+  measure.dtype = ParseDType(opt.spec.dtype);
   int disagreements = 0;
   for (const auto& c : plan.configs) {
     if (store->Has(sweep::ConfigKey(c))) continue;
@@ -180,7 +181,6 @@ int RunSweep(SweepOptions opt) {
     } else {
       try {
         MeasureOptions options = measure;
-        options.dtype = ParseDType(opt.spec.dtype);
         options.cold_kv =
             BoundBy(c.problem, peaks.at(c.problem.threads)) == "memory";
         const Measurement m = Measure(*c.variant, c.problem, options);
@@ -275,7 +275,7 @@ Command AddSweepCommand(CLI::App& app) {
   sub->add_option("--dtype", s.dtype,
                   "input precision: f32 | bf16 | f16 (Q, K, V rounded to it)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
+      ->check(CLI::IsMember(attnbench::DTypeNames()));
   sub->add_option("--target", s.target, "Highway target: best or a name")
       ->capture_default_str();
   sub->add_option("--reps", s.timing.min_reps, "at least this many runs")

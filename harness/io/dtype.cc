@@ -1,6 +1,7 @@
 #include "harness/io/dtype.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <cstring>
@@ -30,12 +31,17 @@ void RoundAll(float* x, int64_t n, DType dtype) {
 
 }  // namespace
 
+const std::vector<std::string>& DTypeNames() {
+  static const std::vector<std::string> names = {"f32", "bf16", "f16"};
+  return names;
+}
+
 DType ParseDType(std::string_view name) {
-  if (name == "f32") return DType::kF32;
-  if (name == "bf16") return DType::kBF16;
-  if (name == "f16") return DType::kF16;
-  throw InvalidArgument(
-      fmt::format("dtype '{}' is not known; allowed: f32, bf16, f16", name));
+  for (DType dtype : {DType::kF32, DType::kBF16, DType::kF16}) {
+    if (name == DTypeName(dtype)) return dtype;
+  }
+  throw InvalidArgument(fmt::format("dtype '{}' is not known; allowed: {}",
+                                    name, fmt::join(DTypeNames(), ", ")));
 }
 
 std::string DTypeName(DType dtype) {

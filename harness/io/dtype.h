@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace attnbench {
 
@@ -17,7 +18,10 @@ struct AttentionData;
 
 enum class DType { kF32, kBF16, kF16 };
 
-// "f32", "bf16" or "f16"; InvalidArgument naming the allowed values.
+// The names --dtype takes: f32, bf16, f16.
+const std::vector<std::string>& DTypeNames();
+
+// One of DTypeNames(); InvalidArgument naming the allowed values.
 DType ParseDType(std::string_view name);
 std::string DTypeName(DType dtype);
 

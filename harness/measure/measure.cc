@@ -59,11 +59,11 @@ Measurement Measure(const Variant& variant, const Problem& problem,
   m.timing = TimeRepeated(
       [&] { arena.Execute([&] { variant.Run(problem, data.View()); }); },
       options.timing,
-      [&] {
-        if (!m.cold_kv) return;
+      m.cold_kv ? std::function<void()>([&] {
         FlushFromCaches(data.k.get(), kv_bytes);
         FlushFromCaches(data.v.get(), kv_bytes);
-      });
+      })
+                : std::function<void()>());
   m.workspace_bytes = WorkspaceMeter::Peak() - live_before;
   m.peak_rss_bytes = PeakRssBytes();
   if (options.check) {

@@ -75,19 +75,12 @@ struct TaskScratch {
 bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
                   const DecodeGroup& group, int64_t& lo, int64_t& hi,
                   TaskScratch& w) {
-  thread_local std::vector<KeyPiece> pieces;
   thread_local std::vector<KeyPiece> spans;  // per row: first..last, full?
-  spans.assign(plan.rows, {0, 0, TileKind::kEmpty});
+  spans.resize(plan.rows);
   int64_t first = hi, last = lo;
   for (size_t r = 0; r < plan.rows; ++r) {
-    const DecodeRow& row = group.rows[r];
-    const int64_t a = std::max(lo, row.keys.begin);
-    const int64_t e = std::min(hi, row.keys.end);
-    pieces.clear();
-    if (a < e) rule.Pieces(row.h, row.p, row.p, a, e, pieces);
-    if (pieces.empty()) continue;
-    spans[r] = {pieces.front().begin, pieces.back().end,
-                pieces.size() == 1 ? pieces[0].kind : TileKind::kPartial};
+    spans[r] = RowSpan(rule, group.rows[r], lo, hi);
+    if (spans[r].kind == TileKind::kEmpty) continue;
     first = std::min(first, spans[r].begin);
     last = std::max(last, spans[r].end);
   }

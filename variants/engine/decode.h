@@ -47,10 +47,9 @@ struct DecodeTask {
 };
 
 struct DecodePlan {
-  size_t rows;    // R = Nq * H / Hkv rows per group
-  size_t dim;     // D
-  size_t bc;      // keys per chunk (Bc)
-  int64_t split;  // keys per split (S), a multiple of Bc
+  size_t rows;  // R = Nq * H / Hkv rows per group
+  size_t dim;   // D
+  size_t bc;    // keys per chunk (Bc)
   float scale;
   std::vector<DecodeGroup> groups;
   std::vector<DecodeTask> tasks;
@@ -72,6 +71,12 @@ struct DecodePlan {
 // regroup queries and keys alike, so the decode path evaluates the rule
 // itself: through Segments where it has them, else every weight in reach).
 bool UsesDecodePath(const Problem& problem);
+
+// The keys of [lo, hi) that `row` sees: from its first to its last, with
+// kind kFull if they form one piece whose weights are all 1, kPartial
+// otherwise, kEmpty (begin = end = 0) if it sees none.
+KeyPiece RowSpan(const MaskRule& rule, const DecodeRow& row, int64_t lo,
+                 int64_t hi);
 
 // The plan; key_block 0 takes kDecodeKeyBlock.
 DecodePlan PlanDecode(const Problem& problem, size_t key_block);

@@ -51,22 +51,29 @@ DecodeGroup MakeGroup(const Problem& problem, int64_t b, int64_t kvh,
 // of global_window, say) becomes no task at all.
 KeyRange SeenKeys(const MaskRule& rule, const DecodeGroup& group, int64_t lo,
                   int64_t hi) {
-  std::vector<KeyPiece> pieces;
   KeyRange seen{hi, lo};
   for (const DecodeRow& row : group.rows) {
-    const int64_t a = std::max(lo, row.keys.begin);
-    const int64_t e = std::min(hi, row.keys.end);
-    if (a >= e) continue;
-    pieces.clear();
-    rule.Pieces(row.h, row.p, row.p, a, e, pieces);
-    if (pieces.empty()) continue;
-    seen.begin = std::min(seen.begin, pieces.front().begin);
-    seen.end = std::max(seen.end, pieces.back().end);
+    const KeyPiece span = RowSpan(rule, row, lo, hi);
+    if (span.kind == TileKind::kEmpty) continue;
+    seen.begin = std::min(seen.begin, span.begin);
+    seen.end = std::max(seen.end, span.end);
   }
   return seen;
 }
 
 }  // namespace
+
+KeyPiece RowSpan(const MaskRule& rule, const DecodeRow& row, int64_t lo,
+                 int64_t hi) {
+  thread_local std::vector<KeyPiece> pieces;
+  const int64_t a = std::max(lo, row.keys.begin);
+  const int64_t e = std::min(hi, row.keys.end);
+  pieces.clear();
+  if (a < e) rule.Pieces(row.h, row.p, row.p, a, e, pieces);
+  if (pieces.empty()) return {0, 0, TileKind::kEmpty};
+  return {pieces.front().begin, pieces.back().end,
+          pieces.size() == 1 ? pieces[0].kind : TileKind::kPartial};
+}
 
 DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   const Shape& s = problem.shape;
@@ -89,16 +96,16 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   // at least 4 chunks. It depends on the problem alone.
   const auto bc = static_cast<int64_t>(plan.bc);
   const int64_t per_split = (longest + kDecodeMaxSplits - 1) / kDecodeMaxSplits;
-  plan.split = std::max<int64_t>(4 * bc, (per_split + bc - 1) / bc * bc);
+  const int64_t split =
+      std::max<int64_t>(4 * bc, (per_split + bc - 1) / bc * bc);
   for (size_t g = 0; g < plan.groups.size(); ++g) {
     const KeyRange& reach = reaches[g];
     DecodeGroup& group = plan.groups[g];
     group.first_task = plan.tasks.size();
-    for (int64_t c = reach.begin / plan.split * plan.split; c < reach.end;
-         c += plan.split) {
+    for (int64_t c = reach.begin / split * split; c < reach.end; c += split) {
       const KeyRange keys =
           SeenKeys(problem.mask.Rule(), group, std::max(c, reach.begin),
-                   std::min(c + plan.split, reach.end));
+                   std::min(c + split, reach.end));
       if (keys.size() > 0) plan.tasks.push_back({g, keys.begin, keys.end});
     }
     group.end_task = plan.tasks.size();
