@@ -88,12 +88,14 @@ HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
 // loaded once for both), reduced across lanes at the end (four at a time
 // where there are four, else one by one).
 // Also fetches K rows kPrefetchKeys ahead, those before key prefetch_end
-// (0 on later passes over the chunk: no prefetch).
+// (0 on later passes over the chunk: no prefetch), and at key t the row
+// next[t] for t < n_next (the next chunk's rows, where they are elsewhere).
 template <size_t kRows, class D>
 HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
                                  const float* HWY_RESTRICT k, size_t k_stride,
                                  size_t n_keys, float* HWY_RESTRICT s,
-                                 size_t ld, size_t prefetch_end) {
+                                 size_t ld, size_t prefetch_end,
+                                 const float* const* next, size_t n_next) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t whole = dim / N * N;
@@ -105,6 +107,8 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
       PrefetchRow(k0 + kPrefetchKeys * k_stride, dim);
       PrefetchRow(k1 + kPrefetchKeys * k_stride, dim);
     }
+    if (t < n_next) PrefetchRow(next[t], dim);
+    if (t + 1 < n_next) PrefetchRow(next[t + 1], dim);
     V a0[kRows], a1[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = a1[r] = hn::Zero(d);
     for (size_t x = 0; x < whole; x += N) {
@@ -141,6 +145,7 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
       s[r * ld + t + 1] = s1;
     }
   }
+  for (size_t u = t; u < n_next; ++u) PrefetchRow(next[u], dim);
   if (t < n_keys) {
     const float* k0 = k + t * k_stride;
     V a0[kRows];
@@ -160,34 +165,41 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
 }
 
 // S = Q K^T for n_rows rows and n_keys keys: s[r * ld + t]; K rows before
-// prefetch_end (counted from k, may pass n_keys) are fetched ahead.
+// prefetch_end (counted from k, may pass n_keys) are fetched ahead, and the
+// rows next[0 .. n_next) (at most n_keys) along the way.
 template <class D>
 HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
                              size_t n_rows, const float* HWY_RESTRICT k,
                              size_t k_stride, size_t n_keys,
                              float* HWY_RESTRICT s, size_t ld,
-                             size_t prefetch_end = 0) {
+                             size_t prefetch_end = 0,
+                             const float* const* next = nullptr,
+                             size_t n_next = 0) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
     DecodeScoresRows<kDecodeRows>(d, q + r * dim, dim, k, k_stride, n_keys,
-                                  s + r * ld, ld, r == 0 ? prefetch_end : 0);
+                                  s + r * ld, ld, r == 0 ? prefetch_end : 0,
+                                  next, r == 0 ? n_next : 0);
   }
   for (; r < n_rows; ++r) {
     DecodeScoresRows<1>(d, q + r * dim, dim, k, k_stride, n_keys, s + r * ld,
-                        ld, r == 0 ? prefetch_end : 0);
+                        ld, r == 0 ? prefetch_end : 0, next,
+                        r == 0 ? n_next : 0);
   }
 }
 
 // o[r * dim + x] += sum_t p[r * ld + t] * v[t * v_stride + x] for kRows rows
 // and the kCols vectors of d starting at x0: the accumulators stay in
 // registers across the whole key loop. Also fetches whole V rows
-// kPrefetchKeys ahead, those before key prefetch_end (0: none).
+// kPrefetchKeys ahead, those before key prefetch_end (0: none), and at key
+// t the row next[t] for t < n_next.
 template <size_t kRows, size_t kCols, class D>
 HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
                                       size_t ld, const float* HWY_RESTRICT v,
                                       size_t v_stride, size_t dim, size_t x0,
                                       size_t n_keys, float* HWY_RESTRICT o,
-                                      size_t prefetch_end) {
+                                      size_t prefetch_end,
+                                      const float* const* next, size_t n_next) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   V acc[kRows][kCols];
@@ -201,6 +213,7 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
     if (t + kPrefetchKeys < prefetch_end) {
       PrefetchRow(vt + kPrefetchKeys * v_stride, dim);
     }
+    if (t < n_next) PrefetchRow(next[t], dim);
     V vv[kCols];
     for (size_t c = 0; c < kCols; ++c) vv[c] = hn::LoadU(d, vt + c * N);
     for (size_t r = 0; r < kRows; ++r) {
@@ -210,6 +223,7 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
       }
     }
   }
+  for (size_t t = n_keys; t < n_next; ++t) PrefetchRow(next[t], dim);
   for (size_t r = 0; r < kRows; ++r) {
     for (size_t c = 0; c < kCols; ++c) {
       hn::StoreU(acc[r][c], d, o + r * dim + x0 + c * N);
@@ -222,17 +236,22 @@ template <size_t kRows, class D>
 HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
                                      size_t ld, const float* HWY_RESTRICT v,
                                      size_t v_stride, size_t dim, size_t n_keys,
-                                     float* HWY_RESTRICT o,
-                                     size_t prefetch_end) {
+                                     float* HWY_RESTRICT o, size_t prefetch_end,
+                                     const float* const* next, size_t n_next) {
   const size_t N = hn::Lanes(d);
   size_t x = 0;
   for (; x + kDecodeCols * N <= dim; x += kDecodeCols * N) {
     DecodeAccumulateBlock<kRows, kDecodeCols>(
-        d, p, ld, v, v_stride, dim, x, n_keys, o, x == 0 ? prefetch_end : 0);
+        d, p, ld, v, v_stride, dim, x, n_keys, o, x == 0 ? prefetch_end : 0,
+        next, x == 0 ? n_next : 0);
   }
   for (; x + N <= dim; x += N) {
     DecodeAccumulateBlock<kRows, 1>(d, p, ld, v, v_stride, dim, x, n_keys, o,
-                                    x == 0 ? prefetch_end : 0);
+                                    x == 0 ? prefetch_end : 0, next,
+                                    x == 0 ? n_next : 0);
+  }
+  if (x == 0) {  // d narrower than a vector: no block fetched them
+    for (size_t t = 0; t < n_next; ++t) PrefetchRow(next[t], dim);
   }
   for (; x < dim; ++x) {  // scalar tail of d
     for (size_t r = 0; r < kRows; ++r) {
@@ -263,22 +282,25 @@ HWY_INLINE void DecodeAddBias(D d, float* HWY_RESTRICT s, size_t n, float b0,
 }
 
 // O += P V for n_rows rows and n_keys keys; V rows before prefetch_end
-// (counted from v) are fetched ahead.
+// (counted from v) are fetched ahead, and the rows next[0 .. n_next) along
+// the way.
 template <class D>
 HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
                                  size_t n_rows, const float* HWY_RESTRICT v,
                                  size_t v_stride, size_t dim, size_t n_keys,
-                                 float* HWY_RESTRICT o,
-                                 size_t prefetch_end = 0) {
+                                 float* HWY_RESTRICT o, size_t prefetch_end = 0,
+                                 const float* const* next = nullptr,
+                                 size_t n_next = 0) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
-    DecodeAccumulateRows<kDecodeRows>(d, p + r * ld, ld, v, v_stride, dim,
-                                      n_keys, o + r * dim,
-                                      r == 0 ? prefetch_end : 0);
+    DecodeAccumulateRows<kDecodeRows>(
+        d, p + r * ld, ld, v, v_stride, dim, n_keys, o + r * dim,
+        r == 0 ? prefetch_end : 0, next, r == 0 ? n_next : 0);
   }
   for (; r < n_rows; ++r) {
     DecodeAccumulateRows<1>(d, p + r * ld, ld, v, v_stride, dim, n_keys,
-                            o + r * dim, r == 0 ? prefetch_end : 0);
+                            o + r * dim, r == 0 ? prefetch_end : 0, next,
+                            r == 0 ? n_next : 0);
   }
 }
 

@@ -61,20 +61,31 @@ TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
 TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
   // Long enough for several splits per group; 4 query heads per kv head.
   const Shape shape{1, 8, 2, 1, 5000, 40};
-  for (const Mask& mask : {Mask::Causal(), Mask::Window(2000),
-                           Mask::Span({10, 200, 900, 3000, 1, 2, 3, 4000})}) {
+  // The sparse rules join runs of keys from several places into chunks.
+  for (const Mask& mask :
+       {Mask::Causal(), Mask::Window(2000),
+        Mask::Span({10, 200, 900, 3000, 1, 2, 3, 4000}),
+        ParseMask("sparse_fixed:256:32"), ParseMask("dilated:700:7"),
+        ParseMask("sparse_strided:97"), ParseMask("alibi")}) {
     const Problem problem{shape, mask, std::nullopt, 1};
     ASSERT_TRUE(UsesDecodePath(problem));
-    ASSERT_GT(PlanDecode(problem, 0).tasks.size(), 2 * size_t{2});
-    const AttentionData one = RunEngine(problem, 1, 0);
-    for (int threads : {2, 3}) {
-      const AttentionData many = RunEngine(problem, threads, 0);
-      EXPECT_EQ(std::memcmp(one.o.get(), many.o.get(),
-                            static_cast<size_t>(shape.B * shape.H * shape.Nq *
-                                                shape.D) *
-                                sizeof(float)),
-                0)
-          << mask.ToString() << " threads=" << threads;
+    // Default chunks, and chunks of 16 keys: several splits per group even
+    // where the rule sees few keys.
+    for (size_t bc : {size_t{0}, size_t{16}}) {
+      if (bc != 0) {
+        ASSERT_GT(PlanDecode(problem, bc).tasks.size(), 2 * size_t{2})
+            << mask.ToString();
+      }
+      const AttentionData one = RunEngine(problem, 1, bc);
+      for (int threads : {2, 3}) {
+        const AttentionData many = RunEngine(problem, threads, bc);
+        EXPECT_EQ(std::memcmp(one.o.get(), many.o.get(),
+                              static_cast<size_t>(shape.B * shape.H * shape.Nq *
+                                                  shape.D) *
+                                  sizeof(float)),
+                  0)
+            << mask.ToString() << " Bc=" << bc << " threads=" << threads;
+      }
     }
   }
 }

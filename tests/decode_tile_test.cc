@@ -63,6 +63,21 @@ void CheckDecodeKernels(size_t dim, size_t rows, size_t keys) {
                               o_ref.data());
   ExpectNear(o, o_ref, std::vector<float>(o.size(), 1.0f), "DecodeAccumulate",
              dim, rows, keys);
+
+  // Fetching ahead (rows of the chunk, and a list of other rows, here more
+  // than the keys) changes no result.
+  std::vector<const float*> next;
+  for (size_t t = 0; t < keys + 1; ++t) next.push_back(&k[(t % keys) * stride]);
+  std::vector<float> s2(rows * ld, 0.0f);
+  DecodeScores(d, q.data(), dim, rows, k.data(), stride, keys, s2.data(), ld,
+               keys, next.data(), next.size());
+  EXPECT_EQ(s2, s) << "DecodeScores fetching ahead, dim=" << dim
+                   << " rows=" << rows << " keys=" << keys;
+  std::vector<float> o2 = DecodeInputs(rows * dim, 5 + keys);
+  DecodeAccumulate(d, p.data(), ld, rows, v.data(), stride, dim, keys,
+                   o2.data(), keys, next.data(), next.size());
+  EXPECT_EQ(o2, o) << "DecodeAccumulate fetching ahead, dim=" << dim
+                   << " rows=" << rows << " keys=" << keys;
 }
 
 void TestDecodeKernelsAgainstReference() {

@@ -96,5 +96,58 @@ TEST(MaskRules, FastPathsMatchTheWeights) {
               MaskKinds().size());
 }
 
+// RowKeys, where a rule has them (the decode path reads only these keys):
+// within any [c0, c1), increasing disjoint non-empty segments holding
+// exactly the keys of positive weight, with the rule's weights.
+TEST(MaskRules, RowKeysHoldExactlyTheVisibleKeys) {
+  const Shape s{1, 2, 2, 90, 90, 8};
+  int described = 0;
+  for (const MaskKindInfo* kind : MaskKinds()) {
+    for (const std::string& text : kind->check_examples(s)) {
+      const Mask mask = ParseMask(text);
+      const MaskRule& rule = *mask.rule;
+      if (!rule.HasRowKeys()) continue;
+      ++described;
+      for (int64_t h = 0; h < s.H; ++h) {
+        for (int64_t p = 0; p < s.Nk; ++p) {
+          for (int64_t c0 = 0; c0 < s.Nk; c0 += 7) {
+            const int64_t c1 = std::min(s.Nk, c0 + 1 + c0 % 50);
+            std::vector<KeySegment> keys;
+            ASSERT_TRUE(rule.RowKeys(h, p, c0, c1, keys));
+            std::vector<double> weight(s.Nk, 0.0);
+            int64_t at = c0;
+            for (const KeySegment& k : keys) {
+              const std::string where = text + " p=" + std::to_string(p) +
+                                        " [" + std::to_string(k.begin) + ", " +
+                                        std::to_string(k.end) + ")";
+              ASSERT_GE(k.begin, at) << where << ": out of order or overlap";
+              ASSERT_LT(k.begin, k.end) << where << ": empty";
+              ASSERT_LE(k.end, c1) << where;
+              for (int64_t j = k.begin; j < k.end; ++j)
+                weight[j] = k.WeightAt(j);
+              at = k.end;
+            }
+            for (int64_t j = c0; j < c1; ++j) {
+              ASSERT_NEAR(weight[j], rule.Weight(h, p, j), 1e-12)
+                  << text << " p=" << p << " j=" << j << " in [" << c0 << ", "
+                  << c1 << ")";
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(described, 0);
+  // Every rule with Segments has them, and sparse_strided, which has none.
+  for (const MaskKindInfo* kind : MaskKinds()) {
+    for (const std::string& text : kind->check_examples(s)) {
+      const Mask mask = ParseMask(text);
+      const MaskRule& rule = *mask.rule;
+      EXPECT_TRUE(rule.HasRowKeys() || !rule.HasSegments()) << text;
+    }
+  }
+  EXPECT_TRUE(ParseMask("sparse_strided:4").rule->HasRowKeys());
+}
+
 }  // namespace
 }  // namespace attnbench

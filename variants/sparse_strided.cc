@@ -44,6 +44,38 @@ class StridedRule final : public MaskRule {
     const int64_t q = std::min(p, nk - 1);
     return std::min(l_, q + 1) + q / l_;
   }
+  // Row p alone (its strided keys wrap around the residue classes, so no
+  // Segments): keys p - k L for k >= 1, one segment each, then the band
+  // [p - L + 1, p]. The decode path reads only these.
+  bool RowKeys(int64_t, int64_t p, int64_t c0, int64_t c1,
+               std::vector<KeySegment>& out) const override {
+    const size_t first = out.size();
+    const auto joins = [&](int64_t j) {  // L = 1: every key, one segment
+      return out.size() > first && out.back().end == j;
+    };
+    const int64_t band = std::max<int64_t>(0, p - l_ + 1);
+    const int64_t residue = p % l_;
+    if (band > residue) {  // keys residue + k L < band, k = 0 .. last
+      const int64_t last = (band - 1 - residue) / l_;
+      const int64_t gap = std::max<int64_t>(0, c0 - residue);
+      for (int64_t k = gap / l_ + (gap % l_ != 0); k <= last; ++k) {
+        const int64_t j = residue + k * l_;
+        if (j >= c1) break;
+        if (joins(j)) {
+          ++out.back().end;
+        } else {
+          out.push_back({j, j + 1});
+        }
+      }
+    }
+    const int64_t a = std::max(band, c0), b = std::min(p + 1, c1);
+    if (a < b && joins(a)) {
+      out.back().end = b;
+    } else if (a < b) {
+      out.push_back({a, b});
+    }
+    return true;
+  }
   std::vector<ClassPart> Parts() const override {
     const Mask band = Mask::Window(l_);
     return {{1, band.ToString(), band.rule},

@@ -102,6 +102,15 @@ class MaskRule {
     return false;
   }
 
+  // One row's visible keys, optional, for the decode path (one row at a
+  // time): row p's segments within [c0, c1), clipped to it, non-empty and
+  // in increasing order, appended to `out`, returning true. Unlike
+  // Segments, rows need not move together as p grows, so a rule whose keys
+  // wrap around residue classes (sparse_strided) can still say which keys
+  // one row reads. Default: from Segments (false without them).
+  virtual bool RowKeys(int64_t h, int64_t p, int64_t c0, int64_t c1,
+                       std::vector<KeySegment>& out) const;
+
   // Regrouping, optional: the disjoint parts whose union is this mask, each
   // on positions regrouped by residue class. Empty (the default): the
   // engine runs the rule as it is. Weight stays the definition.
@@ -122,8 +131,9 @@ class MaskRule {
   void WeightRowByDefinition(int64_t h, int64_t p, int64_t c0, int64_t n,
                              float* w) const;
 
-  // Whether Segments is implemented.
+  // Whether Segments, and RowKeys, are implemented.
   bool HasSegments() const;
+  bool HasRowKeys() const;
   // Splits keys [c0, c1) for the query positions [p0, p1] into pieces, in
   // order, that are full (every weight 1 for every row) or partial; keys
   // no row sees are left out. From the Segments of rows p0 and p1 (cost

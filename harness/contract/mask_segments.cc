@@ -85,6 +85,41 @@ bool MaskRule::HasSegments() const {
   return Segments(0, 0, 0, 1, probe);
 }
 
+bool MaskRule::HasRowKeys() const {
+  std::vector<KeySegment> probe;
+  return RowKeys(0, 0, 0, 1, probe);
+}
+
+bool MaskRule::RowKeys(int64_t h, int64_t p, int64_t c0, int64_t c1,
+                       std::vector<KeySegment>& out) const {
+  thread_local std::vector<KeySegment> segs;
+  if (!RowSegments(*this, h, p, c0, c1, segs)) return false;
+  const auto first = static_cast<std::ptrdiff_t>(out.size());
+  for (KeySegment s : segs) {
+    s.begin = std::max(s.begin, c0);
+    s.end = std::min(s.end, c1);
+    if (s.begin < s.end) out.push_back(s);
+  }
+  const auto by_begin = [](const KeySegment& a, const KeySegment& b) {
+    return a.begin < b.begin;
+  };
+  if (!std::is_sorted(out.begin() + first, out.end(), by_begin)) {
+    std::sort(out.begin() + first, out.end(), by_begin);
+  }
+  // Flat neighbours that touch become one (dilated:W:1's W single keys).
+  auto last = out.begin() + first;
+  for (auto it = last; it != out.end(); ++it) {
+    if (it == last) continue;
+    if (last->Flat() && it->Flat() && last->end == it->begin) {
+      last->end = it->end;
+    } else {
+      *++last = *it;
+    }
+  }
+  if (last != out.end()) out.erase(last + 1, out.end());
+  return true;
+}
+
 KeyRange MaskRule::Bounds(int64_t h, int64_t p, int64_t nk) const {
   thread_local std::vector<KeySegment> segs;
   if (!RowSegments(*this, h, p, 0, nk, segs)) return {0, std::min(p + 1, nk)};

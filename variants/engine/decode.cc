@@ -6,7 +6,9 @@
 // problem (its longest reach), never the thread count, and each split is a
 // task, so a few heads still keep every core busy (flash-decoding):
 //   per task (batch, kv head, split):  Q_g = scale * the group's Q rows
-//     per key chunk [c0, c0 + Bc) in the split's reach:
+//     per chunk c of Bc keys, in order, among those some row of the group
+//     sees in the split (the rule's RowKeys: a sparse rule's runs of keys
+//     are joined into full chunks, gathered, so only visible keys are read):
 //       S = Q_g K_c^T;  bias;  weights of the rows the chunk is not full for;
 //       online softmax per row (m, l);  O_g += P V_c
 //     the split's (m, l, O_g) into its slot
@@ -48,11 +50,21 @@ namespace hn = hwy::HWY_NAMESPACE;
 // all, or some of the chunk's keys.
 enum class RowChunk { kNone, kFull, kPartial };
 
+// A contiguous run of a chunk's keys: keys [begin, end) of the tensor at
+// positions [at, at + end - begin) of the chunk.
+struct ChunkRun {
+  int64_t begin, end;
+  size_t at;
+};
+
 // Per-thread scratch of a task, carved from one ScratchBuffer as
 // DecodePlan::TaskScratchFloats counts it.
 struct TaskScratch {
   explicit TaskScratch(const DecodePlan& plan)
-      : buffer(plan.TaskScratchFloats()), kind(plan.rows) {
+      : buffer(plan.TaskScratchFloats()),
+        kind(plan.rows),
+        row_keys(plan.rows),
+        cursor(plan.rows) {
     // kt and st first: whole vectors from the aligned start.
     kt = buffer.data();
     st = kt + plan.dim * kDecodeKeyLanes;
@@ -62,40 +74,85 @@ struct TaskScratch {
     l = m + plan.rows;
     s = l + plan.rows;
     w = s + plan.rows * plan.bc;
+    kg = w + plan.rows * plan.bc;
+    vg = kg + plan.bc * plan.dim;
   }
   ScratchBuffer<float> buffer;
   float *kt, *st;  // a block of K transposed, and its scores
-  float *q, *o, *m, *l, *s, *w;
+  float *q, *o, *m, *l;
+  float *s, *w;    // per row r: scores and weights at r * Bc
+  float *kg, *vg;  // K and V rows of a chunk of several runs, gathered
   std::vector<RowChunk> kind;
+  // Per row: the keys it may see in the task (RowKeysIn), and the first of
+  // them a chunk can still reach.
+  std::vector<std::vector<KeySegment>> row_keys;
+  std::vector<size_t> cursor;
+  std::vector<KeyRange> seen;   // the union of row_keys, in order
+  std::vector<ChunkRun> runs;   // the chunk's runs
+  std::vector<int64_t> gather;  // the chunk's keys, then some beyond it
+  // K and V rows of the next chunk, fetched while this one computes where
+  // it does not continue this chunk's run.
+  std::vector<const float*> next_k, next_v;
 };
 
-// The keys of chunk [lo, hi) that some row sees, narrowed to the first
-// and last of them (a sparse rule reads only those), and per row whether
-// it sees none, all or some of that range. False if no row sees any.
+// The union of the rows' keys, as disjoint ranges in order (a row that
+// repeats the one before it, as the heads of one group with one mask do,
+// costs a comparison).
+void UnionOfRows(TaskScratch& w) {
+  const auto same = [](const KeySegment& a, const KeySegment& b) {
+    return a.begin == b.begin && a.end == b.end;
+  };
+  w.seen.clear();
+  for (size_t r = 0; r < w.row_keys.size(); ++r) {
+    const std::vector<KeySegment>& keys = w.row_keys[r];
+    if (r > 0 && std::equal(keys.begin(), keys.end(), w.row_keys[r - 1].begin(),
+                            w.row_keys[r - 1].end(), same)) {
+      continue;
+    }
+    MergeKeys(keys, w.seen);
+  }
+}
+
+// Row r's weights over the chunk's n keys (w.w + r * Bc) and whether it
+// sees none, all or some of them. False if no row sees any.
 bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
-                  const DecodeGroup& group, int64_t& lo, int64_t& hi,
-                  TaskScratch& w) {
-  thread_local std::vector<KeyPiece> spans;  // per row: first..last, full?
-  spans.resize(plan.rows);
-  int64_t first = hi, last = lo;
+                  const DecodeGroup& group, size_t n, TaskScratch& w) {
+  bool any_row = false;
   for (size_t r = 0; r < plan.rows; ++r) {
-    spans[r] = RowSpan(rule, group.rows[r], lo, hi);
-    if (spans[r].kind == TileKind::kEmpty) continue;
-    first = std::min(first, spans[r].begin);
-    last = std::max(last, spans[r].end);
+    float* wr = w.w + r * plan.bc;
+    std::fill(wr, wr + n, 0.0f);
+    const std::vector<KeySegment>& keys = w.row_keys[r];
+    size_t& c = w.cursor[r];
+    size_t ones = 0, seen = 0;
+    for (const ChunkRun& run : w.runs) {
+      while (c < keys.size() && keys[c].end <= run.begin) ++c;
+      for (size_t i = c; i < keys.size() && keys[i].begin < run.end; ++i) {
+        const KeySegment& seg = keys[i];
+        const int64_t a = std::max(run.begin, seg.begin);
+        const int64_t b = std::min(run.end, seg.end);
+        float* out = wr + run.at + static_cast<size_t>(a - run.begin);
+        const auto len = static_cast<size_t>(b - a);
+        if (!plan.exact_keys) {
+          rule.WeightRow(group.rows[r].h, group.rows[r].p, a, b - a, out);
+        } else if (seg.Flat()) {
+          std::fill(out, out + len, 1.0f);
+        } else {
+          for (int64_t j = a; j < b; ++j) {
+            out[j - a] = static_cast<float>(seg.WeightAt(j));
+          }
+        }
+        for (size_t t = 0; t < len; ++t) {
+          ones += out[t] == 1.0f;
+          seen += out[t] > 0.0f;
+        }
+      }
+    }
+    w.kind[r] = ones == n   ? RowChunk::kFull
+                : seen == 0 ? RowChunk::kNone
+                            : RowChunk::kPartial;
+    any_row = any_row || seen > 0;
   }
-  if (first >= last) return false;
-  lo = first;
-  hi = last;
-  for (size_t r = 0; r < plan.rows; ++r) {
-    const KeyPiece& span = spans[r];
-    w.kind[r] =
-        span.kind == TileKind::kEmpty ? RowChunk::kNone
-        : span.kind == TileKind::kFull && span.begin == lo && span.end == hi
-            ? RowChunk::kFull
-            : RowChunk::kPartial;
-  }
-  return true;
+  return any_row;
 }
 
 // Rows from which S = Q K^T runs with keys as lanes: K transposed in blocks
@@ -121,6 +178,10 @@ void ScoresKeysAsLanes(const DecodePlan& plan, const float* k, size_t n,
     for (size_t t = t0 + bk; t < std::min(t0 + 2 * bk, prefetch_end); ++t) {
       PrefetchRow(k + t * dim, dim);
     }
+    const size_t next_end = t0 + bk < n ? t0 + bk : w.next_k.size();
+    for (size_t t = t0; t < std::min(next_end, w.next_k.size()); ++t) {
+      PrefetchRow(w.next_k[t], dim);
+    }
     const size_t keys = std::min(bk, n - t0);
     PackRowsAsLanes(k + t0 * dim, dim, dim, keys, bk, 1.0f, w.kt);
     ScoresTile<kVecs>(d, w.kt, dim, w.q, dim, plan.rows, w.st);
@@ -130,35 +191,36 @@ void ScoresKeysAsLanes(const DecodePlan& plan, const float* k, size_t n,
   }
 }
 
-// Row r's scores over keys [lo, lo + n) in w.s become probabilities:
+// Row r's scores over the chunk's n keys in w.s become probabilities:
 // bias, weights (a partial row), online softmax (m, l, O rescaled).
-void SoftmaxRow(const MaskRule& rule, const DecodePlan& plan,
-                const DecodeRow& row, size_t r, int64_t lo, size_t n,
-                TaskScratch& w) {
+void SoftmaxRow(const DecodePlan& plan, const DecodeRow& row, size_t r,
+                size_t n, TaskScratch& w) {
   const hn::ScalableTag<float> d;
   float* s = w.s + r * plan.bc;
   if (w.kind[r] == RowChunk::kNone) {
     std::fill(s, s + n, 0.0f);
     return;
   }
-  if (row.slope != 0.0) {  // bias -slope (p - j)
-    DecodeAddBias(
-        d, s, n,
-        static_cast<float>(-row.slope * static_cast<double>(row.p - lo)),
-        static_cast<float>(row.slope));
+  if (row.slope != 0.0) {  // bias -slope (p - j), per run
+    for (const ChunkRun& run : w.runs) {
+      DecodeAddBias(d, s + run.at, static_cast<size_t>(run.end - run.begin),
+                    static_cast<float>(-row.slope *
+                                       static_cast<double>(row.p - run.begin)),
+                    static_cast<float>(row.slope));
+    }
   }
   const bool partial = w.kind[r] == RowChunk::kPartial;
+  const float* wr = w.w + r * plan.bc;
   if (partial) {
-    rule.WeightRow(row.h, row.p, lo, static_cast<int64_t>(n), w.w);
     for (size_t t = 0; t < n; ++t) {
-      if (!(w.w[t] > 0.0f)) s[t] = kMaskedScore;
+      if (!(wr[t] > 0.0f)) s[t] = kMaskedScore;
     }
   }
   const float m_old = w.m[r];
   const float m_new = std::max(m_old, RowMax(d, s, n));
   ExpShifted(d, s, n, m_new);
   if (partial) {
-    for (size_t t = 0; t < n; ++t) s[t] *= w.w[t];
+    for (size_t t = 0; t < n; ++t) s[t] *= wr[t];
   }
   const float alpha = std::exp(m_old - m_new);
   w.l[r] = alpha * w.l[r] + RowSum(d, s, n);
@@ -166,12 +228,11 @@ void SoftmaxRow(const MaskRule& rule, const DecodePlan& plan,
   if (m_new != m_old) ScaleRow(d, alpha, w.o + r * plan.dim, plan.dim);
 }
 
-// O += P V over keys [lo, lo + n). A masked key's NaN or Inf in V must not
-// reach the output: where some row does not see the whole chunk and V is
-// not all finite, masked keys (weight 0) leave a row untouched.
-void AccumulateChunk(const MaskRule& rule, const DecodePlan& plan,
-                     const DecodeGroup& group, const float* v, int64_t lo,
-                     size_t n, size_t prefetch_end, TaskScratch& w) {
+// O += P V over the chunk's n value rows at v. A masked key's NaN or Inf in
+// V must not reach the output: where some row does not see the whole chunk
+// and V is not all finite, masked keys (weight 0) leave a row untouched.
+void AccumulateChunk(const DecodePlan& plan, const float* v, size_t n,
+                     size_t prefetch_end, TaskScratch& w) {
   const hn::ScalableTag<float> d;
   const size_t dim = plan.dim, bc = plan.bc;
   const bool all_full =
@@ -179,55 +240,116 @@ void AccumulateChunk(const MaskRule& rule, const DecodePlan& plan,
                   [](RowChunk kind) { return kind == RowChunk::kFull; });
   bool finite = true;
   for (size_t t = 0; !all_full && finite && t < n; ++t) {
-    finite = AllFinite(d, v + (lo + static_cast<int64_t>(t)) * dim, dim);
+    finite = AllFinite(d, v + t * dim, dim);
   }
   if (finite) {
-    DecodeAccumulate(d, w.s, bc, plan.rows, v + lo * dim, dim, dim, n, w.o,
-                     prefetch_end);
+    DecodeAccumulate(d, w.s, bc, plan.rows, v, dim, dim, n, w.o, prefetch_end,
+                     w.next_v.data(), w.next_v.size());
     return;
   }
+  for (const float* row : w.next_v) PrefetchRow(row, dim);
   for (size_t r = 0; r < plan.rows; ++r) {
     if (w.kind[r] == RowChunk::kNone) continue;
-    const DecodeRow& row = group.rows[r];
-    if (w.kind[r] == RowChunk::kPartial) {
-      rule.WeightRow(row.h, row.p, lo, static_cast<int64_t>(n), w.w);
-    }
+    const bool partial = w.kind[r] == RowChunk::kPartial;
     for (size_t t = 0; t < n; ++t) {
-      if (w.kind[r] == RowChunk::kPartial && !(w.w[t] > 0.0f)) continue;
-      MulAddRow(d, w.s[r * bc + t], v + (lo + static_cast<int64_t>(t)) * dim,
-                w.o + r * dim, dim);
+      if (partial && !(w.w[r * bc + t] > 0.0f)) continue;
+      MulAddRow(d, w.s[r * bc + t], v + t * dim, w.o + r * dim, dim);
     }
   }
 }
 
-// Keys [lo, hi) of the task's chunk (of keys up to task_end) for every
-// row: scores, then each row's softmax, then O += P V.
+// Copies the K and V rows of the chunk's runs into w.kg and w.vg, fetching
+// the rows kGatherAhead keys ahead in the task's order (next_run, next_key:
+// where the chunk after this one starts).
+constexpr size_t kGatherAhead = 8;
+void GatherChunk(const float* k, const float* v, size_t dim, size_t next_run,
+                 int64_t next_key, TaskScratch& w) {
+  w.gather.clear();
+  for (const ChunkRun& run : w.runs) {
+    for (int64_t j = run.begin; j < run.end; ++j) w.gather.push_back(j);
+  }
+  const size_t n = w.gather.size();
+  for (size_t i = next_run;
+       i < w.seen.size() && w.gather.size() < n + kGatherAhead; ++i) {
+    const int64_t from = i == next_run ? next_key : w.seen[i].begin;
+    for (int64_t j = from;
+         j < w.seen[i].end && w.gather.size() < n + kGatherAhead; ++j) {
+      w.gather.push_back(j);
+    }
+  }
+  for (size_t t = 0; t < n; ++t) {
+    if (t + kGatherAhead < w.gather.size()) {
+      const int64_t ahead = w.gather[t + kGatherAhead];
+      PrefetchRow(k + ahead * static_cast<int64_t>(dim), dim);
+      PrefetchRow(v + ahead * static_cast<int64_t>(dim), dim);
+    }
+    const int64_t j = w.gather[t];
+    std::copy(k + j * static_cast<int64_t>(dim),
+              k + (j + 1) * static_cast<int64_t>(dim), w.kg + t * dim);
+    std::copy(v + j * static_cast<int64_t>(dim),
+              v + (j + 1) * static_cast<int64_t>(dim), w.vg + t * dim);
+  }
+}
+
+// The K and V rows of the next chunk (at most n of them, from key
+// next_key of run next_run), to be fetched while this chunk computes;
+// none where this chunk's prefetch already runs into them (continues).
+void NextChunkRows(const DecodePlan& plan, const float* k, const float* v,
+                   size_t n, size_t next_run, int64_t next_key, bool continues,
+                   TaskScratch& w) {
+  w.next_k.clear();
+  w.next_v.clear();
+  if (continues) return;
+  const auto dim = static_cast<int64_t>(plan.dim);
+  for (size_t i = next_run; i < w.seen.size() && w.next_k.size() < n; ++i) {
+    for (int64_t j = i == next_run ? next_key : w.seen[i].begin;
+         j < w.seen[i].end && w.next_k.size() < n; ++j) {
+      w.next_k.push_back(k + j * dim);
+      w.next_v.push_back(v + j * dim);
+    }
+  }
+}
+
+// The chunk of the task's keys in w.runs (n keys; the next chunk starts
+// at key next_key of run next_run of w.seen) for every row: scores, then
+// each row's softmax, then O += P V. One run is read in place, several are
+// gathered first.
 void ProcessChunk(const Problem& problem, const DecodePlan& plan,
                   const DecodeGroup& group, const float* k, const float* v,
-                  int64_t lo, int64_t hi, int64_t task_end, TaskScratch& w) {
+                  size_t n, size_t next_run, int64_t next_key, TaskScratch& w) {
   const hn::ScalableTag<float> d;
-  const MaskRule& rule = problem.mask.Rule();
-  const int64_t chunk_end = hi;
-  if (!ClassifyRows(rule, plan, group, lo, hi, w)) return;
-  // Keys are fetched ahead up to the task's end, or to the last key some
-  // row sees when that ends the chunk early (a sparse rule's gap follows).
-  const auto prefetch_end =
-      static_cast<size_t>((hi < chunk_end ? hi : task_end) - lo);
-  const auto n = static_cast<size_t>(hi - lo);
-  if (plan.rows >= kKeysAsLanesRows) {
-    ScoresKeysAsLanes(plan, k + lo * plan.dim, n, prefetch_end, w);
+  if (!ClassifyRows(problem.mask.Rule(), plan, group, n, w)) return;
+  const float *kc = w.kg, *vc = w.vg;
+  size_t prefetch_end = 0;
+  if (w.runs.size() == 1) {
+    const int64_t lo = w.runs[0].begin;
+    kc = k + lo * static_cast<int64_t>(plan.dim);
+    vc = v + lo * static_cast<int64_t>(plan.dim);
+    // Fetched ahead to the end of the run of seen keys it is part of.
+    const bool continues =
+        next_run < w.seen.size() && next_key > w.seen[next_run].begin;
+    prefetch_end = static_cast<size_t>(
+        (continues ? w.seen[next_run].end : w.runs[0].end) - lo);
   } else {
-    DecodeScores(d, w.q, plan.dim, plan.rows, k + lo * plan.dim, plan.dim, n,
-                 w.s, plan.bc, prefetch_end);
+    GatherChunk(k, v, plan.dim, next_run, next_key, w);
+  }
+  NextChunkRows(plan, k, v, n, next_run, next_key, prefetch_end > n, w);
+  if (plan.rows >= kKeysAsLanesRows) {
+    ScoresKeysAsLanes(plan, kc, n, prefetch_end, w);
+  } else {
+    DecodeScores(d, w.q, plan.dim, plan.rows, kc, plan.dim, n, w.s, plan.bc,
+                 prefetch_end, w.next_k.data(), w.next_k.size());
   }
   for (size_t r = 0; r < plan.rows; ++r) {
-    SoftmaxRow(rule, plan, group.rows[r], r, lo, n, w);
+    SoftmaxRow(plan, group.rows[r], r, n, w);
   }
-  AccumulateChunk(rule, plan, group, v, lo, n, prefetch_end, w);
+  AccumulateChunk(plan, vc, n, prefetch_end, w);
 }
 
 // One split of one group: its rows' softmax state and unnormalised output
-// over keys [task.begin, task.end), written to the task's slot.
+// over keys [task.begin, task.end), written to the task's slot. The keys
+// some row may see are taken in order, Bc at a time (a chunk may join the
+// runs of a sparse rule).
 void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
              const DecodeTask& task, TaskScratch& w, float* slot) {
   const DecodeGroup& group = plan.groups[task.group];
@@ -235,16 +357,33 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   for (size_t r = 0; r < plan.rows; ++r) {
     const float* q = t.q + group.rows[r].q_offset;
     for (size_t x = 0; x < dim; ++x) w.q[r * dim + x] = plan.scale * q[x];
+    w.row_keys[r].clear();
+    RowKeysIn(problem.mask.Rule(), group.rows[r], task.begin, task.end,
+              w.row_keys[r]);
+    w.cursor[r] = 0;
   }
+  UnionOfRows(w);
   std::fill(w.o, w.o + plan.rows * dim, 0.0f);
   std::fill(w.m, w.m + plan.rows, kMaskedScore);
   std::fill(w.l, w.l + plan.rows, 0.0f);
   const float* k = t.k + group.kv_offset;
   const float* v = t.v + group.kv_offset;
-  const auto bc = static_cast<int64_t>(plan.bc);
-  for (int64_t c0 = task.begin / bc * bc; c0 < task.end; c0 += bc) {
-    ProcessChunk(problem, plan, group, k, v, std::max(c0, task.begin),
-                 std::min(c0 + bc, task.end), task.end, w);
+  size_t run = 0;
+  int64_t key = w.seen.empty() ? 0 : w.seen[0].begin;
+  while (run < w.seen.size()) {
+    w.runs.clear();
+    size_t n = 0;
+    while (n < plan.bc && run < w.seen.size()) {
+      const int64_t take =
+          std::min(static_cast<int64_t>(plan.bc - n), w.seen[run].end - key);
+      w.runs.push_back({key, key + take, n});
+      n += static_cast<size_t>(take);
+      key += take;
+      if (key == w.seen[run].end && ++run < w.seen.size()) {
+        key = w.seen[run].begin;
+      }
+    }
+    ProcessChunk(problem, plan, group, k, v, n, run, key, w);
   }
   std::copy(w.m, w.m + plan.rows, slot);
   std::copy(w.l, w.l + plan.rows, slot + plan.rows);

@@ -51,16 +51,18 @@ struct DecodePlan {
   size_t dim;   // D
   size_t bc;    // keys per chunk (Bc)
   float scale;
+  bool exact_keys;  // RowKeysIn gives the visible keys (else an envelope)
   std::vector<DecodeGroup> groups;
   std::vector<DecodeTask> tasks;
   // Floats of one task's slot: m and l (R each) and O (R x D).
   size_t SlotFloats() const { return rows * (dim + 2); }
   // Floats of one thread's scratch: a block of K transposed (D x
   // kDecodeKeyLanes) and its scores (R x kDecodeKeyLanes), Q rows and O
-  // (R x D each), m and l (R each), the chunk's scores (R x Bc) and one row
-  // of weights (Bc).
+  // (R x D each), m and l (R each), the chunk's scores and weights (R x Bc
+  // each), and its K and V rows gathered (Bc x D each).
   size_t TaskScratchFloats() const {
-    return (dim + rows) * kDecodeKeyLanes + rows * (2 * dim + 2 + bc) + bc;
+    return (dim + rows) * kDecodeKeyLanes + rows * (2 * dim + 2 + 2 * bc) +
+           2 * bc * dim;
   }
 };
 
@@ -68,15 +70,22 @@ struct DecodePlan {
 // Parts and Nq at most half a rows-as-lanes block on the dispatched target
 // (Br / 2: 16 on AVX3, 12 on AVX2, 6 on SSE4), where that block would be
 // mostly padding rows; and a rule with Parts whenever Nq != Nk (its parts
-// regroup queries and keys alike, so the decode path evaluates the rule
-// itself: through Segments where it has them, else every weight in reach).
+// regroup queries and keys alike, so the decode path reads the rule's
+// RowKeys instead: dilated's W keys, sparse_strided's band and strided
+// keys).
 bool UsesDecodePath(const Problem& problem);
 
-// The keys of [lo, hi) that `row` sees: from its first to its last, with
-// kind kFull if they form one piece whose weights are all 1, kPartial
-// otherwise, kEmpty (begin = end = 0) if it sees none.
-KeyPiece RowSpan(const MaskRule& rule, const DecodeRow& row, int64_t lo,
-                 int64_t hi);
+// The keys of [lo, hi) that `row` may see, in increasing order, appended to
+// `out`: the rule's RowKeys, exact, where it has them; else the row's
+// Bounds clipped to [lo, hi) as one flat segment whose weights must be
+// evaluated (nothing if they miss [lo, hi)).
+void RowKeysIn(const MaskRule& rule, const DecodeRow& row, int64_t lo,
+               int64_t hi, std::vector<KeySegment>& out);
+
+// Merges `keys` (disjoint, in increasing order) into `seen` (disjoint
+// ranges in order), joining ranges that touch.
+void MergeKeys(const std::vector<KeySegment>& keys,
+               std::vector<KeyRange>& seen);
 
 // The plan; key_block 0 takes kDecodeKeyBlock.
 DecodePlan PlanDecode(const Problem& problem, size_t key_block);

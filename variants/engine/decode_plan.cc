@@ -46,33 +46,47 @@ DecodeGroup MakeGroup(const Problem& problem, int64_t b, int64_t kvh,
   return group;
 }
 
-// From the first to the last key of [lo, hi) that some row of the group
-// sees (empty if none): a split between a rule's visible ranges (the gap
-// of global_window, say) becomes no task at all.
-KeyRange SeenKeys(const MaskRule& rule, const DecodeGroup& group, int64_t lo,
-                  int64_t hi) {
-  KeyRange seen{hi, lo};
+// The keys some row of the group may see in [lo, hi), in order.
+std::vector<KeyRange> SeenByRows(const MaskRule& rule, const DecodeGroup& group,
+                                 int64_t lo, int64_t hi) {
+  std::vector<KeySegment> keys;
+  std::vector<KeyRange> seen;
   for (const DecodeRow& row : group.rows) {
-    const KeyPiece span = RowSpan(rule, row, lo, hi);
-    if (span.kind == TileKind::kEmpty) continue;
-    seen.begin = std::min(seen.begin, span.begin);
-    seen.end = std::max(seen.end, span.end);
+    keys.clear();
+    RowKeysIn(rule, row, lo, hi, keys);
+    MergeKeys(keys, seen);
   }
   return seen;
 }
 
 }  // namespace
 
-KeyPiece RowSpan(const MaskRule& rule, const DecodeRow& row, int64_t lo,
-                 int64_t hi) {
-  thread_local std::vector<KeyPiece> pieces;
+void MergeKeys(const std::vector<KeySegment>& keys,
+               std::vector<KeyRange>& seen) {
+  thread_local std::vector<KeyRange> merged;
+  merged.clear();
+  const auto add = [](KeyRange k) {
+    if (!merged.empty() && k.begin <= merged.back().end) {
+      merged.back().end = std::max(merged.back().end, k.end);
+    } else {
+      merged.push_back(k);
+    }
+  };
+  size_t i = 0;
+  for (const KeySegment& k : keys) {
+    for (; i < seen.size() && seen[i].begin <= k.begin; ++i) add(seen[i]);
+    add({k.begin, k.end});
+  }
+  for (; i < seen.size(); ++i) add(seen[i]);
+  seen.swap(merged);
+}
+
+void RowKeysIn(const MaskRule& rule, const DecodeRow& row, int64_t lo,
+               int64_t hi, std::vector<KeySegment>& out) {
   const int64_t a = std::max(lo, row.keys.begin);
   const int64_t e = std::min(hi, row.keys.end);
-  pieces.clear();
-  if (a < e) rule.Pieces(row.h, row.p, row.p, a, e, pieces);
-  if (pieces.empty()) return {0, 0, TileKind::kEmpty};
-  return {pieces.front().begin, pieces.back().end,
-          pieces.size() == 1 ? pieces[0].kind : TileKind::kPartial};
+  if (a >= e || rule.RowKeys(row.h, row.p, a, e, out)) return;
+  out.push_back({a, e});
 }
 
 DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
@@ -82,32 +96,46 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   plan.dim = static_cast<size_t>(s.D);
   plan.bc = key_block != 0 ? key_block : kDecodeKeyBlock;
   plan.scale = static_cast<float>(problem.Scale());
-  std::vector<KeyRange> reaches;
+  plan.exact_keys = problem.mask.Rule().HasRowKeys();
+  // Per group, the keys some row may see; S, the split: the most keys seen
+  // by one group in at most kDecodeMaxSplits splits, whole chunks, at
+  // least 4 chunks. It depends on the problem alone.
+  std::vector<std::vector<KeyRange>> seen;
   int64_t longest = 0;
   for (int64_t b = 0; b < s.B; ++b) {
     for (int64_t kvh = 0; kvh < s.Hkv; ++kvh) {
       KeyRange reach;
       plan.groups.push_back(MakeGroup(problem, b, kvh, reach));
-      reaches.push_back(reach);
-      longest = std::max(longest, reach.size());
+      seen.push_back(SeenByRows(problem.mask.Rule(), plan.groups.back(),
+                                reach.begin, reach.end));
+      int64_t count = 0;
+      for (const KeyRange& r : seen.back()) count += r.size();
+      longest = std::max(longest, count);
     }
   }
-  // S: the longest reach in at most kDecodeMaxSplits splits, whole chunks,
-  // at least 4 chunks. It depends on the problem alone.
   const auto bc = static_cast<int64_t>(plan.bc);
   const int64_t per_split = (longest + kDecodeMaxSplits - 1) / kDecodeMaxSplits;
   const int64_t split =
       std::max<int64_t>(4 * bc, (per_split + bc - 1) / bc * bc);
+  // A group's tasks: its seen keys in order, S at a time; a task's range
+  // runs from its first key to its last (a sparse rule's gaps included).
   for (size_t g = 0; g < plan.groups.size(); ++g) {
-    const KeyRange& reach = reaches[g];
     DecodeGroup& group = plan.groups[g];
     group.first_task = plan.tasks.size();
-    for (int64_t c = reach.begin / split * split; c < reach.end; c += split) {
-      const KeyRange keys =
-          SeenKeys(problem.mask.Rule(), group, std::max(c, reach.begin),
-                   std::min(c + split, reach.end));
-      if (keys.size() > 0) plan.tasks.push_back({g, keys.begin, keys.end});
+    int64_t in_task = 0, begin = 0;
+    for (const KeyRange& r : seen[g]) {
+      for (int64_t j = r.begin; j < r.end;) {
+        if (in_task == 0) begin = j;
+        const int64_t take = std::min(split - in_task, r.end - j);
+        j += take;
+        in_task += take;
+        if (in_task == split) {
+          plan.tasks.push_back({g, begin, j});
+          in_task = 0;
+        }
+      }
     }
+    if (in_task > 0) plan.tasks.push_back({g, begin, seen[g].back().end});
     group.end_task = plan.tasks.size();
   }
   return plan;
