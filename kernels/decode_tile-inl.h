@@ -5,9 +5,13 @@
 // element once per chunk for all the rows, so decode runs at the memory
 // bandwidth. Buffers:
 //   q[r * dim + x]        query row r, scaled by the softmax scale
-//   k, v[t * stride + x]  key / value t of the chunk (rows of the tensor)
+//   k[t][x], v[t][x]      key / value t of the chunk: row pointers, so that
+//                         the keys a sparse rule sees need not be adjacent
 //   s[r * ld + t]         score, then probability, of row r and key t
 //   o[r * dim + x]        unnormalised output of row r
+//   ahead[t], t < n_ahead rows fetched into the caches while key t is in
+//                         use (the caller's: the keys kPrefetchKeys later
+//                         in the task's order)
 // Any dim >= 1 (a tail of dim % Lanes runs scalar), any row and key count.
 // kernels/decode_reference.h is the scalar twin of each kernel, which
 // tests/decode_tile_test.cc compares them with on every target.
@@ -42,7 +46,7 @@ constexpr size_t kDecodeCols = 4;
 #else
 constexpr size_t kDecodeCols = 2;
 #endif
-// K and V rows are prefetched this many keys ahead of the one in use (8
+// Callers fetch K and V rows this many keys ahead of the one in use (8
 // KiB at D = 128): the chunk streams from memory, and the hardware
 // prefetcher alone left decode at a third of the read bandwidth. On Zen 5
 // (AVX3, 2 threads, 82 GB/s read) 16 keys ahead gave 72 GB/s, 8 gave 44,
@@ -83,32 +87,25 @@ HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
 }
 #endif
 
-// s[r * ld + t] = sum_x q[r * dim + x] * k[t * k_stride + x] for kRows rows
-// starting at q, s: dot products along d, two keys per step (each q vector
-// loaded once for both), reduced across lanes at the end (four at a time
-// where there are four, else one by one).
-// Also fetches K rows kPrefetchKeys ahead, those before key prefetch_end
-// (0 on later passes over the chunk: no prefetch), and at key t the row
-// next[t] for t < n_next (the next chunk's rows, where they are elsewhere).
+// s[r * ld + t] = sum_x q[r * dim + x] * k[t][x] for kRows rows starting
+// at q, s: dot products along d, two keys per step (each q vector loaded
+// once for both), reduced across lanes at the end (four at a time where
+// there are four, else one by one). Fetches ahead[t] at key t, t < n_ahead
+// (0 on later passes over the chunk).
 template <size_t kRows, class D>
 HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
-                                 const float* HWY_RESTRICT k, size_t k_stride,
-                                 size_t n_keys, float* HWY_RESTRICT s,
-                                 size_t ld, size_t prefetch_end,
-                                 const float* const* next, size_t n_next) {
+                                 const float* const* k, size_t n_keys,
+                                 float* HWY_RESTRICT s, size_t ld,
+                                 const float* const* ahead, size_t n_ahead) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t whole = dim / N * N;
   size_t t = 0;
   for (; t + 2 <= n_keys; t += 2) {
-    const float* k0 = k + t * k_stride;
-    const float* k1 = k0 + k_stride;
-    if (t + kPrefetchKeys + 1 < prefetch_end) {
-      PrefetchRow(k0 + kPrefetchKeys * k_stride, dim);
-      PrefetchRow(k1 + kPrefetchKeys * k_stride, dim);
-    }
-    if (t < n_next) PrefetchRow(next[t], dim);
-    if (t + 1 < n_next) PrefetchRow(next[t + 1], dim);
+    const float* k0 = k[t];
+    const float* k1 = k[t + 1];
+    if (t < n_ahead) PrefetchRow(ahead[t], dim);
+    if (t + 1 < n_ahead) PrefetchRow(ahead[t + 1], dim);
     V a0[kRows], a1[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = a1[r] = hn::Zero(d);
     for (size_t x = 0; x < whole; x += N) {
@@ -145,9 +142,9 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
       s[r * ld + t + 1] = s1;
     }
   }
-  for (size_t u = t; u < n_next; ++u) PrefetchRow(next[u], dim);
+  for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
   if (t < n_keys) {
-    const float* k0 = k + t * k_stride;
+    const float* k0 = k[t];
     V a0[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = hn::Zero(d);
     for (size_t x = 0; x < whole; x += N) {
@@ -164,42 +161,35 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
   }
 }
 
-// S = Q K^T for n_rows rows and n_keys keys: s[r * ld + t]; K rows before
-// prefetch_end (counted from k, may pass n_keys) are fetched ahead, and the
-// rows next[0 .. n_next) (at most n_keys) along the way.
+// S = Q K^T for n_rows rows and n_keys keys: s[r * ld + t]; fetches
+// ahead[0 .. n_ahead) along the way.
 template <class D>
 HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
-                             size_t n_rows, const float* HWY_RESTRICT k,
-                             size_t k_stride, size_t n_keys,
-                             float* HWY_RESTRICT s, size_t ld,
-                             size_t prefetch_end = 0,
-                             const float* const* next = nullptr,
-                             size_t n_next = 0) {
+                             size_t n_rows, const float* const* k,
+                             size_t n_keys, float* HWY_RESTRICT s, size_t ld,
+                             const float* const* ahead = nullptr,
+                             size_t n_ahead = 0) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
-    DecodeScoresRows<kDecodeRows>(d, q + r * dim, dim, k, k_stride, n_keys,
-                                  s + r * ld, ld, r == 0 ? prefetch_end : 0,
-                                  next, r == 0 ? n_next : 0);
+    DecodeScoresRows<kDecodeRows>(d, q + r * dim, dim, k, n_keys, s + r * ld,
+                                  ld, ahead, r == 0 ? n_ahead : 0);
   }
   for (; r < n_rows; ++r) {
-    DecodeScoresRows<1>(d, q + r * dim, dim, k, k_stride, n_keys, s + r * ld,
-                        ld, r == 0 ? prefetch_end : 0, next,
-                        r == 0 ? n_next : 0);
+    DecodeScoresRows<1>(d, q + r * dim, dim, k, n_keys, s + r * ld, ld, ahead,
+                        r == 0 ? n_ahead : 0);
   }
 }
 
-// o[r * dim + x] += sum_t p[r * ld + t] * v[t * v_stride + x] for kRows rows
-// and the kCols vectors of d starting at x0: the accumulators stay in
-// registers across the whole key loop. Also fetches whole V rows
-// kPrefetchKeys ahead, those before key prefetch_end (0: none), and at key
-// t the row next[t] for t < n_next.
+// o[r * dim + x] += sum_t p[r * ld + t] * v[t][x] for kRows rows and the
+// kCols vectors of d starting at x0: the accumulators stay in registers
+// across the whole key loop. Fetches ahead[t] at key t, t < n_ahead.
 template <size_t kRows, size_t kCols, class D>
 HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
-                                      size_t ld, const float* HWY_RESTRICT v,
-                                      size_t v_stride, size_t dim, size_t x0,
-                                      size_t n_keys, float* HWY_RESTRICT o,
-                                      size_t prefetch_end,
-                                      const float* const* next, size_t n_next) {
+                                      size_t ld, const float* const* v,
+                                      size_t dim, size_t x0, size_t n_keys,
+                                      float* HWY_RESTRICT o,
+                                      const float* const* ahead,
+                                      size_t n_ahead) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   V acc[kRows][kCols];
@@ -209,11 +199,8 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
     }
   }
   for (size_t t = 0; t < n_keys; ++t) {
-    const float* vt = v + t * v_stride + x0;
-    if (t + kPrefetchKeys < prefetch_end) {
-      PrefetchRow(vt + kPrefetchKeys * v_stride, dim);
-    }
-    if (t < n_next) PrefetchRow(next[t], dim);
+    const float* vt = v[t] + x0;
+    if (t < n_ahead) PrefetchRow(ahead[t], dim);
     V vv[kCols];
     for (size_t c = 0; c < kCols; ++c) vv[c] = hn::LoadU(d, vt + c * N);
     for (size_t r = 0; r < kRows; ++r) {
@@ -223,7 +210,7 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
       }
     }
   }
-  for (size_t t = n_keys; t < n_next; ++t) PrefetchRow(next[t], dim);
+  for (size_t t = n_keys; t < n_ahead; ++t) PrefetchRow(ahead[t], dim);
   for (size_t r = 0; r < kRows; ++r) {
     for (size_t c = 0; c < kCols; ++c) {
       hn::StoreU(acc[r][c], d, o + r * dim + x0 + c * N);
@@ -234,31 +221,28 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
 // kRows rows of O += P V over every column of d.
 template <size_t kRows, class D>
 HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
-                                     size_t ld, const float* HWY_RESTRICT v,
-                                     size_t v_stride, size_t dim, size_t n_keys,
-                                     float* HWY_RESTRICT o, size_t prefetch_end,
-                                     const float* const* next, size_t n_next) {
+                                     size_t ld, const float* const* v,
+                                     size_t dim, size_t n_keys,
+                                     float* HWY_RESTRICT o,
+                                     const float* const* ahead,
+                                     size_t n_ahead) {
   const size_t N = hn::Lanes(d);
   size_t x = 0;
   for (; x + kDecodeCols * N <= dim; x += kDecodeCols * N) {
-    DecodeAccumulateBlock<kRows, kDecodeCols>(
-        d, p, ld, v, v_stride, dim, x, n_keys, o, x == 0 ? prefetch_end : 0,
-        next, x == 0 ? n_next : 0);
+    DecodeAccumulateBlock<kRows, kDecodeCols>(d, p, ld, v, dim, x, n_keys, o,
+                                              ahead, x == 0 ? n_ahead : 0);
   }
   for (; x + N <= dim; x += N) {
-    DecodeAccumulateBlock<kRows, 1>(d, p, ld, v, v_stride, dim, x, n_keys, o,
-                                    x == 0 ? prefetch_end : 0, next,
-                                    x == 0 ? n_next : 0);
+    DecodeAccumulateBlock<kRows, 1>(d, p, ld, v, dim, x, n_keys, o, ahead,
+                                    x == 0 ? n_ahead : 0);
   }
   if (x == 0) {  // d narrower than a vector: no block fetched them
-    for (size_t t = 0; t < n_next; ++t) PrefetchRow(next[t], dim);
+    for (size_t t = 0; t < n_ahead; ++t) PrefetchRow(ahead[t], dim);
   }
   for (; x < dim; ++x) {  // scalar tail of d
     for (size_t r = 0; r < kRows; ++r) {
       float acc = o[r * dim + x];
-      for (size_t t = 0; t < n_keys; ++t) {
-        acc += p[r * ld + t] * v[t * v_stride + x];
-      }
+      for (size_t t = 0; t < n_keys; ++t) acc += p[r * ld + t] * v[t][x];
       o[r * dim + x] = acc;
     }
   }
@@ -281,26 +265,23 @@ HWY_INLINE void DecodeAddBias(D d, float* HWY_RESTRICT s, size_t n, float b0,
   for (; t < n; ++t) s[t] += std::fma(static_cast<float>(t), slope, b0);
 }
 
-// O += P V for n_rows rows and n_keys keys; V rows before prefetch_end
-// (counted from v) are fetched ahead, and the rows next[0 .. n_next) along
-// the way.
+// O += P V for n_rows rows and n_keys keys; fetches ahead[0 .. n_ahead)
+// along the way.
 template <class D>
 HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
-                                 size_t n_rows, const float* HWY_RESTRICT v,
-                                 size_t v_stride, size_t dim, size_t n_keys,
-                                 float* HWY_RESTRICT o, size_t prefetch_end = 0,
-                                 const float* const* next = nullptr,
-                                 size_t n_next = 0) {
+                                 size_t n_rows, const float* const* v,
+                                 size_t dim, size_t n_keys,
+                                 float* HWY_RESTRICT o,
+                                 const float* const* ahead = nullptr,
+                                 size_t n_ahead = 0) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
-    DecodeAccumulateRows<kDecodeRows>(
-        d, p + r * ld, ld, v, v_stride, dim, n_keys, o + r * dim,
-        r == 0 ? prefetch_end : 0, next, r == 0 ? n_next : 0);
+    DecodeAccumulateRows<kDecodeRows>(d, p + r * ld, ld, v, dim, n_keys,
+                                      o + r * dim, ahead, r == 0 ? n_ahead : 0);
   }
   for (; r < n_rows; ++r) {
-    DecodeAccumulateRows<1>(d, p + r * ld, ld, v, v_stride, dim, n_keys,
-                            o + r * dim, r == 0 ? prefetch_end : 0, next,
-                            r == 0 ? n_next : 0);
+    DecodeAccumulateRows<1>(d, p + r * ld, ld, v, dim, n_keys, o + r * dim,
+                            ahead, r == 0 ? n_ahead : 0);
   }
 }
 

@@ -2,6 +2,7 @@
 // twins in kernels/decode_reference.h, on every compiled Highway target: D
 // and key counts off every vector width, row counts off every register
 // tile, K/V rows strided as in a tensor with more columns than D.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -46,9 +47,23 @@ void CheckDecodeKernels(size_t dim, size_t rows, size_t keys) {
   const std::vector<float> q = DecodeInputs(rows * dim, 1 + dim);
   const std::vector<float> k = DecodeInputs(keys * stride, 2 + keys);
   const std::vector<float> v = DecodeInputs(keys * stride, 3 + rows);
+  // Key t of the chunk is row (t * 5) % keys' of the tensor when 5 and the
+  // key count are coprime (rows need not be adjacent nor in order), else
+  // row t; the reference reads the same rows.
+  std::vector<const float*> k_rows, v_rows;
+  for (size_t t = 0; t < keys; ++t) {
+    const size_t row = keys % 5 != 0 ? t * 5 % keys : t;
+    k_rows.push_back(&k[row * stride]);
+    v_rows.push_back(&v[row * stride]);
+  }
+  std::vector<float> k_ref(keys * stride), v_ref(keys * stride);
+  for (size_t t = 0; t < keys; ++t) {
+    std::copy(k_rows[t], k_rows[t] + dim, &k_ref[t * stride]);
+    std::copy(v_rows[t], v_rows[t] + dim, &v_ref[t * stride]);
+  }
   std::vector<float> s(rows * ld, 0.0f), s_ref(rows * ld, 0.0f);
-  DecodeScores(d, q.data(), dim, rows, k.data(), stride, keys, s.data(), ld);
-  reference::DecodeScores(q.data(), dim, rows, k.data(), stride, keys,
+  DecodeScores(d, q.data(), dim, rows, k_rows.data(), keys, s.data(), ld);
+  reference::DecodeScores(q.data(), dim, rows, k_ref.data(), stride, keys,
                           s_ref.data(), ld);
   // Inputs in [-1, 1): each score's terms are at most 1 in magnitude.
   ExpectNear(s, s_ref, std::vector<float>(s.size(), 1.0f), "DecodeScores", dim,
@@ -57,25 +72,24 @@ void CheckDecodeKernels(size_t dim, size_t rows, size_t keys) {
   const std::vector<float> p = DecodeInputs(rows * ld, 4 + dim);
   std::vector<float> o = DecodeInputs(rows * dim, 5 + keys);
   std::vector<float> o_ref = o;
-  DecodeAccumulate(d, p.data(), ld, rows, v.data(), stride, dim, keys,
-                   o.data());
-  reference::DecodeAccumulate(p.data(), ld, rows, v.data(), stride, dim, keys,
-                              o_ref.data());
+  DecodeAccumulate(d, p.data(), ld, rows, v_rows.data(), dim, keys, o.data());
+  reference::DecodeAccumulate(p.data(), ld, rows, v_ref.data(), stride, dim,
+                              keys, o_ref.data());
   ExpectNear(o, o_ref, std::vector<float>(o.size(), 1.0f), "DecodeAccumulate",
              dim, rows, keys);
 
-  // Fetching ahead (rows of the chunk, and a list of other rows, here more
-  // than the keys) changes no result.
-  std::vector<const float*> next;
-  for (size_t t = 0; t < keys + 1; ++t) next.push_back(&k[(t % keys) * stride]);
+  // Fetching rows ahead (here more of them than keys) changes no result.
+  std::vector<const float*> ahead;
+  for (size_t t = 0; t < keys + 1; ++t)
+    ahead.push_back(&k[(t % keys) * stride]);
   std::vector<float> s2(rows * ld, 0.0f);
-  DecodeScores(d, q.data(), dim, rows, k.data(), stride, keys, s2.data(), ld,
-               keys, next.data(), next.size());
+  DecodeScores(d, q.data(), dim, rows, k_rows.data(), keys, s2.data(), ld,
+               ahead.data(), ahead.size());
   EXPECT_EQ(s2, s) << "DecodeScores fetching ahead, dim=" << dim
                    << " rows=" << rows << " keys=" << keys;
   std::vector<float> o2 = DecodeInputs(rows * dim, 5 + keys);
-  DecodeAccumulate(d, p.data(), ld, rows, v.data(), stride, dim, keys,
-                   o2.data(), keys, next.data(), next.size());
+  DecodeAccumulate(d, p.data(), ld, rows, v_rows.data(), dim, keys, o2.data(),
+                   ahead.data(), ahead.size());
   EXPECT_EQ(o2, o) << "DecodeAccumulate fetching ahead, dim=" << dim
                    << " rows=" << rows << " keys=" << keys;
 }

@@ -75,24 +75,22 @@ struct TaskScratch {
     s = l + plan.rows;
     w = s + plan.rows * plan.bc;
     kg = w + plan.rows * plan.bc;
-    vg = kg + plan.bc * plan.dim;
   }
   ScratchBuffer<float> buffer;
   float *kt, *st;  // a block of K transposed, and its scores
   float *q, *o, *m, *l;
-  float *s, *w;    // per row r: scores and weights at r * Bc
-  float *kg, *vg;  // K and V rows of a chunk of several runs, gathered
+  float *s, *w;  // per row r: scores and weights at r * Bc
+  float* kg;     // K rows of a chunk of several runs, gathered (keys as lanes)
   std::vector<RowChunk> kind;
   // Per row: the keys it may see in the task (RowKeysIn), and the first of
   // them a chunk can still reach.
   std::vector<std::vector<KeySegment>> row_keys;
   std::vector<size_t> cursor;
-  std::vector<KeyRange> seen;   // the union of row_keys, in order
-  std::vector<ChunkRun> runs;   // the chunk's runs
-  std::vector<int64_t> gather;  // the chunk's keys, then some beyond it
-  // K and V rows of the next chunk, fetched while this one computes where
-  // it does not continue this chunk's run.
-  std::vector<const float*> next_k, next_v;
+  std::vector<KeyRange> seen;  // the union of row_keys, in order
+  std::vector<ChunkRun> runs;  // the chunk's runs
+  // The chunk's K and V rows, and the rows kPrefetchKeys keys later in the
+  // task's order (fewer near its end), fetched ahead.
+  std::vector<const float*> k_rows, v_rows, ahead_k, ahead_v;
 };
 
 // The union of the rows' keys, as disjoint ranges in order (a row that
@@ -167,20 +165,17 @@ constexpr size_t kKeysAsLanesRows = 32;
 constexpr size_t kKeysAsLanesRows = ~size_t{0};
 #endif
 
-// w.s[r * Bc + t] = q_r . k_t for the chunk's n keys at k, keys as lanes,
-// blocks of 2 vectors of keys; K rows before prefetch_end fetched ahead.
+// w.s[r * Bc + t] = q_r . k_t for the chunk's n keys, adjacent rows at k,
+// keys as lanes, blocks of 2 vectors of keys; fetches w.ahead_k.
 void ScoresKeysAsLanes(const DecodePlan& plan, const float* k, size_t n,
-                       size_t prefetch_end, TaskScratch& w) {
+                       TaskScratch& w) {
   const hn::ScalableTag<float> d;
   constexpr size_t kVecs = 2;
   const size_t bk = kVecs * hn::Lanes(d), dim = plan.dim;
   for (size_t t0 = 0; t0 < n; t0 += bk) {
-    for (size_t t = t0 + bk; t < std::min(t0 + 2 * bk, prefetch_end); ++t) {
-      PrefetchRow(k + t * dim, dim);
-    }
-    const size_t next_end = t0 + bk < n ? t0 + bk : w.next_k.size();
-    for (size_t t = t0; t < std::min(next_end, w.next_k.size()); ++t) {
-      PrefetchRow(w.next_k[t], dim);
+    const size_t ahead_end = t0 + bk < n ? t0 + bk : w.ahead_k.size();
+    for (size_t t = t0; t < std::min(ahead_end, w.ahead_k.size()); ++t) {
+      PrefetchRow(w.ahead_k[t], dim);
     }
     const size_t keys = std::min(bk, n - t0);
     PackRowsAsLanes(k + t0 * dim, dim, dim, keys, bk, 1.0f, w.kt);
@@ -228,11 +223,10 @@ void SoftmaxRow(const DecodePlan& plan, const DecodeRow& row, size_t r,
   if (m_new != m_old) ScaleRow(d, alpha, w.o + r * plan.dim, plan.dim);
 }
 
-// O += P V over the chunk's n value rows at v. A masked key's NaN or Inf in
-// V must not reach the output: where some row does not see the whole chunk
+// O += P V over the chunk's n value rows. A masked key's NaN or Inf in V
+// must not reach the output: where some row does not see the whole chunk
 // and V is not all finite, masked keys (weight 0) leave a row untouched.
-void AccumulateChunk(const DecodePlan& plan, const float* v, size_t n,
-                     size_t prefetch_end, TaskScratch& w) {
+void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch& w) {
   const hn::ScalableTag<float> d;
   const size_t dim = plan.dim, bc = plan.bc;
   const bool all_full =
@@ -240,110 +234,78 @@ void AccumulateChunk(const DecodePlan& plan, const float* v, size_t n,
                   [](RowChunk kind) { return kind == RowChunk::kFull; });
   bool finite = true;
   for (size_t t = 0; !all_full && finite && t < n; ++t) {
-    finite = AllFinite(d, v + t * dim, dim);
+    finite = AllFinite(d, w.v_rows[t], dim);
   }
   if (finite) {
-    DecodeAccumulate(d, w.s, bc, plan.rows, v, dim, dim, n, w.o, prefetch_end,
-                     w.next_v.data(), w.next_v.size());
+    DecodeAccumulate(d, w.s, bc, plan.rows, w.v_rows.data(), dim, n, w.o,
+                     w.ahead_v.data(), w.ahead_v.size());
     return;
   }
-  for (const float* row : w.next_v) PrefetchRow(row, dim);
+  for (const float* row : w.ahead_v) PrefetchRow(row, dim);
   for (size_t r = 0; r < plan.rows; ++r) {
     if (w.kind[r] == RowChunk::kNone) continue;
     const bool partial = w.kind[r] == RowChunk::kPartial;
     for (size_t t = 0; t < n; ++t) {
       if (partial && !(w.w[r * bc + t] > 0.0f)) continue;
-      MulAddRow(d, w.s[r * bc + t], v + t * dim, w.o + r * dim, dim);
+      MulAddRow(d, w.s[r * bc + t], w.v_rows[t], w.o + r * dim, dim);
     }
   }
 }
 
-// Copies the K and V rows of the chunk's runs into w.kg and w.vg, fetching
-// the rows kGatherAhead keys ahead in the task's order (next_run, next_key:
-// where the chunk after this one starts).
-constexpr size_t kGatherAhead = 8;
-void GatherChunk(const float* k, const float* v, size_t dim, size_t next_run,
-                 int64_t next_key, TaskScratch& w) {
-  w.gather.clear();
-  for (const ChunkRun& run : w.runs) {
-    for (int64_t j = run.begin; j < run.end; ++j) w.gather.push_back(j);
-  }
-  const size_t n = w.gather.size();
-  for (size_t i = next_run;
-       i < w.seen.size() && w.gather.size() < n + kGatherAhead; ++i) {
-    const int64_t from = i == next_run ? next_key : w.seen[i].begin;
-    for (int64_t j = from;
-         j < w.seen[i].end && w.gather.size() < n + kGatherAhead; ++j) {
-      w.gather.push_back(j);
-    }
-  }
-  for (size_t t = 0; t < n; ++t) {
-    if (t + kGatherAhead < w.gather.size()) {
-      const int64_t ahead = w.gather[t + kGatherAhead];
-      PrefetchRow(k + ahead * static_cast<int64_t>(dim), dim);
-      PrefetchRow(v + ahead * static_cast<int64_t>(dim), dim);
-    }
-    const int64_t j = w.gather[t];
-    std::copy(k + j * static_cast<int64_t>(dim),
-              k + (j + 1) * static_cast<int64_t>(dim), w.kg + t * dim);
-    std::copy(v + j * static_cast<int64_t>(dim),
-              v + (j + 1) * static_cast<int64_t>(dim), w.vg + t * dim);
-  }
-}
-
-// The K and V rows of the next chunk (at most n of them, from key
-// next_key of run next_run), to be fetched while this chunk computes;
-// none where this chunk's prefetch already runs into them (continues).
-void NextChunkRows(const DecodePlan& plan, const float* k, const float* v,
-                   size_t n, size_t next_run, int64_t next_key, bool continues,
-                   TaskScratch& w) {
-  w.next_k.clear();
-  w.next_v.clear();
-  if (continues) return;
+// The chunk's K and V rows (w.runs), and those to fetch ahead: the keys
+// kPrefetchKeys later in the task's order, the next chunk's first keys
+// included (it starts at key next_key of run next_run of w.seen).
+void ChunkRows(const DecodePlan& plan, const float* k, const float* v,
+               size_t next_run, int64_t next_key, TaskScratch& w) {
   const auto dim = static_cast<int64_t>(plan.dim);
-  for (size_t i = next_run; i < w.seen.size() && w.next_k.size() < n; ++i) {
+  w.k_rows.clear();
+  w.v_rows.clear();
+  for (const ChunkRun& run : w.runs) {
+    for (int64_t j = run.begin; j < run.end; ++j) {
+      w.k_rows.push_back(k + j * dim);
+      w.v_rows.push_back(v + j * dim);
+    }
+  }
+  const size_t n = w.k_rows.size();
+  w.ahead_k.assign(w.k_rows.begin() + std::min(n, kPrefetchKeys),
+                   w.k_rows.end());
+  w.ahead_v.assign(w.v_rows.begin() + std::min(n, kPrefetchKeys),
+                   w.v_rows.end());
+  for (size_t i = next_run; i < w.seen.size() && w.ahead_k.size() < n; ++i) {
     for (int64_t j = i == next_run ? next_key : w.seen[i].begin;
-         j < w.seen[i].end && w.next_k.size() < n; ++j) {
-      w.next_k.push_back(k + j * dim);
-      w.next_v.push_back(v + j * dim);
+         j < w.seen[i].end && w.ahead_k.size() < n; ++j) {
+      w.ahead_k.push_back(k + j * dim);
+      w.ahead_v.push_back(v + j * dim);
     }
   }
 }
 
 // The chunk of the task's keys in w.runs (n keys; the next chunk starts
 // at key next_key of run next_run of w.seen) for every row: scores, then
-// each row's softmax, then O += P V. One run is read in place, several are
-// gathered first.
+// each row's softmax, then O += P V, reading K and V rows where they are.
 void ProcessChunk(const Problem& problem, const DecodePlan& plan,
                   const DecodeGroup& group, const float* k, const float* v,
                   size_t n, size_t next_run, int64_t next_key, TaskScratch& w) {
   const hn::ScalableTag<float> d;
   if (!ClassifyRows(problem.mask.Rule(), plan, group, n, w)) return;
-  const float *kc = w.kg, *vc = w.vg;
-  size_t prefetch_end = 0;
-  if (w.runs.size() == 1) {
-    const int64_t lo = w.runs[0].begin;
-    kc = k + lo * static_cast<int64_t>(plan.dim);
-    vc = v + lo * static_cast<int64_t>(plan.dim);
-    // Fetched ahead to the end of the run of seen keys it is part of.
-    const bool continues =
-        next_run < w.seen.size() && next_key > w.seen[next_run].begin;
-    prefetch_end = static_cast<size_t>(
-        (continues ? w.seen[next_run].end : w.runs[0].end) - lo);
-  } else {
-    GatherChunk(k, v, plan.dim, next_run, next_key, w);
-  }
-  NextChunkRows(plan, k, v, n, next_run, next_key, prefetch_end > n, w);
+  ChunkRows(plan, k, v, next_run, next_key, w);
   if (plan.rows >= kKeysAsLanesRows) {
-    ScoresKeysAsLanes(plan, kc, n, prefetch_end, w);
+    const float* kc = w.k_rows[0];  // one run: adjacent rows
+    if (w.runs.size() > 1) {
+      for (size_t t = 0; t < n; ++t) {
+        std::copy(w.k_rows[t], w.k_rows[t] + plan.dim, w.kg + t * plan.dim);
+      }
+      kc = w.kg;
+    }
+    ScoresKeysAsLanes(plan, kc, n, w);
   } else {
-    DecodeScores(d, w.q, plan.dim, plan.rows, kc, plan.dim, n, w.s, plan.bc,
-                 prefetch_end, w.next_k.data(), w.next_k.size());
+    DecodeScores(d, w.q, plan.dim, plan.rows, w.k_rows.data(), n, w.s, plan.bc,
+                 w.ahead_k.data(), w.ahead_k.size());
   }
   for (size_t r = 0; r < plan.rows; ++r) {
     SoftmaxRow(plan, group.rows[r], r, n, w);
   }
-  AccumulateChunk(plan, vc, n, prefetch_end, w);
+  AccumulateChunk(plan, n, w);
 }
 
 // One split of one group: its rows' softmax state and unnormalised output

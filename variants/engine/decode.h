@@ -59,10 +59,10 @@ struct DecodePlan {
   // Floats of one thread's scratch: a block of K transposed (D x
   // kDecodeKeyLanes) and its scores (R x kDecodeKeyLanes), Q rows and O
   // (R x D each), m and l (R each), the chunk's scores and weights (R x Bc
-  // each), and its K and V rows gathered (Bc x D each).
+  // each), and its K rows gathered (Bc x D).
   size_t TaskScratchFloats() const {
     return (dim + rows) * kDecodeKeyLanes + rows * (2 * dim + 2 + 2 * bc) +
-           2 * bc * dim;
+           bc * dim;
   }
 };
 

@@ -16,11 +16,12 @@ namespace attnbench {
 namespace {
 
 // Says once per mask kind that its rule (or, run as parts, a part's rule)
-// has no Segments.
+// has no Segments (on the decode path: no RowKeys).
 void WarnIfScanned(const Mask& mask, bool decode) {
   const std::vector<ClassPart> parts =
       decode ? std::vector<ClassPart>{} : mask.Rule().Parts();
-  bool scanned = parts.empty() && !mask.Rule().HasSegments();
+  bool scanned = decode ? !mask.Rule().HasRowKeys()
+                        : parts.empty() && !mask.Rule().HasSegments();
   for (const ClassPart& part : parts) {
     scanned = scanned || !part.within->HasSegments();
   }
