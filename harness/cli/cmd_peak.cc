@@ -6,6 +6,8 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
+#include "harness/contract/mask_rule.h"
+#include "harness/contract/problem.h"
 #include "harness/measure/bandwidth.h"
 #include "harness/measure/peak.h"
 #include "harness/measure/pin_target.h"
@@ -18,14 +20,35 @@ struct PeakOptions {
   std::string target = "best";
   std::string format = "text";
   int reps = 7;
+  std::string read_runs;  // RUN:PERIOD in bytes, "" for none
 };
+
+// "RUN:PERIOD" (bytes) into a read pattern; throws InvalidArgument naming
+// the bad part.
+ReadPattern ParseReadRuns(const std::string& text) {
+  const auto v = ParseIntParams(text, {"RUN", "PERIOD"}, 64);
+  if (v[0] % 64 != 0 || v[1] % 64 != 0 || v[0] > v[1] ||
+      v[1] > (int64_t{64} << 20)) {
+    throw InvalidArgument(fmt::format(
+        "--read-runs {}: RUN and PERIOD must be multiples of 64 bytes with "
+        "64 <= RUN <= PERIOD <= 67108864",
+        text));
+  }
+  return {v[0], v[1]};
+}
 
 int RunPeak(const PeakOptions& opt) {
   RequireThreads(opt.threads);
   RequireFormat(opt.format);
   PinTarget(opt.target);
+  const ReadPattern pattern =
+      opt.read_runs.empty() ? ReadPattern{} : ParseReadRuns(opt.read_runs);
   const PeakResult peak = MeasureFmaPeak(opt.threads, opt.reps);
   const BandwidthResult read = MeasureReadBandwidth(opt.threads, opt.reps);
+  BandwidthResult runs;
+  if (pattern.period_bytes > 0) {
+    runs = MeasureReadBandwidth(opt.threads, opt.reps, 2, pattern);
+  }
   if (opt.format == "json") {
     nlohmann::ordered_json row;
     row["target"] = peak.target;
@@ -36,6 +59,12 @@ int RunPeak(const PeakOptions& opt) {
     row["read_gbps"] = read.gbps;
     row["median_read_gbps"] = read.median_gbps;
     row["read_buffer_bytes"] = read.buffer_bytes;
+    if (pattern.period_bytes > 0) {
+      row["read_run_bytes"] = pattern.run_bytes;
+      row["read_period_bytes"] = pattern.period_bytes;
+      row["runs_read_gbps"] = runs.gbps;
+      row["median_runs_read_gbps"] = runs.median_gbps;
+    }
     fmt::print("{}\n", row.dump());
   } else {
     fmt::print(
@@ -47,6 +76,13 @@ int RunPeak(const PeakOptions& opt) {
         "a {} MiB buffer; median {:.1f})\n",
         read.threads, read.gbps, read.reps, read.buffer_bytes >> 20,
         read.median_gbps);
+    if (pattern.period_bytes > 0) {
+      fmt::print(
+          "Read bandwidth over runs of {} bytes every {} bytes: {:.1f} GB/s "
+          "(best of {}; median {:.1f}), {:.2f} of the full read\n",
+          pattern.run_bytes, pattern.period_bytes, runs.gbps, runs.reps,
+          runs.median_gbps, runs.gbps / read.gbps);
+    }
   }
   return 0;
 }
@@ -70,6 +106,9 @@ Command AddPeakCommand(CLI::App& app) {
   sub->add_option("--reps", opt->reps, "repetitions of about 0.1 s")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  sub->add_option("--read-runs", opt->read_runs,
+                  "RUN:PERIOD (bytes): also read runs of RUN bytes every "
+                  "PERIOD bytes, the pattern of a sparse mask's decode");
   return {sub, [opt] { return RunPeak(*opt); }};
 }
 

@@ -18,12 +18,23 @@ struct BandwidthResult {
   int reps = 0;
 };
 
+// Which bytes of the buffer are read: all of them (period 0, the default),
+// or runs of run_bytes starting every period_bytes, as a sparse mask's
+// decode reads its keys (sparse_fixed:256:32 at D = 128: 16 KiB of K every
+// 128 KiB). Both multiples of 64, 0 < run <= period <= 64 MiB.
+struct ReadPattern {
+  int64_t run_bytes = 0;
+  int64_t period_bytes = 0;
+};
+
 // The buffer: 8 times the last-level cache, at least 256 MiB, at most 1 GiB.
 int64_t BandwidthBufferBytes();
 
 // Fills the buffer (pages touched by the threads that read them), then
-// times `reps` repetitions of reading it `passes` times.
-BandwidthResult MeasureReadBandwidth(int threads, int reps = 5, int passes = 2);
+// times `reps` repetitions of reading it (the pattern's bytes) `passes`
+// times. GB/s count the bytes read.
+BandwidthResult MeasureReadBandwidth(int threads, int reps = 5, int passes = 2,
+                                     ReadPattern pattern = {});
 
 }  // namespace attnbench
 
