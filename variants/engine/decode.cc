@@ -117,15 +117,40 @@ bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
                   const DecodeGroup& group, size_t n, TaskScratch& w) {
   bool any_row = false;
   for (size_t r = 0; r < plan.rows; ++r) {
-    float* wr = w.w + r * plan.bc;
-    std::fill(wr, wr + n, 0.0f);
     const std::vector<KeySegment>& keys = w.row_keys[r];
     size_t& c = w.cursor[r];
-    size_t ones = 0, seen = 0;
+    const size_t first = c;  // the first segment this chunk can meet
+    // First, without writing: the keys of flat segments, and whether any
+    // other segment (a ramp, or a rule's envelope) meets the chunk.
+    size_t flat = 0;
+    bool other = false;
     for (const ChunkRun& run : w.runs) {
       while (c < keys.size() && keys[c].end <= run.begin) ++c;
       for (size_t i = c; i < keys.size() && keys[i].begin < run.end; ++i) {
-        const KeySegment& seg = keys[i];
+        const int64_t a = std::max(run.begin, keys[i].begin);
+        const int64_t b = std::min(run.end, keys[i].end);
+        if (plan.exact_keys && keys[i].Flat()) {
+          flat += static_cast<size_t>(b - a);
+        } else {
+          other = true;
+        }
+      }
+    }
+    if (!other) {  // exact and flat: full, none, or 0/1 weights
+      w.kind[r] = flat == n   ? RowChunk::kFull
+                  : flat == 0 ? RowChunk::kNone
+                              : RowChunk::kPartial;
+      any_row = any_row || flat > 0;
+      if (w.kind[r] != RowChunk::kPartial) continue;
+    }
+    float* wr = w.w + r * plan.bc;
+    std::fill(wr, wr + n, 0.0f);
+    size_t ones = 0, seen = 0;
+    size_t i = first;
+    for (const ChunkRun& run : w.runs) {
+      while (i < keys.size() && keys[i].end <= run.begin) ++i;
+      for (size_t k = i; k < keys.size() && keys[k].begin < run.end; ++k) {
+        const KeySegment& seg = keys[k];
         const int64_t a = std::max(run.begin, seg.begin);
         const int64_t b = std::min(run.end, seg.end);
         float* out = wr + run.at + static_cast<size_t>(a - run.begin);
@@ -258,15 +283,21 @@ void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch& w) {
 void ChunkRows(const DecodePlan& plan, const float* k, const float* v,
                size_t next_run, int64_t next_key, TaskScratch& w) {
   const auto dim = static_cast<int64_t>(plan.dim);
-  w.k_rows.clear();
-  w.v_rows.clear();
+  size_t n = 0;
+  for (const ChunkRun& run : w.runs)
+    n += static_cast<size_t>(run.end - run.begin);
+  w.k_rows.resize(n);
+  w.v_rows.resize(n);
   for (const ChunkRun& run : w.runs) {
-    for (int64_t j = run.begin; j < run.end; ++j) {
-      w.k_rows.push_back(k + j * dim);
-      w.v_rows.push_back(v + j * dim);
+    const float* kj = k + run.begin * dim;
+    const float* vj = v + run.begin * dim;
+    for (size_t t = run.at;
+         t < run.at + static_cast<size_t>(run.end - run.begin);
+         ++t, kj += dim, vj += dim) {
+      w.k_rows[t] = kj;
+      w.v_rows[t] = vj;
     }
   }
-  const size_t n = w.k_rows.size();
   w.ahead_k.assign(w.k_rows.begin() + std::min(n, kPrefetchKeys),
                    w.k_rows.end());
   w.ahead_v.assign(w.v_rows.begin() + std::min(n, kPrefetchKeys),
