@@ -29,6 +29,7 @@
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
+#include "kernels/half-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -52,11 +53,6 @@ constexpr size_t kDecodeCols = 2;
 // (AVX3, 2 threads, 82 GB/s read) 16 keys ahead gave 72 GB/s, 8 gave 44,
 // 32 and 48 gave 67-69 (docs/flash.md "Decode").
 constexpr size_t kPrefetchKeys = 16;
-
-// Prefetches the cache lines of one row of dim floats.
-HWY_INLINE void PrefetchRow(const float* row, size_t dim) {
-  for (size_t x = 0; x < dim; x += 64 / sizeof(float)) hwy::Prefetch(row + x);
-}
 
 // out[i] = the sum of the lanes of the i-th of a, b, c, e: two rounds of
 // interleaves within 128-bit blocks leave, per block, the four partial
@@ -92,25 +88,25 @@ HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
 // once for both), reduced across lanes at the end (four at a time where
 // there are four, else one by one). Fetches ahead[t] at key t, t < n_ahead
 // (0 on later passes over the chunk).
-template <size_t kRows, class D>
+template <size_t kRows, class D, class T>
 HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
-                                 const float* const* k, size_t n_keys,
+                                 const T* const* k, size_t n_keys,
                                  float* HWY_RESTRICT s, size_t ld,
-                                 const float* const* ahead, size_t n_ahead) {
+                                 const T* const* ahead, size_t n_ahead) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t whole = dim / N * N;
   size_t t = 0;
   for (; t + 2 <= n_keys; t += 2) {
-    const float* k0 = k[t];
-    const float* k1 = k[t + 1];
+    const T* k0 = k[t];
+    const T* k1 = k[t + 1];
     if (t < n_ahead) PrefetchRow(ahead[t], dim);
     if (t + 1 < n_ahead) PrefetchRow(ahead[t + 1], dim);
     V a0[kRows], a1[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = a1[r] = hn::Zero(d);
     for (size_t x = 0; x < whole; x += N) {
-      const V kv0 = hn::LoadU(d, k0 + x);
-      const V kv1 = hn::LoadU(d, k1 + x);
+      const V kv0 = LoadWide(d, k0 + x);
+      const V kv1 = LoadWide(d, k1 + x);
       for (size_t r = 0; r < kRows; ++r) {
         const V qv = hn::LoadU(d, q + r * dim + x);
         a0[r] = hn::MulAdd(qv, kv0, a0[r]);
@@ -135,8 +131,8 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
       float s0 = sums[2 * r];
       float s1 = sums[2 * r + 1];
       for (size_t x = whole; x < dim; ++x) {
-        s0 += q[r * dim + x] * k0[x];
-        s1 += q[r * dim + x] * k1[x];
+        s0 += q[r * dim + x] * WidenOne(k0[x]);
+        s1 += q[r * dim + x] * WidenOne(k1[x]);
       }
       s[r * ld + t] = s0;
       s[r * ld + t + 1] = s1;
@@ -144,18 +140,20 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
   }
   for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
   if (t < n_keys) {
-    const float* k0 = k[t];
+    const T* k0 = k[t];
     V a0[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = hn::Zero(d);
     for (size_t x = 0; x < whole; x += N) {
-      const V kv0 = hn::LoadU(d, k0 + x);
+      const V kv0 = LoadWide(d, k0 + x);
       for (size_t r = 0; r < kRows; ++r) {
         a0[r] = hn::MulAdd(hn::LoadU(d, q + r * dim + x), kv0, a0[r]);
       }
     }
     for (size_t r = 0; r < kRows; ++r) {
       float s0 = hn::GetLane(hn::SumOfLanes(d, a0[r]));
-      for (size_t x = whole; x < dim; ++x) s0 += q[r * dim + x] * k0[x];
+      for (size_t x = whole; x < dim; ++x) {
+        s0 += q[r * dim + x] * WidenOne(k0[x]);
+      }
       s[r * ld + t] = s0;
     }
   }
@@ -163,11 +161,11 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
 
 // S = Q K^T for n_rows rows and n_keys keys: s[r * ld + t]; fetches
 // ahead[0 .. n_ahead) along the way.
-template <class D>
+template <class D, class T>
 HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
-                             size_t n_rows, const float* const* k,
-                             size_t n_keys, float* HWY_RESTRICT s, size_t ld,
-                             const float* const* ahead = nullptr,
+                             size_t n_rows, const T* const* k, size_t n_keys,
+                             float* HWY_RESTRICT s, size_t ld,
+                             const T* const* ahead = nullptr,
                              size_t n_ahead = 0) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
@@ -183,13 +181,12 @@ HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
 // o[r * dim + x] += sum_t p[r * ld + t] * v[t][x] for kRows rows and the
 // kCols vectors of d starting at x0: the accumulators stay in registers
 // across the whole key loop. Fetches ahead[t] at key t, t < n_ahead.
-template <size_t kRows, size_t kCols, class D>
+template <size_t kRows, size_t kCols, class D, class T>
 HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
-                                      size_t ld, const float* const* v,
-                                      size_t dim, size_t x0, size_t n_keys,
+                                      size_t ld, const T* const* v, size_t dim,
+                                      size_t x0, size_t n_keys,
                                       float* HWY_RESTRICT o,
-                                      const float* const* ahead,
-                                      size_t n_ahead) {
+                                      const T* const* ahead, size_t n_ahead) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   V acc[kRows][kCols];
@@ -199,10 +196,10 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
     }
   }
   for (size_t t = 0; t < n_keys; ++t) {
-    const float* vt = v[t] + x0;
+    const T* vt = v[t] + x0;
     if (t < n_ahead) PrefetchRow(ahead[t], dim);
     V vv[kCols];
-    for (size_t c = 0; c < kCols; ++c) vv[c] = hn::LoadU(d, vt + c * N);
+    for (size_t c = 0; c < kCols; ++c) vv[c] = LoadWide(d, vt + c * N);
     for (size_t r = 0; r < kRows; ++r) {
       const V pr = hn::Set(d, p[r * ld + t]);
       for (size_t c = 0; c < kCols; ++c) {
@@ -219,13 +216,11 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
 }
 
 // kRows rows of O += P V over every column of d.
-template <size_t kRows, class D>
+template <size_t kRows, class D, class T>
 HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
-                                     size_t ld, const float* const* v,
-                                     size_t dim, size_t n_keys,
-                                     float* HWY_RESTRICT o,
-                                     const float* const* ahead,
-                                     size_t n_ahead) {
+                                     size_t ld, const T* const* v, size_t dim,
+                                     size_t n_keys, float* HWY_RESTRICT o,
+                                     const T* const* ahead, size_t n_ahead) {
   const size_t N = hn::Lanes(d);
   size_t x = 0;
   for (; x + kDecodeCols * N <= dim; x += kDecodeCols * N) {
@@ -242,7 +237,9 @@ HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
   for (; x < dim; ++x) {  // scalar tail of d
     for (size_t r = 0; r < kRows; ++r) {
       float acc = o[r * dim + x];
-      for (size_t t = 0; t < n_keys; ++t) acc += p[r * ld + t] * v[t][x];
+      for (size_t t = 0; t < n_keys; ++t) {
+        acc += p[r * ld + t] * WidenOne(v[t][x]);
+      }
       o[r * dim + x] = acc;
     }
   }
@@ -267,12 +264,11 @@ HWY_INLINE void DecodeAddBias(D d, float* HWY_RESTRICT s, size_t n, float b0,
 
 // O += P V for n_rows rows and n_keys keys; fetches ahead[0 .. n_ahead)
 // along the way.
-template <class D>
+template <class D, class T>
 HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
-                                 size_t n_rows, const float* const* v,
-                                 size_t dim, size_t n_keys,
-                                 float* HWY_RESTRICT o,
-                                 const float* const* ahead = nullptr,
+                                 size_t n_rows, const T* const* v, size_t dim,
+                                 size_t n_keys, float* HWY_RESTRICT o,
+                                 const T* const* ahead = nullptr,
                                  size_t n_ahead = 0) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
@@ -283,6 +279,34 @@ HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
     DecodeAccumulateRows<1>(d, p + r * ld, ld, v, dim, n_keys, o + r * dim,
                             ahead, r == 0 ? n_ahead : 0);
   }
+}
+
+// Whether the n elements at x are all finite.
+// (x * 0 is 0 exactly for finite x, NaN otherwise, as AllFinite.)
+template <class D, class T>
+HWY_INLINE bool AllFiniteWide(D d, const T* HWY_RESTRICT x, size_t n) {
+  const size_t N = hn::Lanes(d);
+  const auto zero = hn::Zero(d);
+  auto acc = hn::Zero(d);
+  size_t i = 0;
+  for (; i + N <= n; i += N) acc = hn::MulAdd(LoadWide(d, x + i), zero, acc);
+  float rest = 0.0f;
+  for (; i < n; ++i) rest += WidenOne(x[i]) * 0.0f;
+  return rest == 0.0f && hn::AllTrue(d, hn::Eq(acc, zero));
+}
+
+// o[x] += a * v[x] for x < n, v widened.
+template <class D, class T>
+HWY_INLINE void MulAddWideRow(D d, float a, const T* HWY_RESTRICT v, float* o,
+                              size_t n) {
+  const size_t N = hn::Lanes(d);
+  const auto va = hn::Set(d, a);
+  size_t x = 0;
+  for (; x + N <= n; x += N) {
+    hn::StoreU(hn::MulAdd(va, LoadWide(d, v + x), hn::LoadU(d, o + x)), d,
+               o + x);
+  }
+  for (; x < n; ++x) o[x] += a * WidenOne(v[x]);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -21,8 +21,10 @@ void RunBenchmark(benchmark::State& state, Problem problem,
   problem.shape.Nq = problem.shape.Nk = state.range(0);
   AttentionData data = MakeInputs(problem.shape, 1, inputs.dist);
   RoundInputs(data, inputs.dtype);
+  StoreHalf(data, problem.storage);  // the family's problem says how
+  const Tensors view = data.ViewAs(problem.storage);
   ThreadArena arena(problem.threads);
-  const auto run = [&] { arena.Execute([&] { body(problem, data.View()); }); };
+  const auto run = [&] { arena.Execute([&] { body(problem, view); }); };
   run();  // warm-up
   WorkspaceMeter::ResetPeak();
   const size_t live = WorkspaceMeter::Live();
@@ -85,7 +87,8 @@ int RegisterFamilies(const BenchOptions& options) {
       const Mask mask = ParseMask(mask_text);
       for (int64_t dim : spec.head_dims) {
         for (int threads : spec.threads) {
-          const Problem problem = FamilyProblem(spec, mask, dim, threads);
+          const Problem problem = StoredProblem(
+              *v, FamilyProblem(spec, mask, dim, threads), inputs.dtype);
           if (!v->WhyUnsupported(problem).empty()) continue;
           const double peak = options.peak_gflops.at(threads);
           Family(fmt::format("{}/{}/D:{}/threads:{}", v->Name(),

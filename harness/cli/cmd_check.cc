@@ -46,7 +46,12 @@ void CheckOne(const Variant& variant, const Problem& problem,
     ++tally.skipped;
     return;
   }
-  RunVariant(variant, problem, data.View());
+  // Half precision stored for a variant that reads it; the comparisons
+  // read the same values in fp32.
+  const Problem stored = StoredProblem(variant, problem, ParseDType(opt.dtype));
+  StoreHalf(data, stored.storage);
+  RunVariant(variant, stored, data.ViewAs(stored.storage));
+  StoreHalf(data, DType::kF32);
   const Agreement a =
       expected ? CompareWithExpected(problem, data.View(), expected->data(),
                                      variant.GetTolerance())

@@ -78,16 +78,18 @@ int RunOne(const RunOptions& opt) {
   std::optional<AttentionData> data = opt.io.Load();
   if (data) problem.shape = data->shape;  // the files decide the shape
   RequireRunnable(variant, problem);      // validates, once
+  const DType dtype = ParseDType(opt.dtype);
+  const Problem stored = StoredProblem(variant, problem, dtype);
   RequireMemory(problem.shape,
-                static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
+                static_cast<int64_t>(variant.EstimateWorkspaceBytes(stored)));
   PinTarget(opt.target);
   MachinePeaks peaks{MeasureFmaPeak(problem.threads).gflops,
                      MeasureReadBandwidth(problem.threads).gbps};
   const double read_before = peaks.read_gbps;
   MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
                          kDefaultOracleBudget};
-  measure.cold_kv = BoundBy(problem, peaks) == "memory";
-  measure.dtype = ParseDType(opt.dtype);
+  measure.cold_kv = BoundBy(stored, peaks) == "memory";
+  measure.dtype = dtype;
   const bool generated = !data;
   if (generated) data = MakeInputs(problem.shape, opt.seed, measure.dist);
   // The unrounded inputs, kept for the precision cost.

@@ -182,7 +182,8 @@ int RunSweep(SweepOptions opt) {
       try {
         MeasureOptions options = measure;
         options.cold_kv =
-            BoundBy(c.problem, peaks.at(c.problem.threads)) == "memory";
+            BoundBy(StoredProblem(*c.variant, c.problem, options.dtype),
+                    peaks.at(c.problem.threads)) == "memory";
         const Measurement m = Measure(*c.variant, c.problem, options);
         row = ResultRow(*c.variant, c.problem, options, m,
                         peaks.at(c.problem.threads));

@@ -82,7 +82,7 @@ int64_t MinimalKvBytes(const Problem& problem) {
   std::vector<KeySegment> segs;
   std::vector<float> weights;
   std::vector<int32_t> cover(static_cast<size_t>(s.Nk) + 1);
-  // A rule without Segments: every weight of its rows' Bounds where the
+  // A rule without RowKeys: every weight of its rows' Bounds where the
   // rows are few (decode), else the Bounds themselves (an upper bound).
   const bool exact_scan = s.Nq * heads_per_kv <= 256;
   int64_t keys = 0;  // per batch: masks do not depend on the batch
@@ -100,7 +100,7 @@ int64_t MinimalKvBytes(const Problem& problem) {
       for (int64_t i = 0; i < s.Nq; ++i) {
         const int64_t p = s.Nk - s.Nq + i;
         segs.clear();
-        if (rule.Segments(h, p, 0, s.Nk, segs)) {
+        if (rule.RowKeys(h, p, 0, s.Nk, segs)) {
           for (const KeySegment& seg : segs) add(seg.begin, seg.end);
           continue;
         }
@@ -122,7 +122,7 @@ int64_t MinimalKvBytes(const Problem& problem) {
       keys += depth > 0;
     }
   }
-  return keys * s.B * 2 * s.D * static_cast<int64_t>(sizeof(float));
+  return keys * s.B * 2 * s.D * ElementBytes(problem.storage);
 }
 
 double EffectiveFlops(const Problem& problem) {

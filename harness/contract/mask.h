@@ -51,10 +51,11 @@ double EffectiveFlops(const Problem& problem);
 
 // The bytes of K and V the problem must read at least: for each key/value
 // head, its keys that some query of its heads sees (from the rule's
-// Segments; a rule without them: from its weights over its rows' Bounds
+// RowKeys; a rule without them: from its weights over its rows' Bounds
 // when a K/V head has at most 256 query rows, else the Bounds themselves,
-// an upper bound), times 2 * D * 4.
-// For an unmasked or causal decode step: 2 * B * Hkv * Nk * D * 4.
+// an upper bound), times 2 * D * the bytes of an element as stored
+// (Problem::storage: 4 for f32, 2 for bf16 and f16).
+// For an unmasked or causal fp32 decode step: 2 * B * Hkv * Nk * D * 4.
 int64_t MinimalKvBytes(const Problem& problem);
 
 }  // namespace attnbench

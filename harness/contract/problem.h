@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/contract/dtype.h"
 #include "harness/contract/mask.h"
 
 namespace attnbench {
@@ -48,6 +49,10 @@ struct Problem {
   // Softmax scale; 1/sqrt(D) when unset.
   std::optional<double> scale;
   int threads = 1;
+  // The element type Q, K and V are stored in for the variant (Tensors):
+  // f32, or bf16 / f16 for a variant that reads half precision. The values
+  // are those of the inputs' dtype either way.
+  DType storage = DType::kF32;
 
   double Scale() const;
   std::string ToString() const;

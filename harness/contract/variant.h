@@ -3,6 +3,7 @@
 #ifndef ATTNBENCH_HARNESS_CONTRACT_VARIANT_H_
 #define ATTNBENCH_HARNESS_CONTRACT_VARIANT_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,11 +14,16 @@
 namespace attnbench {
 
 // Views of the four tensors in the layout of harness/contract/problem.h.
+// With Problem::storage bf16 or f16, Q, K and V are q16, k16 and v16 (the
+// type's bits, kernels/half.h) and q, k, v are null; O is fp32 always.
 struct Tensors {
   const float* q = nullptr;
   const float* k = nullptr;
   const float* v = nullptr;
   float* o = nullptr;
+  const uint16_t* q16 = nullptr;
+  const uint16_t* k16 = nullptr;
+  const uint16_t* v16 = nullptr;
 };
 
 // Agreement bound against the oracle: max abs error <= abs_bound *
@@ -38,6 +44,10 @@ class Variant {
   // harness/contract/mask_rule.h).
   virtual std::vector<std::string> SupportedMasks() const = 0;
   virtual Tolerance GetTolerance() const { return {}; }
+  // Whether Run reads Q, K and V stored in half precision (Tensors::q16,
+  // k16, v16) for bf16 and f16 inputs, converting in registers. Otherwise
+  // (the default) it gets their values in fp32.
+  virtual bool ReadsHalfPrecision() const { return false; }
 
   // Empty if the variant can run this (validated) problem, else the reason.
   // The default rejects masks outside SupportedMasks().

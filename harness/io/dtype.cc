@@ -8,7 +8,9 @@
 #include <limits>
 
 #include "harness/contract/problem.h"
+#include "harness/contract/variant.h"
 #include "harness/io/inputs.h"
+#include "kernels/half.h"
 
 namespace attnbench {
 namespace {
@@ -89,6 +91,36 @@ float RoundTo(DType dtype, float x) {
       break;
   }
   return x;
+}
+
+void StoreHalf(AttentionData& data, DType dtype) {
+  if (dtype == DType::kF32) {
+    data.q16.reset();
+    data.k16.reset();
+    data.v16.reset();
+    return;
+  }
+  const auto store = [dtype](const float* x, int64_t n) {
+    auto bits = AllocateHalfTensor(n);
+    for (int64_t i = 0; i < n; ++i) {
+      bits[i] = dtype == DType::kBF16 ? Bf16BitsOf(x[i]) : F16BitsOf(x[i]);
+    }
+    return bits;
+  };
+  data.q16 = store(data.q.get(), data.shape.QElements());
+  data.k16 = store(data.k.get(), data.shape.KVElements());
+  data.v16 = store(data.v.get(), data.shape.KVElements());
+}
+
+DType StorageFor(const Variant& variant, DType dtype) {
+  return variant.ReadsHalfPrecision() ? dtype : DType::kF32;
+}
+
+Problem StoredProblem(const Variant& variant, const Problem& problem,
+                      DType dtype) {
+  Problem stored = problem;
+  stored.storage = StorageFor(variant, dtype);
+  return stored;
 }
 
 void RoundInputs(AttentionData& data, DType dtype) {

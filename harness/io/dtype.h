@@ -1,9 +1,10 @@
 // The precision of the input tensors (`--dtype f32|bf16|f16`): Q, K and V
 // are made (generated, or read from .npy) in fp32 and then rounded to the
-// nearest value of the chosen type, ties to even. They are still held in
-// fp32 (every bf16 and fp16 value is exactly an fp32 value), so every
-// variant runs unchanged on them; half-precision storage is a later step.
-// docs/semantics.md "Input precision" says what each row reports.
+// nearest value of the chosen type, ties to even. A variant that reads half
+// precision (Variant::ReadsHalfPrecision) gets them stored in the type
+// (StoreHalf); the others get the rounded values in fp32 (every bf16 and
+// fp16 value is exactly an fp32 value). docs/semantics.md "Input
+// precision" says what each row reports.
 #ifndef ATTNBENCH_HARNESS_IO_DTYPE_H_
 #define ATTNBENCH_HARNESS_IO_DTYPE_H_
 
@@ -12,11 +13,13 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/contract/dtype.h"
+
 namespace attnbench {
 
 struct AttentionData;
-
-enum class DType { kF32, kBF16, kF16 };
+struct Problem;
+class Variant;
 
 // The names --dtype takes: f32, bf16, f16.
 const std::vector<std::string>& DTypeNames();
@@ -40,6 +43,20 @@ float RoundTo(DType dtype, float x);
 
 // Rounds Q, K and V of `data` in place (O is untouched); f32: nothing.
 void RoundInputs(AttentionData& data, DType dtype);
+
+// Stores Q, K and V of `data`, already rounded to `dtype` (bf16 or f16),
+// in that type too (data.q16, k16, v16), exactly; f32 frees those copies.
+void StoreHalf(AttentionData& data, DType dtype);
+
+// The element type a variant gets Q, K and V in for inputs of `dtype`:
+// dtype itself if the variant reads half precision, else f32.
+DType StorageFor(const Variant& variant, DType dtype);
+
+// `problem` as `variant` runs it for inputs of `dtype`: Problem::storage
+// is StorageFor(variant, dtype). Its minimal K/V bytes (MinimalKvBytes)
+// and bound (BoundBy) follow.
+Problem StoredProblem(const Variant& variant, const Problem& problem,
+                      DType dtype);
 
 }  // namespace attnbench
 

@@ -84,9 +84,10 @@ Distribution ParseDistribution(std::string_view text) {
       text));
 }
 
-int64_t AttentionData::Bytes() const {
-  return static_cast<int64_t>(sizeof(float)) * 2 *
-         (shape.QElements() + shape.KVElements());
+int64_t AttentionData::Bytes(DType storage) const {
+  const int64_t in = ElementBytes(storage);
+  return in * (shape.QElements() + 2 * shape.KVElements()) +
+         static_cast<int64_t>(sizeof(float)) * shape.QElements();
 }
 
 namespace {
@@ -95,12 +96,13 @@ namespace {
 // over them where it offers them on request ("madvise" mode, Debian's
 // default): decode streams K and V from memory, and with 4 KiB pages a
 // page walk every 4 KiB held it to 0.6 of the read bandwidth at Nk=131072.
-hwy::AlignedFreeUniquePtr<float[]> AllocateTensor(int64_t n) {
-  auto p = hwy::AllocateAligned<float>(static_cast<size_t>(n));
+template <typename T>
+hwy::AlignedFreeUniquePtr<T[]> AllocateTensor(int64_t n) {
+  auto p = hwy::AllocateAligned<T>(static_cast<size_t>(n));
   if (!p) throw std::bad_alloc();
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   const auto begin = reinterpret_cast<uintptr_t>(p.get());
-  const uintptr_t end = begin + static_cast<uintptr_t>(n) * sizeof(float);
+  const uintptr_t end = begin + static_cast<uintptr_t>(n) * sizeof(T);
   const uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
   const uintptr_t last = end & ~(kHuge - 1);
   // Advice only: a kernel without THP refuses it, and that is fine.
@@ -112,15 +114,29 @@ hwy::AlignedFreeUniquePtr<float[]> AllocateTensor(int64_t n) {
 
 }  // namespace
 
+hwy::AlignedFreeUniquePtr<uint16_t[]> AllocateHalfTensor(int64_t n) {
+  return AllocateTensor<uint16_t>(n);
+}
+
+Tensors AttentionData::ViewAs(DType storage) const {
+  if (storage == DType::kF32) return View();
+  Tensors t;
+  t.o = o.get();
+  t.q16 = q16.get();
+  t.k16 = k16.get();
+  t.v16 = v16.get();
+  return t;
+}
+
 AttentionData AllocateData(const Shape& shape) {
   AttentionData data;
   data.shape = shape;
   const int64_t nq = shape.QElements();
   const int64_t nkv = shape.KVElements();
-  data.q = AllocateTensor(nq);
-  data.k = AllocateTensor(nkv);
-  data.v = AllocateTensor(nkv);
-  data.o = AllocateTensor(nq);
+  data.q = AllocateTensor<float>(nq);
+  data.k = AllocateTensor<float>(nkv);
+  data.v = AllocateTensor<float>(nkv);
+  data.o = AllocateTensor<float>(nq);
   std::fill(data.o.get(), data.o.get() + nq, 0.0f);
   return data;
 }

@@ -18,10 +18,17 @@ namespace attnbench {
 struct AttentionData {
   Shape shape;
   hwy::AlignedFreeUniquePtr<float[]> q, k, v, o;
+  // Q, K and V in half precision too, for variants that read it
+  // (StoreHalf in harness/io/dtype.h); null otherwise.
+  hwy::AlignedFreeUniquePtr<uint16_t[]> q16, k16, v16;
 
+  // fp32 Q, K and V.
   Tensors View() const { return {q.get(), k.get(), v.get(), o.get()}; }
-  // Bytes held by Q, K, V and O together.
-  int64_t Bytes() const;
+  // As stored for a problem with Problem::storage `storage`: View() for
+  // f32, else the half-precision copies (StoreHalf first).
+  Tensors ViewAs(DType storage) const;
+  // Bytes of Q, K, V and O together, as stored for `storage` (O is fp32).
+  int64_t Bytes(DType storage = DType::kF32) const;
 };
 
 // How generated inputs are distributed (docs/semantics.md: every variant is
@@ -44,6 +51,10 @@ Distribution ParseDistribution(std::string_view text);
 // seed and distribution give the same bits on every platform.
 AttentionData MakeInputs(const Shape& shape, uint64_t seed,
                          Distribution dist = Distribution::kUniform);
+
+// n elements of half-precision storage, on transparent huge pages where
+// the kernel offers them (as the fp32 tensors).
+hwy::AlignedFreeUniquePtr<uint16_t[]> AllocateHalfTensor(int64_t n);
 
 // Allocates the four tensors of a shape (Q, K, V uninitialised, O zero).
 AttentionData AllocateData(const Shape& shape);

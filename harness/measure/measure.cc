@@ -29,7 +29,8 @@ Agreement PrecisionCost(const Variant& variant, const Problem& problem,
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options) {
   RequireMemory(problem.shape,
-                static_cast<int64_t>(variant.EstimateWorkspaceBytes(problem)));
+                static_cast<int64_t>(variant.EstimateWorkspaceBytes(
+                    StoredProblem(variant, problem, options.dtype))));
   ResetPeakRss();
   AttentionData data = MakeInputs(problem.shape, options.seed, options.dist);
   RoundInputs(data, options.dtype);
@@ -49,22 +50,31 @@ Measurement Measure(const Variant& variant, const Problem& problem,
                     const AttentionData* exact) {
   Measurement m;
   m.target = DispatchedTargetName();
-  m.tensor_bytes = data.Bytes();
+  // Stored in half precision for a variant that reads it; the oracle and
+  // the precision cost read the same values in fp32.
+  const Problem stored = StoredProblem(variant, problem, options.dtype);
+  m.storage = stored.storage;
+  StoreHalf(data, stored.storage);
+  const Tensors view = data.ViewAs(stored.storage);
+  m.tensor_bytes = data.Bytes(stored.storage);
   ThreadArena arena(problem.threads);
   WorkspaceMeter::ResetPeak();
   const size_t live_before = WorkspaceMeter::Live();
   m.cold_kv = options.cold_kv && CanFlushCaches();
-  const auto kv_bytes =
-      static_cast<size_t>(problem.shape.KVElements()) * sizeof(float);
-  m.timing = TimeRepeated(
-      [&] { arena.Execute([&] { variant.Run(problem, data.View()); }); },
-      options.timing,
-      m.cold_kv ? std::function<void()>([&] {
-        FlushFromCaches(data.k.get(), kv_bytes);
-        FlushFromCaches(data.v.get(), kv_bytes);
-      })
-                : std::function<void()>());
+  const auto kv_bytes = static_cast<size_t>(problem.shape.KVElements() *
+                                            ElementBytes(stored.storage));
+  const void* k = view.k16 ? static_cast<const void*>(view.k16) : view.k;
+  const void* v = view.v16 ? static_cast<const void*>(view.v16) : view.v;
+  m.timing =
+      TimeRepeated([&] { arena.Execute([&] { variant.Run(stored, view); }); },
+                   options.timing,
+                   m.cold_kv ? std::function<void()>([&] {
+                     FlushFromCaches(k, kv_bytes);
+                     FlushFromCaches(v, kv_bytes);
+                   })
+                             : std::function<void()>());
   m.workspace_bytes = WorkspaceMeter::Peak() - live_before;
+  StoreHalf(data, DType::kF32);  // frees the half-precision copies
   m.peak_rss_bytes = PeakRssBytes();
   if (options.check) {
     m.agreement =
@@ -124,7 +134,8 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   const Shape& s = problem.shape;
   const double flops = EffectiveFlops(problem);
   const double gflops = flops / m.timing.median_s * 1e-9;
-  const int64_t kv_bytes = MinimalKvBytes(problem);
+  const Problem stored = StoredProblem(variant, problem, options.dtype);
+  const int64_t kv_bytes = MinimalKvBytes(stored);
   const double gbps = static_cast<double>(kv_bytes) / m.timing.median_s * 1e-9;
   nlohmann::ordered_json row = ConfigRow(variant, problem, "ok");
   row["scale"] = problem.Scale();
@@ -144,9 +155,10 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["gbps"] = gbps;
   row["read_gbps"] = peaks.read_gbps;
   row["pct_bandwidth"] = gbps / peaks.read_gbps;
-  row["bound"] = BoundBy(problem, peaks);
+  row["bound"] = BoundBy(stored, peaks);
   row["kv_cache"] = m.cold_kv ? "cold" : "warm";
   row["dtype"] = DTypeName(options.dtype);
+  row["storage"] = DTypeName(stored.storage);
   row["workspace_bytes"] = m.workspace_bytes;
   row["tensor_bytes"] = m.tensor_bytes;
   row["peak_rss_bytes"] = m.peak_rss_bytes;

@@ -44,6 +44,8 @@ struct Measurement {
   // Against the fp64 oracle on the unrounded inputs (dtype not f32, with
   // the check): what the input precision costs.
   std::optional<Agreement> precision;
+  // The element type the variant read Q, K and V in (Problem::storage).
+  DType storage = DType::kF32;
 };
 
 // For a problem that RequireRunnable (harness/measure/execute.h) accepted

@@ -31,13 +31,19 @@ struct EngineTuning {
 void RunBlocked(const Problem& problem, const Tensors& tensors,
                 EngineTuning tuning = {});
 
+// RunBlocked for half-precision storage on the prefill path: Q, K and V
+// widened to fp32 scratch, then the fp32 engine.
+void RunWidened(const Problem& problem, const Tensors& tensors,
+                EngineTuning tuning);
+
 // Bc for head dimension `dim`: 256 keys up to D = 128, then fewer, so that
 // the K and V tiles stay within kKeyTileBytes of L2 (docs/flash.md).
 size_t DefaultKeyBlock(int64_t dim);
 
 // Upper bound of the engine's scratch bytes for the problem with the
 // default key block: per thread the largest group's ScratchLayout, plus
-// the softmax states (and permuted copies) of a rule run as Parts.
+// the softmax states (and permuted copies) of a rule run as Parts, plus
+// fp32 Q, K and V where half-precision inputs are widened (prefill).
 size_t BlockedWorkspaceBound(const Problem& problem);
 
 // Br on the dispatched target: the register tile's row vectors times the
@@ -58,6 +64,9 @@ class BlockedVariant final : public Variant {
   size_t EstimateWorkspaceBytes(const Problem& problem) const override {
     return BlockedWorkspaceBound(problem);
   }
+  // Decode reads half-precision K and V (and Q) in place; prefill widens
+  // them to fp32 scratch first (docs/flash.md "Half precision").
+  bool ReadsHalfPrecision() const override { return true; }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     RunBlocked(problem, tensors);
   }

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "harness/contract/mask.h"
@@ -58,7 +59,9 @@ struct ChunkRun {
 };
 
 // Per-thread scratch of a task, carved from one ScratchBuffer as
-// DecodePlan::TaskScratchFloats counts it.
+// DecodePlan::TaskScratchFloats counts it; T is the element type K and V
+// are stored in (float, Bf16 or F16).
+template <class T>
 struct TaskScratch {
   explicit TaskScratch(const DecodePlan& plan)
       : buffer(plan.TaskScratchFloats()),
@@ -80,7 +83,7 @@ struct TaskScratch {
   float *kt, *st;  // a block of K transposed, and its scores
   float *q, *o, *m, *l;
   float *s, *w;  // per row r: scores and weights at r * Bc
-  float* kg;     // K rows of a chunk of several runs, gathered (keys as lanes)
+  float* kg;     // K rows gathered and widened (keys as lanes, several runs)
   std::vector<RowChunk> kind;
   // Per row: the keys it may see in the task (RowKeysIn), and the first of
   // them a chunk can still reach.
@@ -90,13 +93,26 @@ struct TaskScratch {
   std::vector<ChunkRun> runs;  // the chunk's runs
   // The chunk's K and V rows, and the rows kPrefetchKeys keys later in the
   // task's order (fewer near its end), fetched ahead.
-  std::vector<const float*> k_rows, v_rows, ahead_k, ahead_v;
+  std::vector<const T*> k_rows, v_rows, ahead_k, ahead_v;
 };
+
+// A tensor's elements as stored: fp32, or the bits of a half type.
+template <class T>
+const T* Inputs(const float* f32, const uint16_t* half) {
+  if constexpr (std::is_same_v<T, float>) {
+    (void)half;
+    return f32;
+  } else {
+    (void)f32;
+    return reinterpret_cast<const T*>(half);
+  }
+}
 
 // The union of the rows' keys, as disjoint ranges in order (a row that
 // repeats the one before it, as the heads of one group with one mask do,
 // costs a comparison).
-void UnionOfRows(TaskScratch& w) {
+template <class T>
+void UnionOfRows(TaskScratch<T>& w) {
   const auto same = [](const KeySegment& a, const KeySegment& b) {
     return a.begin == b.begin && a.end == b.end;
   };
@@ -113,8 +129,9 @@ void UnionOfRows(TaskScratch& w) {
 
 // Row r's weights over the chunk's n keys (w.w + r * Bc) and whether it
 // sees none, all or some of them. False if no row sees any.
+template <class T>
 bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
-                  const DecodeGroup& group, size_t n, TaskScratch& w) {
+                  const DecodeGroup& group, size_t n, TaskScratch<T>& w) {
   bool any_row = false;
   for (size_t r = 0; r < plan.rows; ++r) {
     const std::vector<KeySegment>& keys = w.row_keys[r];
@@ -192,8 +209,9 @@ constexpr size_t kKeysAsLanesRows = ~size_t{0};
 
 // w.s[r * Bc + t] = q_r . k_t for the chunk's n keys, adjacent rows at k,
 // keys as lanes, blocks of 2 vectors of keys; fetches w.ahead_k.
+template <class T>
 void ScoresKeysAsLanes(const DecodePlan& plan, const float* k, size_t n,
-                       TaskScratch& w) {
+                       TaskScratch<T>& w) {
   const hn::ScalableTag<float> d;
   constexpr size_t kVecs = 2;
   const size_t bk = kVecs * hn::Lanes(d), dim = plan.dim;
@@ -213,8 +231,9 @@ void ScoresKeysAsLanes(const DecodePlan& plan, const float* k, size_t n,
 
 // Row r's scores over the chunk's n keys in w.s become probabilities:
 // bias, weights (a partial row), online softmax (m, l, O rescaled).
+template <class T>
 void SoftmaxRow(const DecodePlan& plan, const DecodeRow& row, size_t r,
-                size_t n, TaskScratch& w) {
+                size_t n, TaskScratch<T>& w) {
   const hn::ScalableTag<float> d;
   float* s = w.s + r * plan.bc;
   if (w.kind[r] == RowChunk::kNone) {
@@ -251,7 +270,8 @@ void SoftmaxRow(const DecodePlan& plan, const DecodeRow& row, size_t r,
 // O += P V over the chunk's n value rows. A masked key's NaN or Inf in V
 // must not reach the output: where some row does not see the whole chunk
 // and V is not all finite, masked keys (weight 0) leave a row untouched.
-void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch& w) {
+template <class T>
+void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch<T>& w) {
   const hn::ScalableTag<float> d;
   const size_t dim = plan.dim, bc = plan.bc;
   const bool all_full =
@@ -259,20 +279,20 @@ void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch& w) {
                   [](RowChunk kind) { return kind == RowChunk::kFull; });
   bool finite = true;
   for (size_t t = 0; !all_full && finite && t < n; ++t) {
-    finite = AllFinite(d, w.v_rows[t], dim);
+    finite = AllFiniteWide(d, w.v_rows[t], dim);
   }
   if (finite) {
     DecodeAccumulate(d, w.s, bc, plan.rows, w.v_rows.data(), dim, n, w.o,
                      w.ahead_v.data(), w.ahead_v.size());
     return;
   }
-  for (const float* row : w.ahead_v) PrefetchRow(row, dim);
+  for (const T* row : w.ahead_v) PrefetchRow(row, dim);
   for (size_t r = 0; r < plan.rows; ++r) {
     if (w.kind[r] == RowChunk::kNone) continue;
     const bool partial = w.kind[r] == RowChunk::kPartial;
     for (size_t t = 0; t < n; ++t) {
       if (partial && !(w.w[r * bc + t] > 0.0f)) continue;
-      MulAddRow(d, w.s[r * bc + t], w.v_rows[t], w.o + r * dim, dim);
+      MulAddWideRow(d, w.s[r * bc + t], w.v_rows[t], w.o + r * dim, dim);
     }
   }
 }
@@ -280,8 +300,9 @@ void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch& w) {
 // The chunk's K and V rows (w.runs), and those to fetch ahead: the keys
 // kPrefetchKeys later in the task's order, the next chunk's first keys
 // included (it starts at key next_key of run next_run of w.seen).
-void ChunkRows(const DecodePlan& plan, const float* k, const float* v,
-               size_t next_run, int64_t next_key, TaskScratch& w) {
+template <class T>
+void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
+               int64_t next_key, TaskScratch<T>& w) {
   const auto dim = static_cast<int64_t>(plan.dim);
   size_t n = 0;
   for (const ChunkRun& run : w.runs)
@@ -289,8 +310,8 @@ void ChunkRows(const DecodePlan& plan, const float* k, const float* v,
   w.k_rows.resize(n);
   w.v_rows.resize(n);
   for (const ChunkRun& run : w.runs) {
-    const float* kj = k + run.begin * dim;
-    const float* vj = v + run.begin * dim;
+    const T* kj = k + run.begin * dim;
+    const T* vj = v + run.begin * dim;
     for (size_t t = run.at;
          t < run.at + static_cast<size_t>(run.end - run.begin);
          ++t, kj += dim, vj += dim) {
@@ -314,19 +335,22 @@ void ChunkRows(const DecodePlan& plan, const float* k, const float* v,
 // The chunk of the task's keys in w.runs (n keys; the next chunk starts
 // at key next_key of run next_run of w.seen) for every row: scores, then
 // each row's softmax, then O += P V, reading K and V rows where they are.
+template <class T>
 void ProcessChunk(const Problem& problem, const DecodePlan& plan,
-                  const DecodeGroup& group, const float* k, const float* v,
-                  size_t n, size_t next_run, int64_t next_key, TaskScratch& w) {
+                  const DecodeGroup& group, const T* k, const T* v, size_t n,
+                  size_t next_run, int64_t next_key, TaskScratch<T>& w) {
   const hn::ScalableTag<float> d;
   if (!ClassifyRows(problem.mask.Rule(), plan, group, n, w)) return;
   ChunkRows(plan, k, v, next_run, next_key, w);
   if (plan.rows >= kKeysAsLanesRows) {
-    const float* kc = w.k_rows[0];  // one run: adjacent rows
-    if (w.runs.size() > 1) {
+    const float* kc = w.kg;  // adjacent fp32 rows; gathered where not
+    if constexpr (std::is_same_v<T, float>) {
+      if (w.runs.size() == 1) kc = w.k_rows[0];
+    }
+    if (kc == w.kg) {
       for (size_t t = 0; t < n; ++t) {
-        std::copy(w.k_rows[t], w.k_rows[t] + plan.dim, w.kg + t * plan.dim);
+        WidenRow(w.k_rows[t], plan.dim, w.kg + t * plan.dim);
       }
-      kc = w.kg;
     }
     ScoresKeysAsLanes(plan, kc, n, w);
   } else {
@@ -343,13 +367,16 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
 // over keys [task.begin, task.end), written to the task's slot. The keys
 // some row may see are taken in order, Bc at a time (a chunk may join the
 // runs of a sparse rule).
+template <class T>
 void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
-             const DecodeTask& task, TaskScratch& w, float* slot) {
+             const DecodeTask& task, TaskScratch<T>& w, float* slot) {
   const DecodeGroup& group = plan.groups[task.group];
   const size_t dim = plan.dim;
   for (size_t r = 0; r < plan.rows; ++r) {
-    const float* q = t.q + group.rows[r].q_offset;
-    for (size_t x = 0; x < dim; ++x) w.q[r * dim + x] = plan.scale * q[x];
+    const T* q = Inputs<T>(t.q, t.q16) + group.rows[r].q_offset;
+    for (size_t x = 0; x < dim; ++x) {
+      w.q[r * dim + x] = plan.scale * WidenOne(q[x]);
+    }
     w.row_keys[r].clear();
     RowKeysIn(problem.mask.Rule(), group.rows[r], task.begin, task.end,
               w.row_keys[r]);
@@ -359,8 +386,8 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   std::fill(w.o, w.o + plan.rows * dim, 0.0f);
   std::fill(w.m, w.m + plan.rows, kMaskedScore);
   std::fill(w.l, w.l + plan.rows, 0.0f);
-  const float* k = t.k + group.kv_offset;
-  const float* v = t.v + group.kv_offset;
+  const T* k = Inputs<T>(t.k, t.k16) + group.kv_offset;
+  const T* v = Inputs<T>(t.v, t.v16) + group.kv_offset;
   size_t run = 0;
   int64_t key = w.seen.empty() ? 0 : w.seen[0].begin;
   while (run < w.seen.size()) {
@@ -412,15 +439,16 @@ void MergeGroup(const Problem& problem, const Tensors& t,
   }
 }
 
+template <class T>
 void DecodeImpl(const Problem& problem, const Tensors& t,
                 const DecodePlan& plan) {
   ScratchBuffer<float> slots(plan.tasks.size() * plan.SlotFloats());
-  tbb::enumerable_thread_specific<TaskScratch> scratch(
-      [&] { return TaskScratch(plan); });
+  tbb::enumerable_thread_specific<TaskScratch<T>> scratch(
+      [&] { return TaskScratch<T>(plan); });
   tbb::parallel_for(
       tbb::blocked_range<size_t>(0, plan.tasks.size(), 1),
       [&](const tbb::blocked_range<size_t>& range) HWY_ATTR {
-        TaskScratch& w = scratch.local();
+        TaskScratch<T>& w = scratch.local();
         for (size_t i = range.begin(); i != range.end(); ++i) {
           RunTask(problem, t, plan, plan.tasks[i], w,
                   slots.data() + i * plan.SlotFloats());
@@ -437,6 +465,20 @@ void DecodeImpl(const Problem& problem, const Tensors& t,
       tbb::simple_partitioner());
 }
 
+// The problem with K and V (and Q) stored as fp32, bf16 or f16.
+void DecodeF32(const Problem& problem, const Tensors& t,
+               const DecodePlan& plan) {
+  DecodeImpl<float>(problem, t, plan);
+}
+void DecodeBf16(const Problem& problem, const Tensors& t,
+                const DecodePlan& plan) {
+  DecodeImpl<Bf16>(problem, t, plan);
+}
+void DecodeF16(const Problem& problem, const Tensors& t,
+               const DecodePlan& plan) {
+  DecodeImpl<F16>(problem, t, plan);
+}
+
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace attnbench
@@ -445,12 +487,24 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace attnbench {
 
-HWY_EXPORT(DecodeImpl);
+HWY_EXPORT(DecodeF32);
+HWY_EXPORT(DecodeBf16);
+HWY_EXPORT(DecodeF16);
 
 void RunDecode(const Problem& problem, const Tensors& tensors,
                size_t key_block) {
   const DecodePlan plan = PlanDecode(problem, key_block);
-  HWY_DYNAMIC_DISPATCH(DecodeImpl)(problem, tensors, plan);
+  switch (problem.storage) {
+    case DType::kBF16:
+      HWY_DYNAMIC_DISPATCH(DecodeBf16)(problem, tensors, plan);
+      return;
+    case DType::kF16:
+      HWY_DYNAMIC_DISPATCH(DecodeF16)(problem, tensors, plan);
+      return;
+    case DType::kF32:
+      break;
+  }
+  HWY_DYNAMIC_DISPATCH(DecodeF32)(problem, tensors, plan);
 }
 
 }  // namespace attnbench

@@ -2,11 +2,16 @@
 // rule that regroups, a one-line warning for a rule the engine can only
 // scan, and the registration of a mask kind with its variant.
 #include <fmt/format.h>
+#include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "harness/contract/mask.h"
+#include "harness/contract/workspace.h"
+#include "kernels/widen.h"
 #include "variants/engine/blocked.h"
 #include "variants/engine/blocked_pass.h"
 #include "variants/engine/decode.h"
@@ -39,6 +44,35 @@ void WarnIfScanned(const Mask& mask, bool decode) {
 
 }  // namespace
 
+// Prefill on half-precision inputs: Q, K and V widened to fp32 scratch
+// (in parallel, a slice per task), then the fp32 engine.
+void RunWidened(const Problem& problem, const Tensors& tensors,
+                EngineTuning tuning) {
+  const Shape& s = problem.shape;
+  ScratchBuffer<float> q(static_cast<size_t>(s.QElements()));
+  ScratchBuffer<float> k(static_cast<size_t>(s.KVElements()));
+  ScratchBuffer<float> v(static_cast<size_t>(s.KVElements()));
+  const auto widen = problem.storage == DType::kBF16 ? WidenBf16 : WidenF16;
+  constexpr size_t kSlice = size_t{1} << 16;
+  for (const auto& [src, dst, n] :
+       {std::tuple{tensors.q16, q.data(), q.size()},
+        std::tuple{tensors.k16, k.data(), k.size()},
+        std::tuple{tensors.v16, v.data(), v.size()}}) {
+    tbb::parallel_for(size_t{0}, (n + kSlice - 1) / kSlice, [&](size_t i) {
+      const size_t begin = i * kSlice;
+      widen(src + begin, std::min(kSlice, n - begin), dst + begin);
+    });
+  }
+  Problem wide = problem;
+  wide.storage = DType::kF32;
+  Tensors t;
+  t.q = q.data();
+  t.k = k.data();
+  t.v = v.data();
+  t.o = tensors.o;
+  RunBlocked(wide, t, tuning);
+}
+
 size_t DefaultKeyBlock(int64_t dim) {
   const auto head_dim = static_cast<size_t>(dim);
   if (head_dim <= 128) return 256;
@@ -47,6 +81,14 @@ size_t DefaultKeyBlock(int64_t dim) {
 
 size_t BlockedWorkspaceBound(const Problem& problem) {
   if (UsesDecodePath(problem)) return DecodeWorkspaceBytes(problem);
+  if (problem.storage != DType::kF32) {  // widened, then run in fp32
+    Problem wide = problem;
+    wide.storage = DType::kF32;
+    const Shape& s = problem.shape;
+    return BlockedWorkspaceBound(wide) +
+           static_cast<size_t>(s.QElements() + 2 * s.KVElements()) *
+               sizeof(float);
+  }
   const size_t br = BlockedQueryRows();
   const auto dim = static_cast<size_t>(problem.shape.D);
   const ScratchLayout layout{br, DefaultKeyBlock(problem.shape.D), dim};
@@ -60,8 +102,12 @@ void RunBlocked(const Problem& problem, const Tensors& tensors,
                 EngineTuning tuning) {
   const bool decode = UsesDecodePath(problem);
   WarnIfScanned(problem.mask, decode);
-  if (decode) {  // its own default chunk
+  if (decode) {  // its own default chunk; any storage
     RunDecode(problem, tensors, tuning.key_block);
+    return;
+  }
+  if (problem.storage != DType::kF32) {
+    RunWidened(problem, tensors, tuning);
     return;
   }
   if (tuning.key_block == 0) {

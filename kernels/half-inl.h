@@ -1,0 +1,113 @@
+// Half-precision storage widened in registers: a vector of fp32 lanes from
+// fp32, bfloat16 or binary16 elements in memory. bf16 is a shift (the top
+// half of an fp32); f16 is F16C's conversion where the target has it
+// (AVX2 and AVX3), else the bit layout rebuilt with integer operations
+// (Highway 1.0.3's own fallback reads infinities and NaN as 65536 and up,
+// so this one handles exponent 31 itself). kernels/half.h has the scalar
+// twins; tests/half_test.cc checks both on every target and every bit
+// pattern.
+
+// Per-target include guard ("toggle"): this file is compiled once per target.
+#if defined(ATTNBENCH_KERNELS_HALF_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ATTNBENCH_KERNELS_HALF_INL_H_
+#undef ATTNBENCH_KERNELS_HALF_INL_H_
+#else
+#define ATTNBENCH_KERNELS_HALF_INL_H_
+#endif
+
+#include <cstdint>
+#include <cstring>
+
+#include "hwy/cache_control.h"
+#include "hwy/highway.h"
+#include "kernels/half.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnbench {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// The element types K and V rows may be stored in.
+using Bf16 = hwy::bfloat16_t;
+using F16 = hwy::float16_t;
+
+// One element as fp32.
+HWY_INLINE float WidenOne(float x) { return x; }
+HWY_INLINE float WidenOne(Bf16 x) {
+  uint16_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return FloatFromBf16Bits(bits);
+}
+HWY_INLINE float WidenOne(F16 x) {
+  uint16_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return FloatFromF16Bits(bits);
+}
+
+// Lanes(d) elements at p (unaligned) as a vector of fp32.
+template <class D>
+HWY_INLINE hn::Vec<D> LoadWide(D d, const float* HWY_RESTRICT p) {
+  return hn::LoadU(d, p);
+}
+
+template <class D>
+HWY_INLINE hn::Vec<D> LoadWide(D d, const Bf16* HWY_RESTRICT p) {
+  const hn::Rebind<uint16_t, D> du16;
+  const hn::RebindToUnsigned<D> du32;
+  const auto bits = hn::LoadU(du16, reinterpret_cast<const uint16_t*>(p));
+  return hn::BitCast(d, hn::ShiftLeft<16>(hn::PromoteTo(du32, bits)));
+}
+
+template <class D>
+HWY_INLINE hn::Vec<D> LoadWide(D d, const F16* HWY_RESTRICT p) {
+#if HWY_TARGET <= HWY_AVX2
+  const hn::Rebind<F16, D> dh;
+  return hn::PromoteTo(d, hn::LoadU(dh, p));
+#else
+  const hn::Rebind<uint16_t, D> du16;
+  const hn::RebindToUnsigned<D> du32;
+  const hn::RebindToSigned<D> di32;
+  const auto bits = hn::PromoteTo(
+      du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(p)));
+  const auto sign = hn::ShiftLeft<31>(hn::ShiftRight<15>(bits));
+  const auto exponent = hn::And(hn::ShiftRight<10>(bits), hn::Set(du32, 0x1F));
+  const auto fraction = hn::And(bits, hn::Set(du32, 0x3FF));
+  const auto normal =
+      hn::Or(hn::ShiftLeft<23>(hn::Add(exponent, hn::Set(du32, 127 - 15))),
+             hn::ShiftLeft<13>(fraction));
+  const auto special =
+      hn::Or(hn::Set(du32, 0x7F800000u), hn::ShiftLeft<13>(fraction));
+  const auto subnormal =
+      hn::BitCast(du32, hn::Mul(hn::ConvertTo(d, hn::BitCast(di32, fraction)),
+                                hn::Set(d, 1.0f / 16777216.0f)));
+  const auto zero_exponent = hn::Eq(exponent, hn::Zero(du32));
+  const auto max_exponent = hn::Eq(exponent, hn::Set(du32, 0x1F));
+  const auto magnitude = hn::IfThenElse(
+      zero_exponent, subnormal, hn::IfThenElse(max_exponent, special, normal));
+  return hn::BitCast(d, hn::Or(sign, magnitude));
+#endif
+}
+
+// Prefetches the cache lines of one row of dim elements.
+template <class T>
+HWY_INLINE void PrefetchRow(const T* row, size_t dim) {
+  for (size_t x = 0; x < dim; x += 64 / sizeof(T)) hwy::Prefetch(row + x);
+}
+
+// dst[x] = src[x] as fp32 for x < n.
+template <class T>
+HWY_INLINE void WidenRow(const T* HWY_RESTRICT src, size_t n,
+                         float* HWY_RESTRICT dst) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  size_t x = 0;
+  for (; x + N <= n; x += N) hn::StoreU(LoadWide(d, src + x), d, dst + x);
+  for (; x < n; ++x) dst[x] = WidenOne(src[x]);
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace attnbench
+HWY_AFTER_NAMESPACE();
+
+#endif  // ATTNBENCH_KERNELS_HALF_INL_H_
