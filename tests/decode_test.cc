@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <utility>
 
 #include "harness/check/agreement.h"
 #include "harness/check/check_cases.h"
+#include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/execute.h"
 #include "hwy/targets.h"
@@ -26,14 +28,21 @@ class DecodeTest : public testing::TestWithParam<int64_t> {
   void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
 };
 
-// O of `problem` on `threads` threads with chunks of key_block keys.
+// O of `problem` on `threads` threads with chunks of key_block keys, its
+// inputs rounded to and stored in problem.storage (data's fp32 tensors
+// hold the same values, for the oracle).
 AttentionData RunEngine(Problem problem, int threads, size_t key_block) {
   problem.threads = threads;
   AttentionData data = MakeInputs(problem.shape, 7);
+  RoundInputs(data, problem.storage);
+  StoreHalf(data, problem.storage);
   ThreadArena arena(threads);
-  arena.Execute([&] { RunBlocked(problem, data.View(), {key_block}); });
+  arena.Execute(
+      [&] { RunBlocked(problem, data.ViewAs(problem.storage), {key_block}); });
   return data;
 }
+
+constexpr DType kStorages[] = {DType::kF32, DType::kBF16, DType::kF16};
 
 TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
   int decoded = 0;
@@ -42,14 +51,18 @@ TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
       for (int64_t nk : {17, 300}) {
         const Shape shape{2, 4, hkv, nq, nk, 24};
         for (const Mask& mask : CheckMasks(shape)) {
-          const Problem problem{shape, mask, std::nullopt, 2};
+          Problem problem{shape, mask, std::nullopt, 2};
           decoded += UsesDecodePath(problem);
-          for (size_t bc : {size_t{0}, size_t{5}}) {
-            AttentionData data = RunEngine(problem, 2, bc);
-            const Agreement a = CompareWithOracle(problem, data.View(), {},
-                                                  RowsToCheck(problem, 1e12));
-            EXPECT_TRUE(a.pass) << problem.ToString() << " Bc=" << bc
-                                << ": max abs err " << a.max_abs_err;
+          for (DType storage : kStorages) {
+            problem.storage = storage;
+            for (size_t bc : {size_t{0}, size_t{5}}) {
+              AttentionData data = RunEngine(problem, 2, bc);
+              const Agreement a = CompareWithOracle(problem, data.View(), {},
+                                                    RowsToCheck(problem, 1e12));
+              EXPECT_TRUE(a.pass)
+                  << problem.ToString() << " Bc=" << bc << " stored as "
+                  << DTypeName(storage) << ": max abs err " << a.max_abs_err;
+            }
           }
         }
       }
@@ -67,11 +80,15 @@ TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
         Mask::Span({10, 200, 900, 3000, 1, 2, 3, 4000}),
         ParseMask("sparse_fixed:256:32"), ParseMask("dilated:700:7"),
         ParseMask("sparse_strided:97"), ParseMask("alibi")}) {
-    const Problem problem{shape, mask, std::nullopt, 1};
+    Problem problem{shape, mask, std::nullopt, 1};
     ASSERT_TRUE(UsesDecodePath(problem));
     // Default chunks, and chunks of 16 keys: several splits per group even
-    // where the rule sees few keys.
-    for (size_t bc : {size_t{0}, size_t{16}}) {
+    // where the rule sees few keys; in fp32 and in half precision.
+    using Case = std::pair<size_t, DType>;
+    for (const auto& [bc, storage] :
+         {Case{0, DType::kF32}, Case{16, DType::kF32}, Case{0, DType::kBF16},
+          Case{16, DType::kF16}}) {
+      problem.storage = storage;
       if (bc != 0) {
         ASSERT_GT(PlanDecode(problem, bc).tasks.size(), 2 * size_t{2})
             << mask.ToString();
@@ -84,7 +101,8 @@ TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
                                                   shape.D) *
                                   sizeof(float)),
                   0)
-            << mask.ToString() << " Bc=" << bc << " threads=" << threads;
+            << mask.ToString() << " Bc=" << bc << " threads=" << threads
+            << " stored as " << DTypeName(problem.storage);
       }
     }
   }

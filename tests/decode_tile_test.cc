@@ -6,8 +6,10 @@
 #include <cmath>
 #include <vector>
 
+#include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 #include "kernels/decode_reference.h"
+#include "kernels/half.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "tests/decode_tile_test.cc"
@@ -15,6 +17,7 @@
 #include "hwy/highway.h"
 #include "hwy/tests/hwy_gtest.h"
 #include "kernels/decode_tile-inl.h"
+#include "kernels/row_ops-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -94,10 +97,56 @@ void CheckDecodeKernels(size_t dim, size_t rows, size_t keys) {
                    << " rows=" << rows << " keys=" << keys;
 }
 
+// K and V rows stored as T (bf16 or f16 bits, each value rounded first):
+// the kernels widen them in registers and give what they give on the fp32
+// values.
+template <class T>
+void CheckHalfRows(size_t dim, size_t rows, size_t keys, DType dtype) {
+  const hn::ScalableTag<float> d;
+  const size_t ld = keys + 3;
+  const std::vector<float> q = DecodeInputs(rows * dim, 11 + dim);
+  std::vector<float> k = DecodeInputs(keys * dim, 12 + keys);
+  std::vector<float> v = DecodeInputs(keys * dim, 13 + rows);
+  std::vector<uint16_t> k16(k.size()), v16(v.size());
+  for (size_t i = 0; i < k.size(); ++i) {
+    k[i] = RoundTo(dtype, k[i]);
+    v[i] = RoundTo(dtype, v[i]);
+    k16[i] = dtype == DType::kBF16 ? Bf16BitsOf(k[i]) : F16BitsOf(k[i]);
+    v16[i] = dtype == DType::kBF16 ? Bf16BitsOf(v[i]) : F16BitsOf(v[i]);
+  }
+  std::vector<const float*> k_rows, v_rows;
+  std::vector<const T*> k_half, v_half;
+  for (size_t t = 0; t < keys; ++t) {
+    k_rows.push_back(&k[t * dim]);
+    v_rows.push_back(&v[t * dim]);
+    k_half.push_back(reinterpret_cast<const T*>(&k16[t * dim]));
+    v_half.push_back(reinterpret_cast<const T*>(&v16[t * dim]));
+  }
+  std::vector<float> s(rows * ld, 0.0f), s_half(rows * ld, 0.0f);
+  DecodeScores(d, q.data(), dim, rows, k_rows.data(), keys, s.data(), ld);
+  DecodeScores(d, q.data(), dim, rows, k_half.data(), keys, s_half.data(), ld,
+               k_half.data(), keys);
+  // Equal but for the scalar tail of d, which the compiler may contract
+  // into FMAs differently for the two element types.
+  ExpectNear(s_half, s, std::vector<float>(s.size(), 1.0f),
+             "DecodeScores, half", dim, rows, keys);
+  std::vector<float> o(rows * dim, 0.5f), o_half(rows * dim, 0.5f);
+  DecodeAccumulate(d, s.data(), ld, rows, v_rows.data(), dim, keys, o.data());
+  DecodeAccumulate(d, s.data(), ld, rows, v_half.data(), dim, keys,
+                   o_half.data(), v_half.data(), keys);
+  ExpectNear(o_half, o, std::vector<float>(o.size(), 1.0f),
+             "DecodeAccumulate, half", dim, rows, keys);
+  EXPECT_EQ(AllFiniteWide(d, k_half[0], dim), AllFinite(d, k_rows[0], dim));
+}
+
 void TestDecodeKernelsAgainstReference() {
   for (size_t dim : {1, 3, 8, 17, 40, 64, 129}) {
     for (size_t rows : {1, 2, 3, 4, 5, 7, 13}) {
-      for (size_t keys : {1, 2, 3, 16, 33}) CheckDecodeKernels(dim, rows, keys);
+      for (size_t keys : {1, 2, 3, 16, 33}) {
+        CheckDecodeKernels(dim, rows, keys);
+        CheckHalfRows<Bf16>(dim, rows, keys, DType::kBF16);
+        CheckHalfRows<F16>(dim, rows, keys, DType::kF16);
+      }
     }
   }
 }
