@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The half-precision acceptance figures (docs/flash.md "Half precision"):
+# decode (Nq=1, H=32, Hkv=8, D=128, Nk=16384 and 65536, 2 threads) and
+# causal prefill (N=4096, H=8, D=64 and 128, 2 threads) with Q, K and V
+# stored as f32, bf16 and f16, the three dtypes interleaved within each
+# round so that they meet the same state of the shared host. ROUNDS
+# rounds (default 3). Rows go to results/dtype-acceptance/<run-id>[-<target>].jsonl;
+# scripts/dtype_table.py prints the speed-ups against f32.
+# Usage: scripts/dtype_acceptance.sh [--target NAME]
+set -euo pipefail
+source "$(dirname "$0")/acceptance_common.sh" dtype-acceptance "$@"
+tag() {  # adds "case" to the JSON row on stdin
+  /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); r["case"]=sys.argv[1]; print(json.dumps(r))' "$1"
+}
+for _ in $(seq "${ROUNDS:-3}"); do
+  for nk in 16384 65536; do
+    for dtype in f32 bf16 f16; do
+      attn_run --variant flash --mask causal --Nq 1 --Nk "$nk" --D 128 --H 32 \
+        --Hkv 8 --threads 2 --reps 10 --min-time 0.3 --dtype "$dtype" \
+        --format json | tag decode >>"$out"
+    done
+  done
+  for dim in 64 128; do
+    for dtype in f32 bf16 f16; do
+      attn_run --variant flash --mask causal --N 4096 --D "$dim" --H 8 \
+        --threads 2 --reps 3 --dtype "$dtype" --format json \
+        | tag prefill >>"$out"
+    done
+  done
+done
+/usr/bin/python3 scripts/dtype_table.py "$out"
+echo "rows: $out"
