@@ -2,7 +2,8 @@
 // every compiled Highway target and every registered mask: Nq from 1 to 17
 // (decode where Nq <= Br / 2 on the target, the rows-as-lanes path above),
 // grouped-query heads (Hkv = 1, 2 and H), key counts off every chunk and
-// split, and outputs bitwise identical for 1, 2 and 3 threads.
+// split, inputs stored in fp32, bf16 and f16 (prefill too), and outputs
+// bitwise identical for 1, 2 and 3 threads.
 #include "variants/engine/decode.h"
 
 #include <gtest/gtest.h>
@@ -69,6 +70,28 @@ TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
     }
   }
   EXPECT_GT(decoded, 0) << "no problem took the decode path";
+}
+
+// Prefill (Nq = Nk) from half-precision storage: the plain pass widens a
+// key tile at a time, a rule with Parts widens the tensors first.
+TEST_P(DecodeTest, PrefillFromHalfPrecisionAgrees) {
+  for (int64_t n : {40, 300}) {
+    const Shape shape{1, 4, 2, n, n, 24};
+    for (const Mask& mask : CheckMasks(shape)) {
+      Problem problem{shape, mask, std::nullopt, 2};
+      for (DType storage : {DType::kBF16, DType::kF16}) {
+        problem.storage = storage;
+        for (size_t bc : {size_t{0}, size_t{7}}) {
+          AttentionData data = RunEngine(problem, 2, bc);
+          const Agreement a = CompareWithOracle(problem, data.View(), {},
+                                                RowsToCheck(problem, 1e12));
+          EXPECT_TRUE(a.pass)
+              << problem.ToString() << " Bc=" << bc << " stored as "
+              << DTypeName(storage) << ": max abs err " << a.max_abs_err;
+        }
+      }
+    }
+  }
 }
 
 TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {

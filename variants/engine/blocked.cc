@@ -32,6 +32,7 @@
 #include "hwy/highway.h"
 // After highway.h: per-target kernels.
 #include "kernels/flash_tile-inl.h"
+#include "kernels/half-inl.h"
 #include "kernels/row_ops-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -99,11 +100,29 @@ EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning) {
 // Where a task's head lives and what it needs besides its rows.
 struct TaskView {
   int64_t h, bh, first_block;
-  int64_t q_head, kv_head, rs;  // offsets and row stride, in floats
-  const float* k;
+  int64_t q_head, kv_head, rs;  // offsets and row stride, in elements
+  const float* k;               // fp32 storage
   const float* v;
+  const uint16_t* k16;  // half-precision storage (storage != f32)
+  const uint16_t* v16;
+  DType storage;
   double slope;  // score bias -slope (p - j); 0 without one
 };
+
+// n_rows rows of dim elements, `stride` apart, from half-precision bits
+// of type `storage` to fp32 rows dim apart.
+void WidenRows(DType storage, const uint16_t* src, size_t stride, size_t n_rows,
+               size_t dim, float* dst) {
+  for (size_t r = 0; r < n_rows; ++r) {
+    if (storage == DType::kBF16) {
+      WidenRow(reinterpret_cast<const Bf16*>(src + r * stride), dim,
+               dst + r * dim);
+    } else {
+      WidenRow(reinterpret_cast<const F16*>(src + r * stride), dim,
+               dst + r * dim);
+    }
+  }
+}
 
 // Head-major, groups in order: the tasks a thread runs back to back
 // (oneTBB hands out contiguous ranges) are neighbouring groups of one head,
@@ -120,8 +139,11 @@ TaskView MakeTask(const Problem& problem, const Tensors& t,
   v.q_head = layout ? layout->q_head(v.bh) : v.bh * s.Nq * s.D;
   v.kv_head = layout ? layout->kv_head(v.bh) : kv * s.Nk * s.D;
   v.rs = layout ? layout->row_stride : s.D;
-  v.k = t.k + v.kv_head;
-  v.v = t.v + v.kv_head;
+  v.storage = problem.storage;
+  v.k = t.k ? t.k + v.kv_head : nullptr;
+  v.v = t.v ? t.v + v.kv_head : nullptr;
+  v.k16 = t.k16 ? t.k16 + v.kv_head : nullptr;
+  v.v16 = t.v16 ? t.v16 + v.kv_head : nullptr;
   v.slope = problem.mask.Rule().BiasSlope(v.h, s.H);
   return v;
 }
@@ -158,8 +180,15 @@ std::vector<BlockRows> PackGroup(const Problem& problem, const Tensors& t,
                       {rule.Bounds(task.h, p_first, s.Nk).begin,
                        rule.Bounds(task.h, p_last, s.Nk).end}});
     const size_t g = blocks.size() - 1;
-    PackQueryBlock<kRowVecs>(d, t.q + task.q_head + i0 * task.rs, plan.dim,
-                             stride, n_rows, plan.scale, w.Qt(g));
+    if (task.storage == DType::kF32) {
+      PackQueryBlock<kRowVecs>(d, t.q + task.q_head + i0 * task.rs, plan.dim,
+                               stride, n_rows, plan.scale, w.Qt(g));
+    } else {  // widened rows first
+      WidenRows(task.storage, t.q16 + task.q_head + i0 * task.rs, stride,
+                n_rows, plan.dim, w.q_rows);
+      PackQueryBlock<kRowVecs>(d, w.q_rows, plan.dim, plan.dim, n_rows,
+                               plan.scale, w.Qt(g));
+    }
     std::fill(w.M(g), w.M(g) + plan.br, kMaskedScore);
     std::fill(w.L(g), w.L(g) + plan.br, 0.0f);
     if (!pass.resume) {
@@ -235,17 +264,17 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
   return {w.lo, w.hi, w.w0, w.step, 0};
 }
 
-// Keys [c0, c1) for block g: scores, bias, mask (partial only), online
-// softmax, accumulation into O_b.
+// Keys [c0, c1) for block g, whose K and V rows start at kc and vc,
+// `stride` floats apart: scores, bias, mask (partial only), online softmax,
+// accumulation into O_b.
 void ProcessTile(const Problem& problem, const EnginePlan& plan,
                  const TaskView& task, const BlockRows& b, size_t g, int64_t c0,
-                 int64_t c1, bool partial, GroupScratch& w) {
+                 int64_t c1, const float* kc, const float* vc, size_t stride,
+                 bool partial, GroupScratch& w) {
   const hn::ScalableTag<float> d;
   const size_t br = plan.br, dim = plan.dim;
-  const auto stride = static_cast<size_t>(task.rs);
   const auto n_keys = static_cast<size_t>(c1 - c0);
-  ScoresTile<kRowVecs, kKeyStep>(d, w.Qt(g), dim, task.k + c0 * task.rs, stride,
-                                 n_keys, w.st);
+  ScoresTile<kRowVecs, kKeyStep>(d, w.Qt(g), dim, kc, stride, n_keys, w.st);
   if (task.slope != 0.0) {
     // Bias of tile key t for row r: -slope (p_r - c0 - t) = b0[r] + slope t.
     for (size_t r = 0; r < br; ++r) {
@@ -263,7 +292,7 @@ void ProcessTile(const Problem& problem, const EnginePlan& plan,
   }
   SoftmaxTile<kRowVecs>(d, n_keys, dim, partial ? w.wt : nullptr, w.st, w.M(g),
                         w.L(g), w.Ot(g));
-  const float* vt = task.v + c0 * task.rs;
+  const float* vt = vc;
   bool finite = true;
   for (size_t j = 0; partial && finite && j < n_keys; ++j) {
     finite = AllFinite(d, vt + j * stride, dim);
@@ -288,7 +317,21 @@ void WalkKeyTiles(const Problem& problem, const EnginePlan& plan,
   const auto tile = static_cast<int64_t>(plan.bc);
   const int64_t keys_begin = blocks.front().keys.begin;
   const int64_t keys_end = blocks.back().keys.end;
+  const bool half = task.storage != DType::kF32;
+  const auto task_dim = static_cast<int64_t>(plan.dim);
   for (int64_t c0 = keys_begin / tile * tile; c0 < keys_end; c0 += tile) {
+    // Half precision: the tile's K and V rows that some block reaches,
+    // widened once for all the group's blocks (row j at j - c0).
+    const int64_t t0 = std::max(c0, keys_begin);
+    const int64_t t1 = std::min(c0 + tile, keys_end);
+    if (half) {
+      const auto rs = static_cast<size_t>(task.rs);
+      const size_t at = static_cast<size_t>(t0 - c0) * plan.dim;
+      WidenRows(task.storage, task.k16 + t0 * task.rs, rs,
+                static_cast<size_t>(t1 - t0), plan.dim, w.k_tile + at);
+      WidenRows(task.storage, task.v16 + t0 * task.rs, rs,
+                static_cast<size_t>(t1 - t0), plan.dim, w.v_tile + at);
+    }
     for (size_t g = 0; g < blocks.size(); ++g) {
       const BlockRows& b = blocks[g];
       const int64_t lo = std::max(c0, b.keys.begin);
@@ -299,7 +342,12 @@ void WalkKeyTiles(const Problem& problem, const EnginePlan& plan,
                   b.p_first + static_cast<int64_t>(b.n_rows) - 1, lo, hi,
                   pieces);
       for (const KeyPiece& piece : pieces) {
-        ProcessTile(problem, plan, task, b, g, piece.begin, piece.end,
+        const float* kc = half ? w.k_tile + (piece.begin - c0) * task_dim
+                               : task.k + piece.begin * task.rs;
+        const float* vc = half ? w.v_tile + (piece.begin - c0) * task_dim
+                               : task.v + piece.begin * task.rs;
+        ProcessTile(problem, plan, task, b, g, piece.begin, piece.end, kc, vc,
+                    half ? plan.dim : static_cast<size_t>(task.rs),
                     piece.kind == TileKind::kPartial, w);
       }
     }
@@ -339,8 +387,10 @@ void FinishGroup(const Problem& problem, const Tensors& t,
 void BlockedPassImpl(const Problem& problem, const Tensors& t,
                      const BlockedPass& pass) {
   const EnginePlan plan = PlanTasks(problem, pass.tuning);
-  tbb::enumerable_thread_specific<GroupScratch> scratch(
-      [&] { return GroupScratch(plan.br, plan.bc, plan.dim, plan.group); });
+  tbb::enumerable_thread_specific<GroupScratch> scratch([&] {
+    return GroupScratch(plan.br, plan.bc, plan.dim, plan.group,
+                        problem.storage != DType::kF32);
+  });
   tbb::parallel_for(
       tbb::blocked_range<int64_t>(0, plan.tasks, 1),
       [&](const tbb::blocked_range<int64_t>& range) HWY_ATTR {

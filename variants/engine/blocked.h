@@ -31,8 +31,9 @@ struct EngineTuning {
 void RunBlocked(const Problem& problem, const Tensors& tensors,
                 EngineTuning tuning = {});
 
-// RunBlocked for half-precision storage on the prefill path: Q, K and V
-// widened to fp32 scratch, then the fp32 engine.
+// RunBlocked for half-precision storage and a rule with Parts (which copy
+// and regroup the tensors): Q, K and V widened to fp32 scratch, then the
+// fp32 engine.
 void RunWidened(const Problem& problem, const Tensors& tensors,
                 EngineTuning tuning);
 
@@ -64,8 +65,8 @@ class BlockedVariant final : public Variant {
   size_t EstimateWorkspaceBytes(const Problem& problem) const override {
     return BlockedWorkspaceBound(problem);
   }
-  // Decode reads half-precision K and V (and Q) in place; prefill widens
-  // them to fp32 scratch first (docs/flash.md "Half precision").
+  // Half-precision Q, K and V are widened in registers (decode) or a tile
+  // at a time (prefill); docs/flash.md "Half precision".
   bool ReadsHalfPrecision() const override { return true; }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     RunBlocked(problem, tensors);

@@ -44,8 +44,8 @@ void WarnIfScanned(const Mask& mask, bool decode) {
 
 }  // namespace
 
-// Prefill on half-precision inputs: Q, K and V widened to fp32 scratch
-// (in parallel, a slice per task), then the fp32 engine.
+// A rule with Parts on half-precision inputs: Q, K and V widened to fp32
+// scratch (in parallel, a slice per task), then the fp32 engine.
 void RunWidened(const Problem& problem, const Tensors& tensors,
                 EngineTuning tuning) {
   const Shape& s = problem.shape;
@@ -81,7 +81,8 @@ size_t DefaultKeyBlock(int64_t dim) {
 
 size_t BlockedWorkspaceBound(const Problem& problem) {
   if (UsesDecodePath(problem)) return DecodeWorkspaceBytes(problem);
-  if (problem.storage != DType::kF32) {  // widened, then run in fp32
+  if (problem.storage != DType::kF32 &&
+      !problem.mask.Rule().Parts().empty()) {  // widened, then run in fp32
     Problem wide = problem;
     wide.storage = DType::kF32;
     const Shape& s = problem.shape;
@@ -91,7 +92,8 @@ size_t BlockedWorkspaceBound(const Problem& problem) {
   }
   const size_t br = BlockedQueryRows();
   const auto dim = static_cast<size_t>(problem.shape.D);
-  const ScratchLayout layout{br, DefaultKeyBlock(problem.shape.D), dim};
+  const ScratchLayout layout{br, DefaultKeyBlock(problem.shape.D), dim,
+                             problem.storage != DType::kF32};
   const size_t group = std::max<size_t>(1, BlockedGroupRowsCap(br, dim) / br);
   return static_cast<size_t>(problem.threads) * layout.Floats(group) *
              sizeof(float) +
@@ -106,8 +108,8 @@ void RunBlocked(const Problem& problem, const Tensors& tensors,
     RunDecode(problem, tensors, tuning.key_block);
     return;
   }
-  if (problem.storage != DType::kF32) {
-    RunWidened(problem, tensors, tuning);
+  if (problem.storage != DType::kF32 && !problem.mask.Rule().Parts().empty()) {
+    RunWidened(problem, tensors, tuning);  // the parts copy and regroup
     return;
   }
   if (tuning.key_block == 0) {

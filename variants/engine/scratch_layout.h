@@ -33,14 +33,18 @@ inline size_t BlockedGroupRowsCap(size_t br, size_t dim) {
 
 struct ScratchLayout {
   size_t br, bc, dim;
+  // Q, K and V stored in half precision: a block of Q rows and the K and
+  // V tiles widened to fp32 (Br x D + 2 x Bc x D) besides.
+  bool half = false;
   // Per query block: transposed Q and output (D x Br each), max and sum.
   size_t PerBlock() const { return 2 * dim * br + 2 * br; }
   // Shared by a group: score and weight tiles (Bc x Br each), the partial
   // tile's slots (lo, hi, w0, step: kMaxTileSlots x Br each), the bias base
   // (Br) and one row of weights (Bc).
   size_t Shared() const {
-    return 2 * bc * br + (4 * kMaxTileSlots + 1) * br + bc;
+    return 2 * bc * br + (4 * kMaxTileSlots + 1) * br + bc + Widened();
   }
+  size_t Widened() const { return half ? (br + 2 * bc) * dim : 0; }
   size_t Floats(size_t group) const { return group * PerBlock() + Shared(); }
 };
 
@@ -48,8 +52,8 @@ struct ScratchLayout {
 // ScratchLayout says.
 class GroupScratch {
  public:
-  GroupScratch(size_t br, size_t bc, size_t dim, size_t group)
-      : layout_{br, bc, dim}, buffer_(layout_.Floats(group)) {
+  GroupScratch(size_t br, size_t bc, size_t dim, size_t group, bool half)
+      : layout_{br, bc, dim, half}, buffer_(layout_.Floats(group)) {
     float* shared = buffer_.data() + group * layout_.PerBlock();
     const size_t slots = kMaxTileSlots * br;
     st = shared;
@@ -60,6 +64,9 @@ class GroupScratch {
     step = w0 + slots;
     b0 = step + slots;
     row = b0 + br;
+    q_rows = row + bc;
+    k_tile = q_rows + br * dim;
+    v_tile = k_tile + bc * dim;
   }
   // Qt, Ot [D x Br]; M, L [Br] of block g of the group.
   float* Qt(size_t g) { return buffer_.data() + g * layout_.PerBlock(); }
@@ -70,6 +77,9 @@ class GroupScratch {
   // a partial tile's segments; b0 [Br]: bias base; row [Bc]: one row's
   // weights.
   float *st, *wt, *lo, *hi, *w0, *step, *b0, *row;
+  // Half-precision inputs only: a block's Q rows [Br x D] and the K and V
+  // rows of a key tile [Bc x D each], widened.
+  float *q_rows, *k_tile, *v_tile;
 
  private:
   ScratchLayout layout_;
