@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +57,30 @@ std::string Header(const std::string& dict) {
   h += '\n';
   return std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(h.size()) +
          '\0' + h;
+}
+
+// float16 files: each value exactly (subnormal, largest, infinity), the
+// file's kind recorded.
+TEST(Npy, ReadsFloat16Exactly) {
+  const std::vector<uint16_t> bits = {0x3C00, 0xC000, 0x0001,
+                                      0x7BFF, 0xFC00, 0x3555};
+  std::string data(reinterpret_cast<const char*>(bits.data()),
+                   bits.size() * sizeof(uint16_t));
+  const std::string path = TempPath("f16.npy");
+  std::ofstream(path, std::ios::binary)
+      << Header("{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }") +
+             data;
+  const NpyArray a = ReadNpy(path);
+  std::remove(path.c_str());
+  EXPECT_TRUE(a.float16);
+  EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 3}));
+  const std::vector<float> expected = {1.0f,     -2.0f,      0x1.0p-24f,
+                                       65504.0f, -HUGE_VALF, 0x1.554p-2f};
+  EXPECT_EQ(a.data, expected);
+  ExpectBad(
+      Header("{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }") +
+          std::string(6, '\0'),
+      "truncated data");
 }
 
 TEST(Npy, RejectsBadFilesNamingWhatIsWrong) {

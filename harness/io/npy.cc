@@ -9,6 +9,7 @@
 
 #include "harness/contract/problem.h"
 #include "harness/io/atomic_file.h"
+#include "kernels/half.h"
 
 namespace attnbench {
 namespace {
@@ -95,9 +96,10 @@ NpyArray ReadNpy(const std::string& path) {
   }
   const std::string header = bytes.substr(header_start, header_len);
   const std::string descr = HeaderValue(header, "descr", path);
-  if (descr != "'<f4'" && descr != "'float32'") {
-    Bad(path, fmt::format("dtype {} is not supported; allowed: float32 "
-                          "little-endian ('<f4')",
+  const bool f16 = descr == "'<f2'" || descr == "'float16'";
+  if (!f16 && descr != "'<f4'" && descr != "'float32'") {
+    Bad(path, fmt::format("dtype {} is not supported; allowed: float32 or "
+                          "float16, little-endian ('<f4', '<f2')",
                           descr));
   }
   if (HeaderValue(header, "fortran_order", path) != "False") {
@@ -110,7 +112,8 @@ NpyArray ReadNpy(const std::string& path) {
   int64_t count = 1;
   for (int64_t extent : array.shape) count *= extent;
   const size_t data_start = header_start + header_len;
-  const size_t need = static_cast<size_t>(count) * sizeof(float);
+  const size_t element = f16 ? sizeof(uint16_t) : sizeof(float);
+  const size_t need = static_cast<size_t>(count) * element;
   if (bytes.size() - data_start < need) {
     Bad(path, fmt::format("truncated data: shape ({}) needs {} bytes, the "
                           "file holds {}",
@@ -118,7 +121,14 @@ NpyArray ReadNpy(const std::string& path) {
                           bytes.size() - data_start));
   }
   array.data.resize(static_cast<size_t>(count));
-  if (need != 0) {  // an empty vector's data() may be null
+  array.float16 = f16;
+  if (f16) {  // binary16 values are exactly fp32 values
+    for (size_t i = 0; i < array.data.size(); ++i) {
+      uint16_t bits;
+      std::memcpy(&bits, bytes.data() + data_start + 2 * i, sizeof bits);
+      array.data[i] = FloatFromF16Bits(bits);
+    }
+  } else if (need != 0) {  // an empty vector's data() may be null
     std::memcpy(array.data.data(), bytes.data() + data_start, need);
   }
   return array;

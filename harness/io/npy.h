@@ -1,4 +1,5 @@
-// NumPy .npy files (format versions 1.0 to 3.0): float32, C order. Reading
+// NumPy .npy files (format versions 1.0 to 3.0): float32 (read and
+// written) or float16 (read, each value exactly as fp32), C order. Reading
 // checks everything and throws InvalidArgument naming the file and what is
 // wrong (not an .npy file, wrong dtype, Fortran order, truncated data);
 // writing goes through a temporary file and a rename.
@@ -14,6 +15,7 @@ namespace attnbench {
 struct NpyArray {
   std::vector<int64_t> shape;
   std::vector<float> data;  // C order, product(shape) values
+  bool float16 = false;     // the file held float16 values
 };
 
 NpyArray ReadNpy(const std::string& path);

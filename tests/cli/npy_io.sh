@@ -50,6 +50,29 @@ if "$bin" check --inputs "$dir/np_bhnd" --mask causal --expected "$dir/bad_o.npy
   echo "FAIL: a perturbed expected output passed"; exit 1
 fi
 
+# float16 files are read as they are: the same run on them and on their
+# values written as float32 (rounding to f16 then changes nothing) gives
+# the same output, bit for bit.
+"$py" - "$dir" <<'PY'
+import numpy as np, sys, os
+d = sys.argv[1]
+rng = np.random.default_rng(7)
+for sub, dtype in (("f16", np.float16), ("f16as32", np.float32)):
+    os.makedirs(f"{d}/{sub}", exist_ok=True)
+for name in "qkv":
+    x = rng.standard_normal((1, 2, 40, 16)).astype(np.float16)
+    np.save(f"{d}/f16/{name}.npy", x)
+    np.save(f"{d}/f16as32/{name}.npy", x.astype(np.float32))
+PY
+"$bin" "${run[@]}" --inputs "$dir/f16" --dtype f16 --save "$dir/out_f16" > /dev/null
+"$bin" "${run[@]}" --inputs "$dir/f16as32" --dtype f16 --save "$dir/out_f16as32" > /dev/null
+"$py" - "$dir" <<'PY'
+import numpy as np, sys
+d = sys.argv[1]
+a = np.load(f"{d}/out_f16/o.npy"); b = np.load(f"{d}/out_f16as32/o.npy")
+assert np.array_equal(a, b), "float16 inputs differ from their float32 values"
+PY
+
 # Bad files: exit status 2, one line naming the file and what is wrong.
 "$py" - "$dir" <<'PY'
 import numpy as np, sys, os
