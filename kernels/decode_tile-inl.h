@@ -281,34 +281,6 @@ HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
   }
 }
 
-// Whether the n elements at x are all finite.
-// (x * 0 is 0 exactly for finite x, NaN otherwise, as AllFinite.)
-template <class D, class T>
-HWY_INLINE bool AllFiniteWide(D d, const T* HWY_RESTRICT x, size_t n) {
-  const size_t N = hn::Lanes(d);
-  const auto zero = hn::Zero(d);
-  auto acc = hn::Zero(d);
-  size_t i = 0;
-  for (; i + N <= n; i += N) acc = hn::MulAdd(LoadWide(d, x + i), zero, acc);
-  float rest = 0.0f;
-  for (; i < n; ++i) rest += WidenOne(x[i]) * 0.0f;
-  return rest == 0.0f && hn::AllTrue(d, hn::Eq(acc, zero));
-}
-
-// o[x] += a * v[x] for x < n, v widened.
-template <class D, class T>
-HWY_INLINE void MulAddWideRow(D d, float a, const T* HWY_RESTRICT v, float* o,
-                              size_t n) {
-  const size_t N = hn::Lanes(d);
-  const auto va = hn::Set(d, a);
-  size_t x = 0;
-  for (; x + N <= n; x += N) {
-    hn::StoreU(hn::MulAdd(va, LoadWide(d, v + x), hn::LoadU(d, o + x)), d,
-               o + x);
-  }
-  for (; x < n; ++x) o[x] += a * WidenOne(v[x]);
-}
-
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace attnbench

@@ -15,6 +15,7 @@
 #define ATTNBENCH_KERNELS_HALF_INL_H_
 #endif
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -103,6 +104,54 @@ HWY_INLINE void WidenRow(const T* HWY_RESTRICT src, size_t n,
   size_t x = 0;
   for (; x + N <= n; x += N) hn::StoreU(LoadWide(d, src + x), d, dst + x);
   for (; x < n; ++x) dst[x] = WidenOne(src[x]);
+}
+
+// Whether the n elements at x are all finite.
+// (x * 0 is 0 exactly for finite x, NaN otherwise, as AllFinite.)
+template <class D, class T>
+HWY_INLINE bool AllFiniteWide(D d, const T* HWY_RESTRICT x, size_t n) {
+  const size_t N = hn::Lanes(d);
+  const auto zero = hn::Zero(d);
+  auto acc = hn::Zero(d);
+  size_t i = 0;
+  for (; i + N <= n; i += N) acc = hn::MulAdd(LoadWide(d, x + i), zero, acc);
+  float rest = 0.0f;
+  for (; i < n; ++i) rest += WidenOne(x[i]) * 0.0f;
+  return rest == 0.0f && hn::AllTrue(d, hn::Eq(acc, zero));
+}
+
+// o[x] += a * v[x] for x < n, v widened.
+template <class D, class T>
+HWY_INLINE void MulAddWideRow(D d, float a, const T* HWY_RESTRICT v, float* o,
+                              size_t n) {
+  const size_t N = hn::Lanes(d);
+  const auto va = hn::Set(d, a);
+  size_t x = 0;
+  for (; x + N <= n; x += N) {
+    hn::StoreU(hn::MulAdd(va, LoadWide(d, v + x), hn::LoadU(d, o + x)), d,
+               o + x);
+  }
+  for (; x < n; ++x) o[x] += a * WidenOne(v[x]);
+}
+
+// sum_x q[x] * k[x] for x < n, k widened: two accumulators, then a
+// reduction across lanes and a scalar tail.
+template <class D, class T>
+HWY_INLINE float DotWide(D d, const float* HWY_RESTRICT q,
+                         const T* HWY_RESTRICT k, size_t n) {
+  const size_t N = hn::Lanes(d);
+  auto a0 = hn::Zero(d), a1 = hn::Zero(d);
+  size_t x = 0;
+  for (; x + 2 * N <= n; x += 2 * N) {
+    a0 = hn::MulAdd(hn::LoadU(d, q + x), LoadWide(d, k + x), a0);
+    a1 = hn::MulAdd(hn::LoadU(d, q + x + N), LoadWide(d, k + x + N), a1);
+  }
+  for (; x + N <= n; x += N) {
+    a0 = hn::MulAdd(hn::LoadU(d, q + x), LoadWide(d, k + x), a0);
+  }
+  float sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1)));
+  for (; x < n; ++x) sum += q[x] * WidenOne(k[x]);
+  return sum;
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

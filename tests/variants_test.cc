@@ -13,6 +13,7 @@
 #include "harness/check/check_cases.h"
 #include "harness/contract/variant.h"
 #include "harness/contract/workspace.h"
+#include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/execute.h"
 #include "hwy/targets.h"
@@ -47,6 +48,51 @@ TEST_P(VariantTest, AgreesWithOracleOnEveryCheckCase) {
     ++ran;
   }
   EXPECT_GT(ran, 0) << "the variant supports no check case";
+}
+
+// Inputs rounded to bf16 and f16, stored so for a variant that reads half
+// precision: agreement with the oracle on the rounded values, the
+// workspace within the estimate, and the same bits for 1 and 3 threads.
+TEST_P(VariantTest, AgreesOnHalfPrecisionInputs) {
+  int ran = 0;
+  for (const CheckCase& c : CheckCases()) {
+    if (c.shape.Nq * c.shape.Nk > 64 * 64 || ran > 40) continue;  // a sample
+    for (DType dtype : {DType::kBF16, DType::kF16}) {
+      const Problem stored = StoredProblem(
+          *variant_, Problem{c.shape, c.mask, std::nullopt, 3}, dtype);
+      if (!variant_->WhyUnsupported(stored).empty()) continue;
+      std::vector<float> first;
+      for (int threads : {3, 1}) {
+        Problem problem = stored;
+        problem.threads = threads;
+        AttentionData data = MakeInputs(c.shape, 2, Distribution::kNormal);
+        RoundInputs(data, dtype);
+        StoreHalf(data, problem.storage);
+        WorkspaceMeter::ResetPeak();
+        const size_t live = WorkspaceMeter::Live();
+        RunVariant(*variant_, problem, data.ViewAs(problem.storage));
+        EXPECT_LE(WorkspaceMeter::Peak() - live,
+                  variant_->EstimateWorkspaceBytes(problem))
+            << problem.ToString();
+        const Agreement a =
+            CompareWithOracle(problem, data.View(), variant_->GetTolerance(),
+                              RowsToCheck(problem, kDefaultOracleBudget));
+        EXPECT_TRUE(a.pass) << problem.ToString() << " " << DTypeName(dtype)
+                            << ": max abs err " << a.max_abs_err;
+        std::vector<float> out(data.o.get(),
+                               data.o.get() + c.shape.QElements());
+        if (first.empty()) {
+          first = out;
+        } else {
+          EXPECT_EQ(0, std::memcmp(first.data(), out.data(), out.size() * 4))
+              << problem.ToString() << " " << DTypeName(dtype)
+              << ": 1 and 3 threads differ";
+        }
+      }
+      ++ran;
+    }
+  }
+  EXPECT_GT(ran, 0);
 }
 
 TEST_P(VariantTest, BitwiseIdenticalAcrossRunsAndThreadCounts) {

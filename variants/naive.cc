@@ -2,7 +2,8 @@
 // of scores against every key, masks it, takes the softmax and multiplies by
 // V. Cost: Nq * Nk dot products whatever the mask (what the sparse variants
 // exist to avoid); O(Nk) scratch per thread. P.V runs over visible keys only,
-// so a masked key never reaches the output, not even as 0 * NaN.
+// so a masked key never reaches the output, not even as 0 * NaN. Q, K and
+// V may be stored in bf16 or f16, widened in registers (kernels/half-inl.h).
 //
 // Per row (b, h, i) at position p = Nk - Nq + i, with kv head h / (H / Hkv):
 //   s[j] = scale * q . k_j                  for every j in [0, Nk)
@@ -13,6 +14,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "harness/contract/mask.h"
 #include "harness/contract/variant.h"
@@ -24,6 +26,7 @@
 #include "hwy/highway.h"
 // After highway.h: per-target kernels.
 #include "hwy/contrib/dot/dot-inl.h"
+#include "kernels/half-inl.h"
 #include "kernels/row_ops-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -38,17 +41,32 @@ struct NaiveScratch {
       : scores(static_cast<size_t>(p.shape.Nk)),
         weights(scores.size()),
         kept(scores.size()),
-        index(scores.size()) {}
+        index(scores.size()),
+        q(p.storage == DType::kF32 ? 0 : static_cast<size_t>(p.shape.D)) {}
   ScratchBuffer<float> scores, weights, kept;
   ScratchBuffer<int64_t> index;
+  ScratchBuffer<float> q;  // the query row widened (half precision only)
 };
+
+// A tensor's elements as stored: fp32, or the bits of a half type.
+template <class T>
+const T* Stored(const float* f32, const uint16_t* half) {
+  if constexpr (std::is_same_v<T, float>) {
+    (void)half;
+    return f32;
+  } else {
+    (void)f32;
+    return reinterpret_cast<const T*>(half);
+  }
+}
 
 // Softmax and P.V of row p over the keys the rule lets through (w > 0),
 // gathered first so that masked keys enter neither max, sum nor output:
 //   kept_t = s[j_t] - slope (p - j_t);  e_t = w_t exp(kept_t - max kept)
 //   o = sum_t e_t v_{j_t} / sum_t e_t   (zeros when no key is visible)
+template <class T>
 void SoftmaxRow(const Problem& problem, int64_t h, int64_t p,
-                const float* HWY_RESTRICT v, NaiveScratch& w,
+                const T* HWY_RESTRICT v, NaiveScratch& w,
                 float* HWY_RESTRICT o) {
   const hn::ScalableTag<float> df;
   const Shape& s = problem.shape;
@@ -77,11 +95,12 @@ void SoftmaxRow(const Problem& problem, int64_t h, int64_t p,
   // sum is 0 only when every visible score is -inf: NaN, as the formula.
   const float sum = RowSum(df, kept, n);
   for (size_t t = 0; t < n; ++t) {
-    MulAddRow(df, kept[t], v + index[t] * s.D, o, dim);
+    MulAddWideRow(df, kept[t], v + index[t] * s.D, o, dim);
   }
   ScaleRow(df, 1.0f / sum, o, dim);
 }
 
+template <class T>
 void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
               NaiveScratch& scratch) {
   float* HWY_RESTRICT scores = scratch.scores.data();
@@ -92,19 +111,28 @@ void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
   const int64_t b = row / (s.Nq * s.H);
   const int64_t kv = b * s.Hkv + h / (s.H / s.Hkv);
   const size_t dim = static_cast<size_t>(s.D);
-  const float* HWY_RESTRICT q = t.q + row * s.D;
-  const float* HWY_RESTRICT k = t.k + kv * s.Nk * s.D;
+  const T* HWY_RESTRICT k = Stored<T>(t.k, t.k16) + kv * s.Nk * s.D;
   const float scale = static_cast<float>(problem.Scale());
 
-  // The materialised row of scores, every key.
-  for (int64_t j = 0; j < s.Nk; ++j) {
-    scores[j] = scale * hn::Dot::Compute<0>(df, q, k + j * s.D, dim);
+  // The materialised row of scores, every key (half precision: q widened
+  // once, k in registers).
+  if constexpr (std::is_same_v<T, float>) {
+    const float* HWY_RESTRICT q = t.q + row * s.D;
+    for (int64_t j = 0; j < s.Nk; ++j) {
+      scores[j] = scale * hn::Dot::Compute<0>(df, q, k + j * s.D, dim);
+    }
+  } else {
+    WidenRow(Stored<T>(t.q, t.q16) + row * s.D, dim, scratch.q.data());
+    for (int64_t j = 0; j < s.Nk; ++j) {
+      scores[j] = scale * DotWide(df, scratch.q.data(), k + j * s.D, dim);
+    }
   }
-  SoftmaxRow(problem, h, s.Nk - s.Nq + i, t.v + kv * s.Nk * s.D, scratch,
-             t.o + row * s.D);
+  SoftmaxRow(problem, h, s.Nk - s.Nq + i,
+             Stored<T>(t.v, t.v16) + kv * s.Nk * s.D, scratch, t.o + row * s.D);
 }
 
-void NaiveAttention(const Problem& problem, const Tensors& t) {
+template <class T>
+void NaiveRows(const Problem& problem, const Tensors& t) {
   const Shape& s = problem.shape;
   tbb::enumerable_thread_specific<NaiveScratch> scratch(
       [&] { return NaiveScratch(problem); });
@@ -112,9 +140,24 @@ void NaiveAttention(const Problem& problem, const Tensors& t) {
                     [&](const tbb::blocked_range<int64_t>& rows) HWY_ATTR {
                       NaiveScratch& w = scratch.local();
                       for (int64_t r = rows.begin(); r != rows.end(); ++r) {
-                        NaiveRow(problem, t, r, w);
+                        NaiveRow<T>(problem, t, r, w);
                       }
                     });
+}
+
+// Q, K and V stored as fp32, bf16 or f16 (Problem::storage).
+void NaiveAttention(const Problem& problem, const Tensors& t) {
+  switch (problem.storage) {
+    case DType::kBF16:
+      NaiveRows<Bf16>(problem, t);
+      return;
+    case DType::kF16:
+      NaiveRows<F16>(problem, t);
+      return;
+    case DType::kF32:
+      break;
+  }
+  NaiveRows<float>(problem, t);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
@@ -142,11 +185,18 @@ class Naive final : public Variant {
     return masks;
   }
   size_t EstimateWorkspaceBytes(const Problem& problem) const override {
-    // Per thread Nk scores, Nk weights, Nk gathered scores, Nk key indices.
+    // Per thread Nk scores, Nk weights, Nk gathered scores, Nk key indices,
+    // and a widened query row for half-precision inputs.
+    const size_t q_row = problem.storage == DType::kF32
+                             ? 0
+                             : static_cast<size_t>(problem.shape.D);
     return static_cast<size_t>(problem.threads) *
-           static_cast<size_t>(problem.shape.Nk) *
-           (3 * sizeof(float) + sizeof(int64_t));
+           (static_cast<size_t>(problem.shape.Nk) *
+                (3 * sizeof(float) + sizeof(int64_t)) +
+            q_row * sizeof(float));
   }
+  // Reads Q, K and V stored in half precision, widening in registers.
+  bool ReadsHalfPrecision() const override { return true; }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     HWY_DYNAMIC_DISPATCH(NaiveAttention)(problem, tensors);
   }
