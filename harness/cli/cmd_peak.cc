@@ -1,5 +1,5 @@
-// attnbench peak: this machine's FP32 FMA peak and memory read bandwidth on
-// a Highway target.
+// attnbench peak: this machine's FP32 FMA peak, its bf16 dot-product peak
+// where it has one, and its memory read bandwidth, on a Highway target.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +44,8 @@ int RunPeak(const PeakOptions& opt) {
   const ReadPattern pattern =
       opt.read_runs.empty() ? ReadPattern{} : ParseReadRuns(opt.read_runs);
   const PeakResult peak = MeasureFmaPeak(opt.threads, opt.reps);
+  const std::optional<PeakResult> bf16 =
+      MeasureBf16DotPeak(opt.threads, opt.reps);
   const BandwidthResult read = MeasureReadBandwidth(opt.threads, opt.reps);
   BandwidthResult runs;
   if (pattern.period_bytes > 0) {
@@ -56,6 +58,12 @@ int RunPeak(const PeakOptions& opt) {
     row["repetitions"] = peak.reps;
     row["peak_gflops"] = peak.gflops;
     row["median_gflops"] = peak.median_gflops;
+    // null where the CPU has no bf16 dot product.
+    row["bf16_dot_gflops"] =
+        bf16 ? nlohmann::ordered_json(bf16->gflops) : nlohmann::ordered_json();
+    row["median_bf16_dot_gflops"] =
+        bf16 ? nlohmann::ordered_json(bf16->median_gflops)
+             : nlohmann::ordered_json();
     row["read_gbps"] = read.gbps;
     row["median_read_gbps"] = read.median_gbps;
     row["read_buffer_bytes"] = read.buffer_bytes;
@@ -71,6 +79,16 @@ int RunPeak(const PeakOptions& opt) {
         "FP32 FMA peak on {} with {} threads: {:.1f} GFLOP/s (best of {}; "
         "median {:.1f})\n",
         peak.target, peak.threads, peak.gflops, peak.reps, peak.median_gflops);
+    if (bf16) {
+      fmt::print(
+          "BF16 dot-product peak (AVX-512 BF16 vdpbf16ps) with {} threads: "
+          "{:.1f} GFLOP/s (best of {}; median {:.1f}), {:.2f} of the FP32 FMA "
+          "peak\n",
+          bf16->threads, bf16->gflops, bf16->reps, bf16->median_gflops,
+          bf16->gflops / peak.gflops);
+    } else {
+      fmt::print("BF16 dot product: this CPU has no AVX-512 BF16\n");
+    }
     fmt::print(
         "Memory read bandwidth with {} threads: {:.1f} GB/s (best of {} over "
         "a {} MiB buffer; median {:.1f})\n",

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/measure/execute.h"
+#include "kernels/bf16_dot_peak.h"
 #include "kernels/fma_peak.h"
 #include "kernels/target.h"
 
@@ -22,12 +23,12 @@ double Seconds(const std::function<void()>& fn) {
       .count();
 }
 
-}  // namespace
-
-PeakResult MeasureFmaPeak(int threads, int reps, double seconds_per_rep) {
-  // Size one task at about 1 ms on one thread.
+// The best and median GFLOP/s of `reps` repetitions of chain tasks of
+// about 1 ms each, every thread kept busy.
+PeakResult MeasureChains(int threads, int reps, double seconds_per_rep,
+                         float (*run)(int64_t), double (*flops)(int64_t)) {
   int64_t iterations = 1 << 12;
-  while (Seconds([&] { RunFmaChains(iterations); }) < 1e-3 &&
+  while (Seconds([&] { run(iterations); }) < 1e-3 &&
          iterations < (int64_t{1} << 40)) {
     iterations *= 2;
   }
@@ -44,13 +45,13 @@ PeakResult MeasureFmaPeak(int threads, int reps, double seconds_per_rep) {
             tbb::blocked_range<int64_t>(0, tasks, 1),
             [&](const tbb::blocked_range<int64_t>& r) {
               for (int64_t t = r.begin(); t != r.end(); ++t) {
-                sink.store(RunFmaChains(iterations), std::memory_order_relaxed);
+                sink.store(run(iterations), std::memory_order_relaxed);
               }
             },
             tbb::simple_partitioner());
       });
     });
-    gflops.push_back(FmaChainFlops(iterations) * tasks / s * 1e-9);
+    gflops.push_back(flops(iterations) * static_cast<double>(tasks) / s * 1e-9);
   }
   std::sort(gflops.begin(), gflops.end());
   PeakResult result;
@@ -58,7 +59,24 @@ PeakResult MeasureFmaPeak(int threads, int reps, double seconds_per_rep) {
   result.median_gflops = gflops[gflops.size() / 2];
   result.threads = threads;
   result.reps = static_cast<int>(gflops.size());
+  return result;
+}
+
+}  // namespace
+
+PeakResult MeasureFmaPeak(int threads, int reps, double seconds_per_rep) {
+  PeakResult result = MeasureChains(threads, reps, seconds_per_rep,
+                                    RunFmaChains, FmaChainFlops);
   result.target = DispatchedTargetName();
+  return result;
+}
+
+std::optional<PeakResult> MeasureBf16DotPeak(int threads, int reps,
+                                             double seconds_per_rep) {
+  if (!HasBf16Dot()) return std::nullopt;
+  PeakResult result = MeasureChains(threads, reps, seconds_per_rep,
+                                    RunBf16DotChains, Bf16DotChainFlops);
+  result.target = "AVX512_BF16";
   return result;
 }
 

@@ -5,6 +5,7 @@
 #ifndef ATTNBENCH_HARNESS_MEASURE_PEAK_H_
 #define ATTNBENCH_HARNESS_MEASURE_PEAK_H_
 
+#include <optional>
 #include <string>
 
 namespace attnbench {
@@ -21,6 +22,13 @@ struct PeakResult {
 // gives each thread many short tasks so that no thread idles.
 PeakResult MeasureFmaPeak(int threads, int reps = 5,
                           double seconds_per_rep = 0.1);
+
+// The bfloat16 dot-product peak (AVX-512 BF16's vdpbf16ps, 4 FLOPs per
+// fp32 lane: two products and their sums) where the CPU has one, measured
+// the same way; nothing elsewhere. The peak a native bf16 kernel's
+// pct_peak would divide by.
+std::optional<PeakResult> MeasureBf16DotPeak(int threads, int reps = 5,
+                                             double seconds_per_rep = 0.1);
 
 }  // namespace attnbench
 
