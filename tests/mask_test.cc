@@ -37,6 +37,17 @@ TEST(ParseMask, RoundTripsThroughToString) {
   }
 }
 
+// Spans that differ in any digit print differently (a sweep keys its
+// configurations by the text), and the text parses back to the same rule.
+TEST(ParseMask, PrintsEverySpanDigit) {
+  const Mask a = ParseMask("span:4096.0000001:0.1");
+  const Mask b = ParseMask("span:4096.0000002:0.1");
+  EXPECT_NE(a.ToString(), b.ToString());
+  EXPECT_EQ(ParseMask(a.ToString()).ToString(), a.ToString());
+  EXPECT_EQ(ParseMask("span:1e-07:3").ToString(),
+            ParseMask(ParseMask("span:1e-07:3").ToString()).ToString());
+}
+
 TEST(ParseMask, RejectsBadTextNamingTheParameter) {
   const std::pair<const char*, const char*> cases[] = {
       {"window:0", "W = 0"},        {"window:-2", "W = -2"},

@@ -64,7 +64,7 @@ class SpanRule final : public MaskRule {
   SpanRule(std::vector<double> spans, double ramp)
       : spans_(std::move(spans)), ramp_(ramp) {}
   std::string Params() const override {
-    return fmt::format("{:g}:{:g}", fmt::join(spans_, ","), ramp_);
+    return fmt::format("{}:{}", fmt::join(spans_, ","), ramp_);
   }
   void Check(const Shape& shape) const override {
     if (spans_.size() != 1 && spans_.size() != static_cast<size_t>(shape.H)) {
