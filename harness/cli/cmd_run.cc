@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
+#include "harness/io/atomic_file.h"
 #include "harness/measure/bandwidth.h"
 #include "harness/measure/execute.h"
 #include "harness/measure/measure.h"
@@ -78,6 +80,7 @@ int RunOne(const RunOptions& opt) {
   std::optional<AttentionData> data = opt.io.Load();
   if (data) problem.shape = data->shape;  // the files decide the shape
   RequireRunnable(variant, problem);      // validates, once
+  if (!opt.io.save.empty()) RequireWritableDir(opt.io.save, "--save");
   const DType dtype = ParseDType(opt.dtype);
   const Problem stored = StoredProblem(variant, problem, dtype);
   RequireMemory(problem.shape,
@@ -117,13 +120,16 @@ int RunOne(const RunOptions& opt) {
     row["read_gbps_after"] = read_after;
   }
   row["inputs"] = generated ? "generated" : opt.io.inputs;
-  if (!opt.io.save.empty()) {
-    SaveTensors(opt.io.save, *data, opt.io.FileLayout(), generated);
-  }
+  // The row first: a failure to save (the disk filled up since the check)
+  // must not lose the measurement.
   if (opt.format == "json") {
     fmt::print("{}\n", row.dump());
   } else {
     PrintText(row);
+  }
+  std::fflush(stdout);
+  if (!opt.io.save.empty()) {
+    SaveTensors(opt.io.save, *data, opt.io.FileLayout(), generated);
   }
   return !m.agreement || m.agreement->pass ? 0 : 1;
 }

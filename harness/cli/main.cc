@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <exception>
+#include <filesystem>
 #include <new>
 
 #include "harness/cli/commands.h"
@@ -39,6 +41,12 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "attnbench: error: out of memory\n");
+    return 3;
+  } catch (const std::filesystem::filesystem_error& e) {
+    fmt::print(stderr, "attnbench: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {  // a bug: say so in one line
+    fmt::print(stderr, "attnbench: internal error: {}\n", e.what());
     return 3;
   }
   return 2;

@@ -12,6 +12,13 @@ namespace attnbench {
 void WriteFileAtomically(const std::filesystem::path& path,
                          const std::string& text);
 
+// Creates directory `dir` (and its parents) if needed and checks that a
+// file can be written in it; throws InvalidArgument naming `option` and
+// the directory otherwise. Called before anything is measured, so that a
+// bad output path costs no measurement.
+void RequireWritableDir(const std::filesystem::path& dir,
+                        const std::string& option);
+
 }  // namespace attnbench
 
 #endif  // ATTNBENCH_HARNESS_IO_ATOMIC_FILE_H_

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <new>
+#include <utility>
 #include <vector>
 
+#include "harness/io/atomic_file.h"
 #include "harness/io/npy.h"
 
 namespace attnbench {
@@ -195,6 +197,17 @@ AttentionData LoadInputs(const std::string& dir, Layout layout) {
   auto [q_path, q] = load("q.npy");
   auto [k_path, k] = load("k.npy");
   auto [v_path, v] = load("v.npy");
+  for (const auto& [path, a] : {std::pair{&q_path, &q}, std::pair{&k_path, &k},
+                                std::pair{&v_path, &v}}) {
+    for (int64_t extent : a->shape) {
+      if (extent < 1) {
+        throw InvalidArgument(fmt::format(
+            "{}: shape ({}) has an empty dimension; allowed: every extent "
+            ">= 1",
+            *path, fmt::join(a->shape, ", ")));
+      }
+    }
+  }
   if (k.shape != v.shape) {
     throw InvalidArgument(fmt::format(
         "{}: shape ({}) differs from {} ({}); allowed: K and V alike", v_path,
@@ -241,7 +254,7 @@ std::vector<float> LoadOutput(const std::string& path, const Shape& s,
 
 void SaveTensors(const std::string& dir, const AttentionData& data,
                  Layout layout, bool with_inputs) {
-  std::filesystem::create_directories(dir);
+  RequireWritableDir(dir, "--save");
   const Shape& s = data.shape;
   const auto save = [&](const char* name, const float* src, int64_t heads,
                         int64_t n) {

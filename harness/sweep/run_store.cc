@@ -86,7 +86,7 @@ RunStore RunStore::Create(const fs::path& dir,
         "--resume {} to continue it",
         dir.string(), dir.string()));
   }
-  fs::create_directories(dir);
+  RequireWritableDir(dir, "--out");
   RunStore store(dir, meta);
   store.SaveMeta();
   WriteFileAtomically(dir / "rows.jsonl", "");

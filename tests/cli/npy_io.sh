@@ -86,6 +86,7 @@ put("dtype", q=np.zeros((1, 2, 8, 4), np.float64))
 put("fortran", k=np.asfortranarray(np.zeros((1, 2, 8, 4), np.float32)))
 put("mismatch", v=np.zeros((1, 2, 9, 4), np.float32))
 put("dims", q=np.zeros((2, 8, 4), np.float32))
+put("empty", q=np.zeros((1, 2, 0, 4), np.float32))
 put("truncated")
 with open(f"{d}/truncated/v.npy", "r+b") as f:
     f.truncate(os.path.getsize(f"{d}/truncated/v.npy") - 8)
@@ -111,5 +112,6 @@ expect fortran "k.npy: Fortran order is not supported"
 expect mismatch "v.npy: shape \(1, 2, 9, 4\) differs from .*k.npy"
 expect dims "q.npy: shape \(2, 8, 4\) has 3 dimensions"
 expect truncated "v.npy: truncated data"
+expect empty "q.npy: shape \(1, 2, 0, 4\) has an empty dimension"
 expect notnpy "k.npy: not an .npy file"
 echo ok
