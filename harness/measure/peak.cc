@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include "harness/measure/execute.h"
@@ -32,8 +33,14 @@ PeakResult MeasureChains(int threads, int reps, double seconds_per_rep,
          iterations < (int64_t{1} << 40)) {
     iterations *= 2;
   }
+  // About seconds_per_rep a repetition whatever the thread count: tasks
+  // for the threads that can run at once, at least one per thread (more
+  // threads than hardware threads only share the cores).
+  const int64_t running = std::min<int64_t>(
+      threads, std::max(1u, std::thread::hardware_concurrency()));
   const int64_t tasks = std::max<int64_t>(
-      static_cast<int64_t>(seconds_per_rep / 1e-3) * threads, 8 * threads);
+      static_cast<int64_t>(seconds_per_rep / 1e-3) * running, 8 * running);
+  const int64_t all_tasks = std::max<int64_t>(tasks, threads);
 
   ThreadArena arena(threads);
   std::atomic<float> sink{0.0f};
@@ -42,7 +49,7 @@ PeakResult MeasureChains(int threads, int reps, double seconds_per_rep,
     const double s = Seconds([&] {
       arena.Execute([&] {
         tbb::parallel_for(
-            tbb::blocked_range<int64_t>(0, tasks, 1),
+            tbb::blocked_range<int64_t>(0, all_tasks, 1),
             [&](const tbb::blocked_range<int64_t>& r) {
               for (int64_t t = r.begin(); t != r.end(); ++t) {
                 sink.store(run(iterations), std::memory_order_relaxed);
