@@ -42,6 +42,27 @@ TEST_P(EngineTest, AgreesWithOracleAtEveryKeyBlock) {
   }
 }
 
+// Ramps far steeper or shallower than a key (and non-integral spans): the
+// soft edge is exact to the bound, in tiles, in decode and in naive.
+TEST_P(EngineTest, TinyAndNonIntegralRampsAgree) {
+  for (const char* text : {"span:5:1e-7", "span:5.5:1e-7", "span:3.3:0.01",
+                           "span:2,7:1e-9", "span:0.5:1000", "span:20:3.7"}) {
+    for (const Shape& shape :
+         {Shape{1, 2, 2, 64, 64, 8}, Shape{1, 2, 1, 1, 90, 8}}) {
+      for (size_t bc : {0, 7}) {
+        const Problem problem{shape, ParseMask(text), std::nullopt, 2};
+        AttentionData data = MakeInputs(shape, 5, Distribution::kNormal);
+        ThreadArena arena(problem.threads);
+        arena.Execute([&] { RunBlocked(problem, data.View(), {bc}); });
+        const Agreement a = CompareWithOracle(problem, data.View(), {},
+                                              RowsToCheck(problem, 1e12));
+        EXPECT_TRUE(a.pass) << problem.ToString() << " Bc=" << bc
+                            << ": max abs err " << a.max_abs_err;
+      }
+    }
+  }
+}
+
 // The group size only changes which blocks share a walk over the key tiles,
 // never a row's arithmetic: outputs are bitwise identical for every cap
 // (one block per group up to more rows than the problem has).

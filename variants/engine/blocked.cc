@@ -18,6 +18,7 @@
 #include <tbb/partitioner.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -238,6 +239,13 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
               : static_cast<float>((static_cast<double>(c0) - seg.ramp_zero) /
                                    seg.ramp_width);
       w.step[at] = seg.Flat() ? 0.0f : static_cast<float>(1.0 / seg.ramp_width);
+      // The kernels form w0 + t * step in fp32: exact to about 2^-24 of the
+      // largest |value| over the tile. Beyond 16 (a ramp steeper than the
+      // tile, say span:5:1e-7), weights are written from the rule instead.
+      const float last = w.w0[at] + static_cast<float>(n_keys) * w.step[at];
+      if (std::fabs(w.w0[at]) > 16.0f || std::fabs(last) > 16.0f) {
+        in_slots = false;
+      }
     }
     slots = std::max(slots, used[r]);
   }
