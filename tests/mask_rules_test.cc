@@ -147,6 +147,14 @@ TEST(MaskRules, RowKeysHoldExactlyTheVisibleKeys) {
     }
   }
   EXPECT_TRUE(ParseMask("sparse_strided:4").rule->HasRowKeys());
+  // Parameters at the 2^40 limit cost a row its keys in range, not W.
+  const Mask wide = ParseMask("dilated:1099511627776:1");
+  std::vector<KeySegment> keys;
+  ASSERT_TRUE(wide.Rule().RowKeys(0, 1000, 10, 2000, keys));
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].begin, 10);
+  EXPECT_EQ(keys[0].end, 1001);
+  EXPECT_EQ(wide.Rule().CountVisible(0, 1000, 5000), 1001);
 }
 
 }  // namespace

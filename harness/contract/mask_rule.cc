@@ -45,6 +45,11 @@ std::vector<int64_t> ParseIntParams(std::string_view params,
       throw InvalidArgument(fmt::format("{} = '{}' is not an integer >= {}",
                                         names[i], text, min_value));
     }
+    if (value > kMaxMaskParam) {
+      throw InvalidArgument(
+          fmt::format("{} = {} is out of range; allowed: {}..{} (2^40)",
+                      names[i], value, min_value, kMaxMaskParam));
+    }
     values.push_back(value);
     start = colon == std::string_view::npos ? params.size() + 1 : colon + 1;
   }

@@ -165,8 +165,15 @@ void IntervalPieces(KeyRange first, KeyRange last, int64_t c0, int64_t c1,
 // neighbours of the same kind; O(k log k) in their number.
 void CombinePieces(std::vector<KeyPiece>& pieces);
 
-// Parses "A:B:..." into integers, one per name, each >= min_value; throws
-// InvalidArgument naming the parameter ("L = 'x' is not an integer >= 1").
+// The largest integer mask parameter: 2^40 keys, far beyond any sequence
+// that fits in memory, and small enough that sums and products of a few
+// parameters and positions cannot overflow 64-bit arithmetic in the rules
+// (or hide an overflow that the oracle, sharing the rule, would repeat).
+inline constexpr int64_t kMaxMaskParam = int64_t{1} << 40;
+
+// Parses "A:B:..." into integers, one per name, each in min_value ..
+// kMaxMaskParam; throws InvalidArgument naming the parameter ("L = 'x' is
+// not an integer >= 1", "L = ... is out of range; allowed: 1..2^40").
 std::vector<int64_t> ParseIntParams(std::string_view params,
                                     const std::vector<std::string>& names,
                                     int64_t min_value);
