@@ -119,6 +119,9 @@ int RunSweep(SweepOptions opt) {
   for (int t : opt.spec.threads) RequireThreads(t);
   PinTarget(opt.spec.target);
   const sweep::SweepPlan plan = sweep::MakePlan(opt.spec);
+  if (!plan.not_run.empty()) {
+    fmt::print("{}\n", sweep::NotRunSummary(plan.not_run));
+  }
   for (const auto& s : plan.skipped) {
     fmt::print("skipping {} x {}: {}\n", s.variant, s.mask, s.reason);
   }
@@ -140,6 +143,7 @@ int RunSweep(SweepOptions opt) {
     meta["skipped_families"].push_back(
         {{"variant", s.variant}, {"mask", s.mask}, {"reason", s.reason}});
   }
+  meta["pairs_not_run"] = plan.not_run.size();
 
   // The FMA peak and read bandwidth for each thread count, measured in
   // this process.

@@ -8,6 +8,11 @@
 
 namespace attnbench {
 
+bool Variant::RunsMaskKind(std::string_view kind) const {
+  const std::vector<std::string> masks = SupportedMasks();
+  return std::find(masks.begin(), masks.end(), kind) != masks.end();
+}
+
 std::string Variant::WhyUnsupported(const Problem& problem) const {
   const std::vector<std::string> masks = SupportedMasks();
   const std::string kind = problem.mask.kind;

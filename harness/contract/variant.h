@@ -43,6 +43,9 @@ class Variant {
   // Registered mask kinds by name ("causal", "window", "sparse_fixed", ...;
   // harness/contract/mask_rule.h).
   virtual std::vector<std::string> SupportedMasks() const = 0;
+  // Whether `kind` is one of SupportedMasks(): the pairs `check` and
+  // `sweep` plan at all.
+  bool RunsMaskKind(std::string_view kind) const;
   virtual Tolerance GetTolerance() const { return {}; }
   // Whether Run reads Q, K and V stored in half precision (Tensors::q16,
   // k16, v16) for bf16 and f16 inputs, converting in registers. Otherwise

@@ -92,6 +92,15 @@ const ModelShape& FindModelShape(const std::string& name) {
       fmt::format("model '{}' is not a preset; allowed: {}", name, names));
 }
 
+std::string NotRunSummary(const std::vector<PairNotRun>& pairs) {
+  if (pairs.empty()) return "";
+  return fmt::format(
+      "left out {} variant x mask pair(s) whose variant does not run that "
+      "mask kind (e.g. {} x {}; `attnbench list` shows each variant's "
+      "masks)",
+      pairs.size(), pairs.front().variant, pairs.front().mask);
+}
+
 SweepPlan MakePlan(const SweepSpec& spec) {
   if (spec.n_min < 1 || spec.n_max < spec.n_min) {
     throw InvalidArgument(
@@ -115,6 +124,10 @@ SweepPlan MakePlan(const SweepSpec& spec) {
   for (const std::string& mask_text : spec.masks) {
     const Mask mask = ParseMask(mask_text);
     for (const Variant* v : variants) {
+      if (!v->RunsMaskKind(mask.kind)) {  // not planned: said in one line
+        plan.not_run.push_back({std::string(v->Name()), mask.ToString()});
+        continue;
+      }
       bool family_skipped = false;
       for (int threads : spec.threads) {
         for (int64_t dim : spec.head_dims) {

@@ -78,10 +78,19 @@ struct SkippedFamily {
   std::string reason;
 };
 
-struct SweepPlan {
-  std::vector<SweepConfig> configs;  // smaller N first, across families
-  std::vector<SkippedFamily> skipped;
+// A variant and a mask of a kind it does not run (not planned at all).
+struct PairNotRun {
+  std::string variant, mask;
 };
+
+struct SweepPlan {
+  std::vector<SweepConfig> configs;    // smaller N first, across families
+  std::vector<SkippedFamily> skipped;  // supported kinds the shape rules out
+  std::vector<PairNotRun> not_run;     // mask kinds the variant does not run
+};
+
+// One line for the pairs not run ("" if none): how many, and an example.
+std::string NotRunSummary(const std::vector<PairNotRun>& pairs);
 
 // Validates the spec (InvalidArgument naming the bad option) and lists the
 // configurations.
