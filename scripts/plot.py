@@ -18,9 +18,10 @@ threads; x is N = Nk):
                      minimal K/V bytes vs Nk of those rows, one line per
                      series that also shares Hkv and Nq, with the measured
                      read bandwidth of each thread count dashed.
-Each figure is saved as PNG and SVG into RUN_DIR/figures/ and into
---figures-dir (default: the "figures" folder next to RUN_DIR). The paths
-written and a table of fitted exponents are printed on stdout.
+Each figure is saved as PNG and SVG into RUN_DIR/figures/, and also into
+--figures-dir if given (results/figures holds the committed figures the
+README shows: only an explicit --figures-dir results/figures changes them).
+The paths written and a table of fitted exponents are printed on stdout.
 Exits with status 1 if rows.jsonl holds no ok rows.
 """
 
@@ -49,7 +50,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path, help="results/<run-id> folder")
     parser.add_argument("--figures-dir", type=Path,
-                        help="second output folder (default: RUN_DIR/../figures)")
+                        help="second output folder (default: none)")
     parser.add_argument("--fit-points", type=int, default=4,
                         help="fit the exponent over this many largest N "
                              "(0: all; default 4)")
@@ -318,10 +319,10 @@ def main():
     names = series_names(list(series))
     exponents = {key: fit_exponent(fit_rows(members, args.fit_points))
                  for key, members in series.items()}
-    folders = [run_dir / "figures",
-               args.figures_dir or run_dir.resolve().parent / "figures"]
-    if folders[0].resolve() == folders[1].resolve():
-        folders.pop()
+    folders = [run_dir / "figures"]
+    if args.figures_dir and (args.figures_dir.resolve()
+                             != folders[0].resolve()):
+        folders.append(args.figures_dir)
 
     written = (
         save(draw_time(series, names, exponents, meta, rows), "time_vs_n", folders)

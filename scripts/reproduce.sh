@@ -9,9 +9,10 @@
 #      cached keys with Llama-3-8B's heads (H=32, Hkv=8, D=128), causal,
 #      window:4096 and span:4096, in GB/s against the measured read
 #      bandwidth, into results/<run-id>-decode/ with its figures.
-# Everything lands in results/<run-id>/ (figures also in results/figures/,
-# the decode run's in results/figures/decode/). Extra arguments go to the
-# first `attnbench sweep` (e.g. --N-max 4096).
+# Everything lands in results/<run-id>/ and results/<run-id>-decode/, the
+# figures in their figures/ folders. The committed figures the README shows
+# (results/figures/) change only with ATTNBENCH_UPDATE_FIGURES=1. Extra
+# arguments go to the first `attnbench sweep` (e.g. --N-max 4096).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -31,14 +32,17 @@ status=0
 $bin sweep --threads "${ATTNBENCH_THREADS:-$(nproc)}" --out "$out" "$@" || status=$?
 
 echo "== figures"
-/usr/bin/python3 scripts/plot.py "$out"
+committed=()  # the README's figures, on request only
+[[ ${ATTNBENCH_UPDATE_FIGURES:-0} == 1 ]] && committed=(--figures-dir results/figures)
+/usr/bin/python3 scripts/plot.py "$out" "${committed[@]}"
 
 echo "== attnbench sweep (decode)"
 $bin sweep --threads "${ATTNBENCH_THREADS:-$(nproc)}" --out "$out-decode" \
   --Nq 1 --model llama3-8b --N-min 1024 --N-max 131072 \
   --variants flash,sliding_window,adaptive_span \
   --masks 'causal;window:4096;span:4096' || status=$?
-/usr/bin/python3 scripts/plot.py "$out-decode" --figures-dir results/figures/decode
+[[ ${#committed[@]} -gt 0 ]] && committed=(--figures-dir results/figures/decode)
+/usr/bin/python3 scripts/plot.py "$out-decode" "${committed[@]}"
 echo "== results in $out and $out-decode"
 [[ $status -eq 0 ]] || echo "== some configuration disagreed with the oracle (exit $status)" >&2
 exit $status
