@@ -114,7 +114,20 @@ int RunSweep(SweepOptions opt) {
   std::optional<sweep::RunStore> store;
   if (!opt.resume.empty()) {
     store.emplace(sweep::RunStore::Open(opt.resume));
-    opt.spec = SweepSpec::FromJson(store->Meta().at("sweep"));
+    if (store->Dropped() > 0) {
+      fmt::print(stderr,
+                 "attnbench: warning: --resume {}: dropped {} row(s) without "
+                 "the fields of their configuration; they run again\n",
+                 opt.resume, store->Dropped());
+    }
+    try {
+      opt.spec = SweepSpec::FromJson(store->Meta().at("sweep"));
+    } catch (const nlohmann::json::exception& e) {
+      throw InvalidArgument(fmt::format(
+          "--resume {}: meta.json's sweep settings are not a sweep's ({}); "
+          "allowed: a folder written by attnbench sweep",
+          opt.resume, e.what()));
+    }
   }
   for (int t : opt.spec.threads) RequireThreads(t);
   PinTarget(opt.spec.target);

@@ -114,6 +114,27 @@ SweepPlan MakePlan(const SweepSpec& spec) {
   }
   ParseDistribution(spec.dist);  // InvalidArgument naming the values
   ParseDType(spec.dtype);
+  // The ranges the command line enforces, again: a resumed sweep's
+  // settings come from a meta.json that may have been edited.
+  const auto require = [](const char* name, double value, double lo,
+                          double hi) {
+    if (!(value >= lo && value <= hi)) {
+      throw InvalidArgument(fmt::format(
+          "{} = {} is out of range; allowed: {}..{}", name, value, lo, hi));
+    }
+  };
+  require("warmup", spec.timing.warmup, 0, 1000);
+  require("reps", spec.timing.min_reps, 1, 100000);
+  require("max_reps", spec.timing.max_reps, 1, 100000);
+  require("min-time", spec.timing.min_seconds, 0, 3600);
+  require("oracle-budget", spec.oracle_budget, 0, 1e13);
+  require("max-seconds", spec.max_seconds_per_run, 0, 1e6);
+  require("Nq", static_cast<double>(spec.new_tokens), 0, 1 << 30);
+  if (spec.threads.empty() || spec.head_dims.empty() || spec.masks.empty()) {
+    throw InvalidArgument(
+        "the sweep has no thread count, head dimension or mask; allowed: at "
+        "least one of each");
+  }
   if (spec.threads.empty() || spec.head_dims.empty() || spec.masks.empty()) {
     throw InvalidArgument("threads, D and masks each need at least one value");
   }

@@ -106,7 +106,16 @@ RunStore RunStore::Open(const fs::path& dir) {
         "attnbench sweep",
         dir.string()));
   }
-  RunStore store(dir, nlohmann::ordered_json::parse(meta_in));
+  nlohmann::ordered_json meta = nlohmann::ordered_json::parse(
+      meta_in, nullptr, /*allow_exceptions=*/false);
+  if (meta.is_discarded() || !meta.is_object() || !meta.contains("sweep") ||
+      !meta["sweep"].is_object()) {
+    throw InvalidArgument(fmt::format(
+        "--resume {}: meta.json is not a sweep's (truncated, or edited); "
+        "allowed: a folder written by attnbench sweep",
+        dir.string()));
+  }
+  RunStore store(dir, std::move(meta));
   // Keep complete rows only: a kill can tear the last line.
   std::ifstream rows_in(dir / "rows.jsonl");
   std::string line, jsonl, csv;
@@ -117,7 +126,13 @@ RunStore RunStore::Open(const fs::path& dir) {
     nlohmann::ordered_json row = nlohmann::ordered_json::parse(
         line, nullptr, /*allow_exceptions=*/false);
     if (row.is_discarded() || !row.is_object()) continue;
-    const std::string key = RowKey(row);
+    std::string key;
+    try {  // a row without the fields of its configuration is dropped
+      key = RowKey(row);
+    } catch (const nlohmann::json::exception&) {
+      ++store.dropped_;
+      continue;
+    }
     if (store.keys_.count(key) != 0) continue;  // keep every row once
     store.keys_.insert(key);
     jsonl += row.dump() + "\n";

@@ -34,6 +34,8 @@ class RunStore {
 
   bool Has(const std::string& key) const { return keys_.count(key) != 0; }
   const std::vector<nlohmann::ordered_json>& Rows() const { return rows_; }
+  // Rows Open dropped for lacking the fields of their configuration.
+  int Dropped() const { return dropped_; }
   void Append(const nlohmann::ordered_json& row);
 
  private:
@@ -44,6 +46,7 @@ class RunStore {
   nlohmann::ordered_json meta_;
   std::vector<nlohmann::ordered_json> rows_;
   std::set<std::string> keys_;
+  int dropped_ = 0;
   std::ofstream jsonl_, csv_;
 };
 

@@ -35,4 +35,30 @@ grep -q '"sessions"' "$dir/run/meta.json"
 [ "$(grep -c '"started_utc"' "$dir/run/meta.json")" -eq 2 ] ||
   { echo "FAIL: meta.json should record two sessions"; exit 1; }
 grep -q "exponent" "$dir/resume.log" || { echo "FAIL: no summary"; exit 1; }
+
+# A damaged or edited run folder: one line and status 2, never a crash nor
+# settings the command line would refuse.
+damaged() {  # damaged NAME PYTHON PATTERN
+  rm -rf "$dir/bad" && cp -r "$dir/run" "$dir/bad"
+  /usr/bin/python3 -c "$2" "$dir/bad"
+  set +e
+  err=$("$bin" sweep --resume "$dir/bad" 2>&1 >/dev/null)
+  status=$?
+  set -e
+  if [ "$status" -ne 2 ] || [ "$(printf '%s\n' "$err" | grep -c .)" -ne 1 ] ||
+     ! printf '%s\n' "$err" | grep -Eq -- "$3"; then
+    echo "FAIL ($1): status=$status stderr=[$err]"; exit 1
+  fi
+}
+damaged truncated 'import sys; p=sys.argv[1]+"/meta.json"; t=open(p).read(); open(p,"w").write(t[:len(t)//2])' \
+  "meta.json is not a sweep's"
+damaged warmup 'import sys,json; p=sys.argv[1]+"/meta.json"; m=json.load(open(p)); m["sweep"]["warmup"]=2000000000; json.dump(m,open(p,"w"))' \
+  "warmup = 2000000000 is out of range; allowed: 0..1000"
+damaged type 'import sys,json; p=sys.argv[1]+"/meta.json"; m=json.load(open(p)); m["sweep"]["n_min"]="x"; json.dump(m,open(p,"w"))' \
+  "sweep settings are not a sweep's"
+# A row without its configuration's fields is dropped, said, and rerun.
+cp -r "$dir/run" "$dir/fieldless"
+echo '{"status":"ok","variant":"naive"}' >> "$dir/fieldless/rows.jsonl"
+"$bin" sweep --resume "$dir/fieldless" 2> "$dir/fieldless.err" > /dev/null
+grep -q "dropped 1 row" "$dir/fieldless.err" || { echo "FAIL: no word of the dropped row"; exit 1; }
 echo ok
