@@ -108,8 +108,7 @@ RunStore RunStore::Open(const fs::path& dir) {
   }
   nlohmann::ordered_json meta = nlohmann::ordered_json::parse(
       meta_in, nullptr, /*allow_exceptions=*/false);
-  if (meta.is_discarded() || !meta.is_object() || !meta.contains("sweep") ||
-      !meta["sweep"].is_object()) {
+  if (meta.is_discarded() || !meta.is_object()) {
     throw InvalidArgument(fmt::format(
         "--resume {}: meta.json is not a sweep's (truncated, or edited); "
         "allowed: a folder written by attnbench sweep",
