@@ -56,6 +56,10 @@ void PrintText(const nlohmann::ordered_json& r) {
             ? ": the machine's memory was busy, compare with care"
             : "");
   }
+  if (r.value("noisy", false)) {
+    fmt::print("  NOISY: {} (compare with care; docs/semantics.md \"Noise\")\n",
+               r["noise_reason"].get<std::string>());
+  }
   if (!r["precision_abs_err"].is_null()) {
     fmt::print(
         "  inputs rounded to {}: max abs error {:.3e} against the fp64 "

@@ -32,6 +32,7 @@ struct SweepOptions {
   std::string out;
   std::string resume;
   bool dry_run = false;
+  int retry_noisy = 0;  // re-measurements of a noisy configuration
 };
 
 std::string UtcNow(const char* format) {
@@ -201,9 +202,19 @@ int RunSweep(SweepOptions opt) {
         options.cold_kv =
             BoundBy(StoredProblem(*c.variant, c.problem, options.dtype),
                     peaks.at(c.problem.threads)) == "memory";
-        const Measurement m = Measure(*c.variant, c.problem, options);
+        Measurement m = Measure(*c.variant, c.problem, options);
         row = ResultRow(*c.variant, c.problem, options, m,
                         peaks.at(c.problem.threads));
+        // --retry-noisy: measured again while noisy, the last one kept
+        // (its row says how many tries it took).
+        int tries = 1;
+        while (row["noisy"].get<bool>() && tries <= opt.retry_noisy) {
+          m = Measure(*c.variant, c.problem, options);
+          row = ResultRow(*c.variant, c.problem, options, m,
+                          peaks.at(c.problem.threads));
+          ++tries;
+        }
+        row["tries"] = tries;
         disagreements += !m.agreement->pass;
       } catch (const InvalidArgument& e) {
         row = SkippedRow(c, e.what());
@@ -312,6 +323,11 @@ Command AddSweepCommand(CLI::App& app) {
                   "skip configurations predicted to run longer than this")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6));
+  sub->add_option("--retry-noisy", opt->retry_noisy,
+                  "measure a noisy configuration again, up to this many times "
+                  "(docs/semantics.md \"Noise\")")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
   sub->add_option("--baseline", s.baseline,
                   "variant the summary quotes speed-ups against")
       ->capture_default_str();

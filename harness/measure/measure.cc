@@ -65,6 +65,7 @@ Measurement Measure(const Variant& variant, const Problem& problem,
                                             ElementBytes(stored.storage));
   const void* k = view.k16 ? static_cast<const void*>(view.k16) : view.k;
   const void* v = view.v16 ? static_cast<const void*>(view.v16) : view.v;
+  const CpuSample before = SampleCpu();
   m.timing =
       TimeRepeated([&] { arena.Execute([&] { variant.Run(stored, view); }); },
                    options.timing,
@@ -73,6 +74,7 @@ Measurement Measure(const Variant& variant, const Problem& problem,
                      FlushFromCaches(v, kv_bytes);
                    })
                              : std::function<void()>());
+  m.interference = Between(before, SampleCpu());
   m.workspace_bytes = WorkspaceMeter::Peak() - live_before;
   StoreHalf(data, DType::kF32);  // frees the half-precision copies
   m.peak_rss_bytes = PeakRssBytes();
@@ -159,6 +161,18 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["kv_cache"] = m.cold_kv ? "cold" : "warm";
   row["dtype"] = DTypeName(options.dtype);
   row["storage"] = DTypeName(stored.storage);
+  // Interference while the runs were timed (null where /proc is not
+  // readable), and the verdict.
+  const Interference& i = m.interference;
+  row["other_cpu_cores"] = i.known ? nlohmann::ordered_json(i.other_cores)
+                                   : nlohmann::ordered_json();
+  row["steal_cores"] = i.known ? nlohmann::ordered_json(i.steal_cores)
+                               : nlohmann::ordered_json();
+  row["load_avg"] =
+      i.known ? nlohmann::ordered_json(i.load_avg) : nlohmann::ordered_json();
+  const std::string noise = NoiseReason(i, m.timing);
+  row["noisy"] = !noise.empty();
+  row["noise_reason"] = noise;
   row["workspace_bytes"] = m.workspace_bytes;
   row["tensor_bytes"] = m.tensor_bytes;
   row["peak_rss_bytes"] = m.peak_rss_bytes;

@@ -14,6 +14,7 @@
 #include "harness/contract/variant.h"
 #include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/interference.h"
 #include "harness/measure/timing.h"
 
 namespace attnbench {
@@ -46,6 +47,8 @@ struct Measurement {
   std::optional<Agreement> precision;
   // The element type the variant read Q, K and V in (Problem::storage).
   DType storage = DType::kF32;
+  // What else used the CPU while the runs were timed.
+  Interference interference;
 };
 
 // For a problem that RequireRunnable (harness/measure/execute.h) accepted

@@ -33,7 +33,7 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
   // of the read bandwidth instead of GFLOP/s and the fraction of the peak.
   struct Point {
     double seconds, rate, pct;
-    bool memory;
+    bool memory, noisy;
   };
   // family -> N -> point; the baseline's time per (mask, D, threads, N).
   std::map<std::string, std::map<int64_t, Point>> families;
@@ -49,7 +49,8 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
     const std::string family = FamilyKey(variant, mask, dim, threads);
     const bool memory = r.value("bound", "compute") == "memory";
     families[family][n] = {r["median_s"], memory ? r["gbps"] : r["gflops"],
-                           memory ? r["pct_bandwidth"] : r["pct_peak"], memory};
+                           memory ? r["pct_bandwidth"] : r["pct_peak"], memory,
+                           r.value("noisy", false)};
     family_parts[family] = {variant, mask, dim, threads};
     sizes.insert(n);
     if (variant == baseline) {
@@ -64,8 +65,10 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
   out += fmt::format(
       "(effective GFLOP/s and % of the FMA peak; for memory-bound rows, "
       "marked B, GB/s of\n minimal K/V bytes and % of the read bandwidth. "
-      "exponent of time in N over each family's four largest N; vs {}: "
-      "time ratio at the largest N both ran)\n",
+      "exponent of time in N over each family's four largest quiet N; vs "
+      "{}: time ratio at the largest N both ran. * marks a noisy point,\n "
+      "left out of the fit; a family with fewer than two quiet points gets "
+      "no exponent)\n",
       baseline);
   for (const auto& [family, points] : families) {
     const auto& [variant, mask, dim, threads] = family_parts[family];
@@ -79,19 +82,21 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
         continue;
       }
       const Point& p = it->second;
-      out += fmt::format(" {:>14}",
-                         fmt::format("{}{:.1f} ({:.0f}%)", p.memory ? "B " : "",
-                                     p.rate, 100 * p.pct));
-      xs.push_back(static_cast<double>(n));
-      ys.push_back(p.seconds);
+      out += fmt::format(
+          " {:>14}", fmt::format("{}{}{:.1f} ({:.0f}%)", p.noisy ? "*" : "",
+                                 p.memory ? "B " : "", p.rate, 100 * p.pct));
+      if (!p.noisy) {
+        xs.push_back(static_cast<double>(n));
+        ys.push_back(p.seconds);
+      }
       const auto base = baseline_seconds.find(
           fmt::format("{} {} {} {}", mask, dim, threads, n));
       if (variant != baseline && base != baseline_seconds.end()) {
         speedup = fmt::format("{:.1f}x @N={}", base->second / p.seconds, n);
       }
     }
-    // The asymptotic regime: the four largest sizes (a window of W keys is
-    // causal, so quadratic, while N <= W).
+    // The asymptotic regime: the four largest quiet sizes (a window of W
+    // keys is causal, so quadratic, while N <= W).
     const size_t skip = xs.size() > 4 ? xs.size() - 4 : 0;
     const double e = FitExponent({xs.begin() + skip, xs.end()},
                                  {ys.begin() + skip, ys.end()});

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Usage: noise.sh ATTNBENCH
+# A short sweep while two CPU hogs that this test starts (bounded by
+# `timeout`) run: its rows are flagged noisy, naming other processes, and
+# the summary marks them; the same sweep quiet: no row is flagged for other
+# processes. (Runs alone: CTest's RUN_SERIAL, so that no other test is the
+# "other process".)
+set -euo pipefail
+bin=$1
+dir=$(mktemp -d)
+hogs=()
+cleanup() {
+  for p in "${hogs[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+args=(--variants naive --masks causal --N-min 64 --N-max 256 --H 2
+      --threads 1 --reps 5 --min-time 0.05 --retry-noisy 0)
+
+for _ in 1 2; do
+  timeout 60 sh -c 'while :; do :; done' &
+  hogs+=($!)
+done
+"$bin" sweep "${args[@]}" --out "$dir/busy" > "$dir/busy.log"
+for p in "${hogs[@]}"; do kill "$p" 2>/dev/null || true; done
+wait 2>/dev/null || true
+busy=$(grep -c '"noise_reason":"[^"]*other processes' "$dir/busy/rows.jsonl" || true)
+[ "$busy" -ge 1 ] || { echo "FAIL: no row flagged while two hogs ran"; cat "$dir/busy/rows.jsonl"; exit 1; }
+grep -q '\*' "$dir/busy.log" || { echo "FAIL: the summary marks no noisy point"; exit 1; }
+
+sleep 1
+"$bin" sweep "${args[@]}" --out "$dir/quiet" > /dev/null
+quiet=$(grep -c '"noise_reason":"[^"]*other processes' "$dir/quiet/rows.jsonl" || true)
+[ "$quiet" -eq 0 ] || { echo "FAIL: $quiet quiet rows flagged for other processes"; grep other "$dir/quiet/rows.jsonl"; exit 1; }
+echo "ok: busy rows flagged $busy, quiet rows flagged 0"
