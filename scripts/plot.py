@@ -77,8 +77,21 @@ def column(rows, field):
 
 
 def fit_rows(rows, points):
-    """The rows with the POINTS largest N (all rows when POINTS is 0)."""
-    return rows if points <= 0 else rows[-points:]
+    """The quiet rows (noisy ones are left out, docs/semantics.md "Noise")
+    with the POINTS largest N (all of them when POINTS is 0)."""
+    quiet = [r for r in rows if not r.get("noisy")]
+    return quiet if points <= 0 else quiet[-points:]
+
+
+def mark_noisy(ax, members, y, labelled):
+    """Red rings on the noisy points of one series; True once labelled."""
+    noisy = np.array([bool(r.get("noisy")) for r in members])
+    if not noisy.any():
+        return labelled
+    ax.scatter(column(members, "Nk")[noisy], np.asarray(y)[noisy], s=140,
+               facecolors="none", edgecolors="red", linewidths=1.2, zorder=5,
+               label=None if labelled else "noisy (left out of fits)")
+    return True
 
 
 def fit_exponent(rows):
@@ -152,11 +165,14 @@ def outside_legend(ax, **kwargs):
 def draw_time(series, names, exponents, meta, rows):
     """Median time vs N with min..max bands, exponents in the legend."""
     fig, (ax,) = new_figure("Median time vs sequence length", meta, rows)
+    labelled = False
     for (key, members), style in zip(series.items(), styles(len(series))):
         n = column(members, "Nk")
         e = exponents[key]
         label = names[key] + ("" if e is None else f" ($N^{{{e:.2f}}}$)")
         ax.plot(n, column(members, "median_s"), label=label, **style)
+        labelled = mark_noisy(ax, members, column(members, "median_s"),
+                              labelled)
         lo, hi = column(members, "min_s"), column(members, "max_s")
         if not (np.isnan(lo).any() or np.isnan(hi).any()):
             ax.fill_between(n, lo, hi, color=style["color"], alpha=0.2,
@@ -164,7 +180,7 @@ def draw_time(series, names, exponents, meta, rows):
     style_n_axis(ax)
     ax.set_yscale("log")
     ax.set_xlabel("N (keys = queries); exponents fitted over each series' "
-                  "largest sizes")
+                  "largest quiet sizes")
     ax.set_ylabel("median time (s), band: min..max")
     outside_legend(ax)
     return fig
@@ -177,6 +193,7 @@ def draw_throughput(series, names, meta, rows):
     for (key, members), style in zip(series.items(), styles(len(series))):
         n = column(members, "Nk")
         top.plot(n, column(members, "gflops"), label=names[key], **style)
+        mark_noisy(top, members, column(members, "gflops"), True)
         bottom.plot(n, 100 * column(members, "pct_peak"), **style)
     for ax in (top, bottom):
         style_n_axis(ax)
