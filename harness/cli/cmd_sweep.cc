@@ -233,7 +233,25 @@ int RunSweep(SweepOptions opt) {
                                row["skip_reason"].get<std::string>()));
     }
   }
-  meta["sessions"].back()["finished_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  // The peaks again: a drift of more than 10% says the machine changed
+  // under the sweep (other load, clocks, the host's memory traffic).
+  nlohmann::ordered_json& last = meta["sessions"].back();
+  for (int t : opt.spec.threads) {
+    const MachinePeaks end{MeasureFmaPeak(t).gflops,
+                           MeasureReadBandwidth(t).gbps};
+    last["peak_gflops_end"][std::to_string(t)] = end.gflops;
+    last["read_gbps_end"][std::to_string(t)] = end.read_gbps;
+    const double peak_drift = end.gflops / peaks[t].gflops - 1.0;
+    const double read_drift = end.read_gbps / peaks[t].read_gbps - 1.0;
+    if (std::fabs(peak_drift) > 0.1 || std::fabs(read_drift) > 0.1) {
+      fmt::print(
+          "warning: with {} threads the FMA peak moved {:+.0f}% and the read "
+          "bandwidth {:+.0f}% between the start and the end of the sweep: "
+          "compare its rows with care (docs/semantics.md \"Noise\")\n",
+          t, 100 * peak_drift, 100 * read_drift);
+    }
+  }
+  last["finished_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
   store->SaveMeta();
   fmt::print("\n{}", sweep::SummaryTable(store->Rows(), opt.spec.baseline));
   fmt::print("results: {}\n", store->Dir().string());
