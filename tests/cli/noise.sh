@@ -16,13 +16,13 @@ cleanup() {
 }
 trap cleanup EXIT
 args=(--variants naive --masks causal --N-min 64 --N-max 256 --H 2
-      --threads 1 --reps 5 --min-time 0.05 --retry-noisy 0)
+      --threads 1 --reps 5 --min-time 0.05)
 
 for _ in 1 2; do
   timeout 60 sh -c 'while :; do :; done' &
   hogs+=($!)
 done
-"$bin" sweep "${args[@]}" --out "$dir/busy" > "$dir/busy.log"
+"$bin" sweep "${args[@]}" --retry-noisy 0 --out "$dir/busy" > "$dir/busy.log"
 for p in "${hogs[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 busy=$(grep -c '"noise_reason":"[^"]*other processes' "$dir/busy/rows.jsonl" || true)
