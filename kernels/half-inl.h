@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
@@ -31,6 +32,19 @@ namespace hn = hwy::HWY_NAMESPACE;
 // The element types K and V rows may be stored in.
 using Bf16 = hwy::bfloat16_t;
 using F16 = hwy::float16_t;
+
+// A tensor's elements as stored: fp32 (T = float), or the bits of a half
+// type (Tensors::q16, k16, v16) as T.
+template <class T>
+HWY_INLINE const T* StoredAs(const float* f32, const uint16_t* half) {
+  if constexpr (std::is_same_v<T, float>) {
+    (void)half;
+    return f32;
+  } else {
+    (void)f32;
+    return reinterpret_cast<const T*>(half);
+  }
+}
 
 // One element as fp32.
 HWY_INLINE float WidenOne(float x) { return x; }

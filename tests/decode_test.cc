@@ -45,6 +45,17 @@ AttentionData RunEngine(Problem problem, int threads, size_t key_block) {
 
 constexpr DType kStorages[] = {DType::kF32, DType::kBF16, DType::kF16};
 
+// The engine's output for `problem` (2 threads, chunks of bc keys) agrees
+// with the oracle on every row.
+void ExpectAgrees(const Problem& problem, size_t bc) {
+  AttentionData data = RunEngine(problem, 2, bc);
+  const Agreement a =
+      CompareWithOracle(problem, data.View(), {}, RowsToCheck(problem, 1e12));
+  EXPECT_TRUE(a.pass) << problem.ToString() << " Bc=" << bc << " stored as "
+                      << DTypeName(problem.storage) << ": max abs err "
+                      << a.max_abs_err;
+}
+
 TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
   int decoded = 0;
   for (int64_t hkv : {1, 2, 4}) {
@@ -56,14 +67,7 @@ TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
           decoded += UsesDecodePath(problem);
           for (DType storage : kStorages) {
             problem.storage = storage;
-            for (size_t bc : {size_t{0}, size_t{5}}) {
-              AttentionData data = RunEngine(problem, 2, bc);
-              const Agreement a = CompareWithOracle(problem, data.View(), {},
-                                                    RowsToCheck(problem, 1e12));
-              EXPECT_TRUE(a.pass)
-                  << problem.ToString() << " Bc=" << bc << " stored as "
-                  << DTypeName(storage) << ": max abs err " << a.max_abs_err;
-            }
+            for (size_t bc : {size_t{0}, size_t{5}}) ExpectAgrees(problem, bc);
           }
         }
       }
@@ -81,14 +85,7 @@ TEST_P(DecodeTest, PrefillFromHalfPrecisionAgrees) {
       Problem problem{shape, mask, std::nullopt, 2};
       for (DType storage : {DType::kBF16, DType::kF16}) {
         problem.storage = storage;
-        for (size_t bc : {size_t{0}, size_t{7}}) {
-          AttentionData data = RunEngine(problem, 2, bc);
-          const Agreement a = CompareWithOracle(problem, data.View(), {},
-                                                RowsToCheck(problem, 1e12));
-          EXPECT_TRUE(a.pass)
-              << problem.ToString() << " Bc=" << bc << " stored as "
-              << DTypeName(storage) << ": max abs err " << a.max_abs_err;
-        }
+        for (size_t bc : {size_t{0}, size_t{7}}) ExpectAgrees(problem, bc);
       }
     }
   }

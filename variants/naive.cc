@@ -48,18 +48,6 @@ struct NaiveScratch {
   ScratchBuffer<float> q;  // the query row widened (half precision only)
 };
 
-// A tensor's elements as stored: fp32, or the bits of a half type.
-template <class T>
-const T* Stored(const float* f32, const uint16_t* half) {
-  if constexpr (std::is_same_v<T, float>) {
-    (void)half;
-    return f32;
-  } else {
-    (void)f32;
-    return reinterpret_cast<const T*>(half);
-  }
-}
-
 // Softmax and P.V of row p over the keys the rule lets through (w > 0),
 // gathered first so that masked keys enter neither max, sum nor output:
 //   kept_t = s[j_t] - slope (p - j_t);  e_t = w_t exp(kept_t - max kept)
@@ -111,7 +99,7 @@ void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
   const int64_t b = row / (s.Nq * s.H);
   const int64_t kv = b * s.Hkv + h / (s.H / s.Hkv);
   const size_t dim = static_cast<size_t>(s.D);
-  const T* HWY_RESTRICT k = Stored<T>(t.k, t.k16) + kv * s.Nk * s.D;
+  const T* HWY_RESTRICT k = StoredAs<T>(t.k, t.k16) + kv * s.Nk * s.D;
   const float scale = static_cast<float>(problem.Scale());
 
   // The materialised row of scores, every key (half precision: q widened
@@ -122,13 +110,14 @@ void NaiveRow(const Problem& problem, const Tensors& t, int64_t row,
       scores[j] = scale * hn::Dot::Compute<0>(df, q, k + j * s.D, dim);
     }
   } else {
-    WidenRow(Stored<T>(t.q, t.q16) + row * s.D, dim, scratch.q.data());
+    WidenRow(StoredAs<T>(t.q, t.q16) + row * s.D, dim, scratch.q.data());
     for (int64_t j = 0; j < s.Nk; ++j) {
       scores[j] = scale * DotWide(df, scratch.q.data(), k + j * s.D, dim);
     }
   }
   SoftmaxRow(problem, h, s.Nk - s.Nq + i,
-             Stored<T>(t.v, t.v16) + kv * s.Nk * s.D, scratch, t.o + row * s.D);
+             StoredAs<T>(t.v, t.v16) + kv * s.Nk * s.D, scratch,
+             t.o + row * s.D);
 }
 
 template <class T>

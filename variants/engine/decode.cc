@@ -96,18 +96,6 @@ struct TaskScratch {
   std::vector<const T*> k_rows, v_rows, ahead_k, ahead_v;
 };
 
-// A tensor's elements as stored: fp32, or the bits of a half type.
-template <class T>
-const T* Inputs(const float* f32, const uint16_t* half) {
-  if constexpr (std::is_same_v<T, float>) {
-    (void)half;
-    return f32;
-  } else {
-    (void)f32;
-    return reinterpret_cast<const T*>(half);
-  }
-}
-
 // The union of the rows' keys, as disjoint ranges in order (a row that
 // repeats the one before it, as the heads of one group with one mask do,
 // costs a comparison).
@@ -373,7 +361,7 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   const DecodeGroup& group = plan.groups[task.group];
   const size_t dim = plan.dim;
   for (size_t r = 0; r < plan.rows; ++r) {
-    const T* q = Inputs<T>(t.q, t.q16) + group.rows[r].q_offset;
+    const T* q = StoredAs<T>(t.q, t.q16) + group.rows[r].q_offset;
     for (size_t x = 0; x < dim; ++x) {
       w.q[r * dim + x] = plan.scale * WidenOne(q[x]);
     }
@@ -386,8 +374,8 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   std::fill(w.o, w.o + plan.rows * dim, 0.0f);
   std::fill(w.m, w.m + plan.rows, kMaskedScore);
   std::fill(w.l, w.l + plan.rows, 0.0f);
-  const T* k = Inputs<T>(t.k, t.k16) + group.kv_offset;
-  const T* v = Inputs<T>(t.v, t.v16) + group.kv_offset;
+  const T* k = StoredAs<T>(t.k, t.k16) + group.kv_offset;
+  const T* v = StoredAs<T>(t.v, t.v16) + group.kv_offset;
   size_t run = 0;
   int64_t key = w.seen.empty() ? 0 : w.seen[0].begin;
   while (run < w.seen.size()) {
