@@ -135,6 +135,8 @@ int RunCheck(const CheckOptions& opt) {
           }
           const Problem problem{loaded->shape, mask, std::nullopt, opt.threads};
           Validate(problem);
+          RequireFp32Scores(*loaded, problem.Scale(),
+                            "--inputs " + opt.io.inputs);
           CheckOne(*v, problem, "files", *loaded,
                    expected.empty() ? nullptr : &expected, opt, tally);
         }

@@ -84,6 +84,8 @@ int RunOne(const RunOptions& opt) {
   std::optional<AttentionData> data = opt.io.Load();
   if (data) problem.shape = data->shape;  // the files decide the shape
   RequireRunnable(variant, problem);      // validates, once
+  if (data)
+    RequireFp32Scores(*data, problem.Scale(), "--inputs " + opt.io.inputs);
   if (!opt.io.save.empty()) RequireWritableDir(opt.io.save, "--save");
   const DType dtype = ParseDType(opt.dtype);
   const Problem stored = StoredProblem(variant, problem, dtype);

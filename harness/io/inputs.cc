@@ -116,6 +116,27 @@ hwy::AlignedFreeUniquePtr<T[]> AllocateTensor(int64_t n) {
 
 }  // namespace
 
+void RequireFp32Scores(const AttentionData& data, double scale,
+                       const std::string& what) {
+  const auto largest = [](const float* x, int64_t n) {
+    double m = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+      if (std::isfinite(x[i])) m = std::max(m, std::fabs(double{x[i]}));
+    }
+    return m;
+  };
+  const Shape& s = data.shape;
+  const double bound = std::fabs(scale) * static_cast<double>(s.D) *
+                       largest(data.q.get(), s.QElements()) *
+                       largest(data.k.get(), s.KVElements());
+  if (bound > 1e37) {
+    throw InvalidArgument(fmt::format(
+        "{}: |scale q.k| can reach {:.3g}, beyond what fp32 scores hold "
+        "(3.4e38); allowed: scale * D * max|q| * max|k| <= 1e37",
+        what, bound));
+  }
+}
+
 hwy::AlignedFreeUniquePtr<uint16_t[]> AllocateHalfTensor(int64_t n) {
   return AllocateTensor<uint16_t>(n);
 }

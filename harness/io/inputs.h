@@ -52,6 +52,14 @@ Distribution ParseDistribution(std::string_view text);
 AttentionData MakeInputs(const Shape& shape, uint64_t seed,
                          Distribution dist = Distribution::kUniform);
 
+// Refuses (InvalidArgument naming `what`) inputs whose fp32 scores could
+// overflow: |scale| * D * max|q| * max|k| above 1e37 (fp32 holds 3.4e38;
+// finite values only: NaN and infinities follow docs/semantics.md
+// "Non-finite inputs"). Every fp32 kernel would turn such scores into inf
+// and its rows into NaN where the fp64 oracle stays finite.
+void RequireFp32Scores(const AttentionData& data, double scale,
+                       const std::string& what);
+
 // n elements of half-precision storage, on transparent huge pages where
 // the kernel offers them (as the fp32 tensors).
 hwy::AlignedFreeUniquePtr<uint16_t[]> AllocateHalfTensor(int64_t n);
