@@ -135,6 +135,15 @@ void RequireFp32Scores(const AttentionData& data, double scale,
         "(3.4e38); allowed: scale * D * max|q| * max|k| <= 1e37",
         what, bound));
   }
+  // The unnormalised output sums up to Nk weights of at most 1 times V.
+  const double sums =
+      static_cast<double>(s.Nk) * largest(data.v.get(), s.KVElements());
+  if (sums > 1e37) {
+    throw InvalidArgument(fmt::format(
+        "{}: the output's fp32 sums of Nk = {} weighted values can reach "
+        "{:.3g} (3.4e38 is fp32's largest); allowed: Nk * max|v| <= 1e37",
+        what, s.Nk, sums));
+  }
 }
 
 hwy::AlignedFreeUniquePtr<uint16_t[]> AllocateHalfTensor(int64_t n) {

@@ -52,8 +52,9 @@ Distribution ParseDistribution(std::string_view text);
 AttentionData MakeInputs(const Shape& shape, uint64_t seed,
                          Distribution dist = Distribution::kUniform);
 
-// Refuses (InvalidArgument naming `what`) inputs whose fp32 scores could
-// overflow: |scale| * D * max|q| * max|k| above 1e37 (fp32 holds 3.4e38;
+// Refuses (InvalidArgument naming `what`) inputs whose fp32 scores or
+// output sums could overflow: |scale| * D * max|q| * max|k| or
+// Nk * max|v| above 1e37 (fp32 holds 3.4e38;
 // finite values only: NaN and infinities follow docs/semantics.md
 // "Non-finite inputs"). Every fp32 kernel would turn such scores into inf
 // and its rows into NaN where the fp64 oracle stays finite.

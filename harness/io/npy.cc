@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -64,6 +65,10 @@ std::vector<int64_t> ParseShape(const std::string& text,
 }  // namespace
 
 NpyArray ReadNpy(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    Bad(path, "is a directory; allowed: a .npy file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) Bad(path, "cannot open the file");
   const std::string bytes((std::istreambuf_iterator<char>(in)),
