@@ -96,19 +96,24 @@ def npy_cases(tmp):
         "huge_values": [(r * 1e30).astype(np.float32)] * 3,
         "big_endian": [r.astype(">f4"), z, z],
         "beyond_f16": [(r * 1e5).astype(np.float32)] * 3,
+        "v_near_max": [z, z, np.full((1, 2, 8, 4), 3e38, np.float32)],
     }
     for name, arrays in cases.items():
         d = os.path.join(tmp, name)
         os.makedirs(d)
         for letter, a in zip("qkv", arrays):
             np.save(os.path.join(d, f"{letter}.npy"), a)
+    d = os.path.join(tmp, "q_is_dir")  # q.npy a directory
+    os.makedirs(os.path.join(d, "q.npy"))
+    for letter in "kv":
+        np.save(os.path.join(d, f"{letter}.npy"), z)
     d = os.path.join(tmp, "truncated")
     os.makedirs(d)
     for letter in "qkv":
         np.save(os.path.join(d, f"{letter}.npy"), z)
     with open(os.path.join(d, "k.npy"), "r+b") as f:
         f.truncate(100)
-    return list(cases) + ["truncated"]
+    return list(cases) + ["q_is_dir", "truncated"]
 
 
 def run_case(args):
