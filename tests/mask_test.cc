@@ -181,6 +181,39 @@ TEST(SpanRule, FollowsTheRampAndFindsItsFlatPart) {
   EXPECT_EQ(segs[0].FlatKeys().end, 11);
 }
 
+// Ramps narrower than the rounding of p - z - R (R = 1e-30 at p = 5):
+// the segments keep exactly the keys the rule sees, their flat keys have
+// weight exactly 1, and a ramp the segment form cannot hold says so
+// (RampPrecise), so that its weights come from the rule.
+TEST(SpanRule, NarrowRampsKeepTheRuleKeysAndWeights) {
+  for (double ramp : {1e-300, 1e-30, 1e-7, 0.5}) {
+    for (double z : {0.0, 1e-300, 2.5, 5.0, 7.0000000000000009}) {
+      const Mask m = Mask::Span({z}, ramp);
+      for (int64_t p = 0; p < 40; ++p) {
+        std::vector<KeySegment> segs;
+        ASSERT_TRUE(m.Rule().Segments(0, p, 0, p + 1, segs));
+        std::vector<double> from_segments(p + 1, 0.0);
+        for (const KeySegment& seg : segs) {
+          const KeyRange flat = seg.FlatKeys();
+          for (int64_t j = seg.begin; j < seg.end; ++j) {
+            from_segments[j] =
+                seg.RampPrecise() ? seg.WeightAt(j) : OracleWeight(m, 0, p, j);
+            if (j >= flat.begin && j < flat.end) {
+              EXPECT_EQ(OracleWeight(m, 0, p, j), 1.0) << m.ToString() << p;
+            }
+          }
+        }
+        for (int64_t j = 0; j <= p; ++j) {
+          const double w = OracleWeight(m, 0, p, j);
+          EXPECT_NEAR(from_segments[j], w, 1e-9)  // RampPrecise: 2^-31
+              << m.ToString() << " p=" << p << " j=" << j;
+          EXPECT_EQ(w, p - j <= z ? 1.0 : w) << m.ToString();  // x <= z: 1
+        }
+      }
+    }
+  }
+}
+
 TEST(CountVisiblePairs, CountsEachMask) {
   Problem p;
   p.shape = {2, 3, 1, 10, 10, 8};

@@ -98,6 +98,32 @@ TEST(Npy, RejectsBadFilesNamingWhatIsWrong) {
           std::string(20, '\0'),
       "truncated data");
   ExpectBad(std::string("\x93NUMPY\x09\x00", 8) + "xx", "version 9");
+  ExpectBad(
+      Header("{'descr': '<f4', 'fortran_order': 'False', 'shape': (2,), }") +
+          std::string(8, '\0'),
+      "fortran_order is 'False'; allowed: True or False");
+  ExpectBad(
+      Header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }") +
+          std::string(12, '\0'),
+      "4 bytes after the data");
+}
+
+// Shapes whose element count wraps past 2^64 (2^32 x 2^32 = 0 mod 2^64),
+// or whose byte count does (2^62 x 4 bytes), are truncated data, not an
+// allocation of the wrapped size.
+TEST(Npy, RejectsShapesWhoseSizeWrapsAround) {
+  ExpectBad(Header("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                   "(4294967296, 4294967296, 1, 1), }") +
+                std::string(256, '\0'),
+            "truncated data");
+  ExpectBad(Header("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                   "(1, 1, 4611686018427387904, 1), }") +
+                std::string(256, '\0'),
+            "truncated data");
+  ExpectBad(Header("{'descr': '<f2', 'fortran_order': False, 'shape': "
+                   "(9223372036854775807, 3), }") +
+                std::string(256, '\0'),
+            "truncated data");
 }
 
 }  // namespace

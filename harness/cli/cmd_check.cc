@@ -191,7 +191,9 @@ Command AddCheckCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--threads", opt->threads, "oneTBB threads")
       ->capture_default_str();
-  sub->add_option("--seed", opt->seed, "input seed")->capture_default_str();
+  sub->add_option("--seed", opt->seed, "input seed")
+      ->capture_default_str()
+      ->check(PlainUnsigned());
   sub->add_option("--dist", opt->dists,
                   "input distributions, comma separated (default: uniform, "
                   "normal, peaked, outliers)")

@@ -157,7 +157,9 @@ Command AddRunCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--format", opt->format, "text | json")
       ->capture_default_str();
-  sub->add_option("--seed", opt->seed, "input seed")->capture_default_str();
+  sub->add_option("--seed", opt->seed, "input seed")
+      ->capture_default_str()
+      ->check(PlainUnsigned());
   opt->io.AddTo(*sub, /*with_save=*/true);
   sub->add_option("--warmup", opt->timing.warmup, "untimed runs first")
       ->capture_default_str()
@@ -168,7 +170,7 @@ Command AddRunCommand(CLI::App& app) {
   sub->add_option("--min-time", opt->timing.min_seconds,
                   "and at least this many seconds of runs")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(FiniteRange(0.0, 3600.0));
   sub->add_option("--dtype", opt->dtype,
                   "input precision: f32 | bf16 | f16 (Q, K, V rounded to it, "
                   "ties to even; held in fp32)")

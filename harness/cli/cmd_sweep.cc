@@ -315,7 +315,9 @@ Command AddSweepCommand(CLI::App& app) {
   sub->add_option("--threads", s.threads, "thread counts, comma separated")
       ->delimiter(',')
       ->capture_default_str();
-  sub->add_option("--seed", s.seed, "input seed")->capture_default_str();
+  sub->add_option("--seed", s.seed, "input seed")
+      ->capture_default_str()
+      ->check(PlainUnsigned());
   sub->add_option("--dist", s.dist,
                   "inputs: uniform | normal | peaked | outliers")
       ->capture_default_str();
@@ -331,16 +333,16 @@ Command AddSweepCommand(CLI::App& app) {
   sub->add_option("--min-time", s.timing.min_seconds,
                   "and at least this many seconds of runs")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(FiniteRange(0.0, 3600.0));
   sub->add_option("--oracle-budget", s.oracle_budget,
                   "oracle multiply-adds per configuration (sampled rows "
                   "above it)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1e13));
+      ->check(FiniteRange(0.0, 1e13));
   sub->add_option("--max-seconds", s.max_seconds_per_run,
                   "skip configurations predicted to run longer than this")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(FiniteRange(0.0, 1e6));
   sub->add_option("--retry-noisy", opt->retry_noisy,
                   "measure a noisy configuration again, up to this many times "
                   "(docs/semantics.md \"Noise\")")

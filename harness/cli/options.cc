@@ -9,19 +9,31 @@ namespace attnbench::cli {
 
 void ProblemOptions::AddTo(CLI::App& app) {
   app.add_option("--N", n, "sequence length: Nq = Nk = N unless given")
-      ->capture_default_str();
-  app.add_option("--Nq", nq, "query rows (<= Nk), aligned to the last keys");
-  app.add_option("--Nk", nk, "keys and values");
-  app.add_option("--D", head_dim, "head dimension")->capture_default_str();
-  app.add_option("--H", h, "query heads")->capture_default_str();
-  app.add_option("--Hkv", hkv, "key/value heads, dividing H (default: H)");
-  app.add_option("--B", b, "batch size")->capture_default_str();
+      ->capture_default_str()
+      ->check(NotEmpty());
+  app.add_option("--Nq", nq, "query rows (<= Nk), aligned to the last keys")
+      ->check(NotEmpty());
+  app.add_option("--Nk", nk, "keys and values")->check(NotEmpty());
+  app.add_option("--D", head_dim, "head dimension")
+      ->capture_default_str()
+      ->check(NotEmpty());
+  app.add_option("--H", h, "query heads")
+      ->capture_default_str()
+      ->check(NotEmpty());
+  app.add_option("--Hkv", hkv, "key/value heads, dividing H (default: H)")
+      ->check(NotEmpty());
+  app.add_option("--B", b, "batch size")
+      ->capture_default_str()
+      ->check(NotEmpty());
   app.add_option("--mask", mask,
                  "KIND[:PARAMS]: none | causal | window:W | span:Z[:R] | "
                  "span:Z0,Z1,...[:R] | any registered kind (`attnbench list`)")
       ->capture_default_str();
-  app.add_option("--scale", scale, "softmax scale (default: 1/sqrt(D))");
-  app.add_option("--threads", threads, "oneTBB threads")->capture_default_str();
+  app.add_option("--scale", scale, "softmax scale (default: 1/sqrt(D))")
+      ->check(NotEmpty());
+  app.add_option("--threads", threads, "oneTBB threads")
+      ->capture_default_str()
+      ->check(NotEmpty());
 }
 
 Problem ProblemOptions::ToProblem() const {
@@ -68,6 +80,46 @@ std::optional<AttentionData> InputOptions::Load() const {
 
 const Variant& FindVariant(const std::string& name) {
   return *Registry::Get().Resolve({name}).front();
+}
+
+CLI::Validator FiniteRange(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) {
+          return fmt::format("'{}' is not a number", text);
+        }
+        if (!(value >= lo && value <= hi)) {
+          return fmt::format("{} is out of range; allowed: {}..{}", text, lo,
+                             hi);
+        }
+        return {};
+      },
+      fmt::format("NUMBER in [{} - {}]", lo, hi));
+}
+
+CLI::Validator PlainUnsigned() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty() ||
+            text.find_first_not_of("0123456789") != std::string::npos) {
+          return fmt::format(
+              "'{}' is not an unsigned integer; allowed: "
+              "digits 0-9 only",
+              text);
+        }
+        return {};
+      },
+      "UINT");
+}
+
+CLI::Validator NotEmpty() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return text.empty() ? "an empty value; allowed: a number"
+                            : std::string();
+      },
+      "");
 }
 
 void RequireThreads(int threads) {

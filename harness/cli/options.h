@@ -52,6 +52,15 @@ const Variant& FindVariant(const std::string& name);
 
 // Throws InvalidArgument unless 1 <= threads <= kMaxThreads.
 void RequireThreads(int threads);
+
+// CLI::Range for a number, refusing NaN (which every comparison lets
+// through) as well as values outside [lo, hi].
+CLI::Validator FiniteRange(double lo, double hi);
+
+// For unsigned and integer options: CLI11 reads "-1" into an unsigned as
+// 2^64 - 1 and an empty value as 0; both are refused with the option's name.
+CLI::Validator PlainUnsigned();
+CLI::Validator NotEmpty();
 // Throws InvalidArgument unless format is text or json.
 void RequireFormat(const std::string& format);
 

@@ -73,23 +73,41 @@ class SpanRule final : public MaskRule {
           spans_.size(), shape.H));
     }
   }
+  // clamp((R + z - x) / R, 0, 1), evaluated as 1 + (z - x) / R: exactly 1
+  // for every x <= z however narrow the ramp (R + z rounds to z when
+  // R < ulp(z)).
   double Weight(int64_t h, int64_t p, int64_t j) const override {
     if (j > p) return 0.0;
     const double x = static_cast<double>(p - j);
-    return std::clamp((ramp_ + SpanOf(h) - x) / ramp_, 0.0, 1.0);
+    return std::clamp(1.0 + (SpanOf(h) - x) / ramp_, 0.0, 1.0);
   }
-  // One ramp segment: w > 0 iff x = p - j < z_h + R, so the first visible
-  // key is p - ceil(z_h + R) + 1; w = (j - (p - z_h - R)) / R.
+  // One ramp segment: w > 0 iff x < z_h + R, so the first visible key is
+  // p - ceil(z_h + R) + 1 (moved to where Weight itself turns > 0 when
+  // rounding puts the edge one key off); w = (j - (p - z_h - R)) / R. A
+  // ramp too narrow for that form (KeySegment::RampPrecise) is split into
+  // its flat part x <= z_h, exact, and the rest, weighted by the rule.
   bool Segments(int64_t h, int64_t p, int64_t, int64_t,
                 std::vector<KeySegment>& out) const override {
     const double z = SpanOf(h);
     const double reach = z + ramp_;
-    const int64_t begin =
+    int64_t begin =
         reach > static_cast<double>(p)
             ? 0
             : std::max<int64_t>(0,
                                 p - static_cast<int64_t>(std::ceil(reach)) + 1);
-    out.push_back({begin, p + 1, static_cast<double>(p) - z - ramp_, ramp_});
+    while (begin > 0 && Weight(h, p, begin - 1) > 0.0) --begin;
+    while (begin <= p && Weight(h, p, begin) == 0.0) ++begin;
+    const KeySegment ramp{begin, p + 1, static_cast<double>(p) - z - ramp_,
+                          ramp_};
+    if (ramp.RampPrecise()) {
+      out.push_back(ramp);
+      return true;
+    }
+    const int64_t flat = z >= static_cast<double>(p)
+                             ? 0
+                             : p - static_cast<int64_t>(std::floor(z));
+    if (begin < flat) out.push_back({begin, flat, ramp.ramp_zero, ramp_});
+    if (flat <= p) out.push_back({std::max(flat, begin), p + 1, 0.0, 0.0});
     return true;
   }
   // The definition's own arithmetic, so that naive's weights are those of

@@ -43,8 +43,15 @@ struct KeySegment {
     return std::clamp((static_cast<double>(j) - ramp_zero) / ramp_width, 0.0,
                       1.0);
   }
-  // The keys whose weight is exactly 1 (all of them when flat).
+  // The keys whose weight is exactly 1 (all of them when flat; none of a
+  // ramp that is not RampPrecise).
   KeyRange FlatKeys() const;
+  // Whether WeightAt stays within about 2^-31 of the rule's own weights.
+  // ramp_zero carries a rounding error of up to an ulp of the positions it
+  // was formed from, which the division by ramp_width magnifies: a ramp
+  // narrower than that (span:0:1e-30 at p = 5) must take its weights from
+  // the rule (MaskRule::WeightRow), not from this segment.
+  bool RampPrecise() const;
 };
 
 // How a tile of query rows x keys is computed: skipped, with no per-element

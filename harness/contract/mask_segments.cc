@@ -60,8 +60,18 @@ void ScanPieces(const MaskRule& rule, int64_t h, int64_t p0, int64_t p1,
 
 }  // namespace
 
+bool KeySegment::RampPrecise() const {
+  if (Flat()) return true;
+  const double scale =
+      std::max({std::fabs(ramp_zero), std::fabs(static_cast<double>(begin)),
+                std::fabs(static_cast<double>(end)), 1.0});
+  return std::fabs(ramp_width) >= std::ldexp(scale, -20);
+}
+
 KeyRange KeySegment::FlatKeys() const {
   if (Flat() || begin >= end) return {begin, end};
+  if (!RampPrecise())
+    return ramp_width > 0 ? KeyRange{end, end} : KeyRange{begin, begin};
   // Weights rise with j for ramp_width > 0 (flat from the right end),
   // fall for ramp_width < 0 (flat from the left end); the edge is found
   // with the same double formula WeightAt uses.
@@ -164,6 +174,10 @@ void MaskRule::WeightRow(int64_t h, int64_t p, int64_t c0, int64_t n,
   std::fill(w, w + n, 0.0f);
   for (const KeySegment& s : segs) {
     const int64_t a = std::max(s.begin, c0), b = std::min(s.end, c0 + n);
+    if (!s.RampPrecise()) {
+      WeightRowByDefinition(h, p, a, b - a, w + (a - c0));
+      continue;
+    }
     for (int64_t j = a; j < b; ++j) {
       w[j - c0] = static_cast<float>(s.WeightAt(j));
     }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -107,23 +108,43 @@ NpyArray ReadNpy(const std::string& path) {
                           "float16, little-endian ('<f4', '<f2')",
                           descr));
   }
-  if (HeaderValue(header, "fortran_order", path) != "False") {
+  const std::string fortran = HeaderValue(header, "fortran_order", path);
+  if (fortran == "True") {
     Bad(path,
         "Fortran order is not supported; allowed: C order (save with "
         "np.ascontiguousarray)");
   }
+  if (fortran != "False") {
+    Bad(path, fmt::format("fortran_order is {}; allowed: True or False "
+                          "(unquoted)",
+                          fortran));
+  }
   NpyArray array;
   array.shape = ParseShape(HeaderValue(header, "shape", path), path);
-  int64_t count = 1;
-  for (int64_t extent : array.shape) count *= extent;
   const size_t data_start = header_start + header_len;
+  const size_t held = bytes.size() - data_start;
   const size_t element = f16 ? sizeof(uint16_t) : sizeof(float);
-  const size_t need = static_cast<size_t>(count) * element;
-  if (bytes.size() - data_start < need) {
-    Bad(path, fmt::format("truncated data: shape ({}) needs {} bytes, the "
-                          "file holds {}",
-                          fmt::join(array.shape, ", "), need,
-                          bytes.size() - data_start));
+  // The element count is checked against the bytes the file holds at each
+  // step, so a forged shape cannot wrap the product past 2^64.
+  const bool empty =
+      std::find(array.shape.begin(), array.shape.end(), 0) != array.shape.end();
+  size_t count = empty ? 0 : 1;
+  bool fits = true;
+  for (int64_t extent : array.shape) {
+    if (empty || !fits) break;
+    if (count > held / element / static_cast<size_t>(extent)) fits = false;
+    count *= static_cast<size_t>(extent);
+  }
+  if (!fits || count * element > held) {
+    Bad(path, fmt::format("truncated data: shape ({}) needs more bytes than "
+                          "the {} the file holds",
+                          fmt::join(array.shape, ", "), held));
+  }
+  const size_t need = count * element;
+  if (held != need) {
+    Bad(path, fmt::format("{} bytes after the data of shape ({}); allowed: "
+                          "exactly {} data bytes",
+                          held - need, fmt::join(array.shape, ", "), need));
   }
   array.data.resize(static_cast<size_t>(count));
   array.float16 = f16;

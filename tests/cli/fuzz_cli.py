@@ -113,7 +113,24 @@ def npy_cases(tmp):
         np.save(os.path.join(d, f"{letter}.npy"), z)
     with open(os.path.join(d, "k.npy"), "r+b") as f:
         f.truncate(100)
-    return list(cases) + ["q_is_dir", "truncated"]
+    raw = {  # q.npy written byte by byte: forged headers, junk after data
+        "wrapping_count": ("(4294967296, 4294967296, 1, 1)", "False", 256),
+        "wrapping_bytes": ("(1, 1, 4611686018427387904, 1)", "False", 256),
+        "junk_after_data": ("(1, 2, 8, 4)", "False", 64 * 4 + 7),
+        "quoted_fortran": ("(1, 2, 8, 4)", "'False'", 64 * 4),
+    }
+    for name, (shape, fortran, data_bytes) in raw.items():
+        d = os.path.join(tmp, name)
+        os.makedirs(d)
+        for letter in "kv":
+            np.save(os.path.join(d, f"{letter}.npy"), z)
+        header = (f"{{'descr': '<f4', 'fortran_order': {fortran}, "
+                  f"'shape': {shape}, }}").encode()
+        header += b" " * ((64 - (10 + len(header) + 1) % 64) % 64) + b"\n"
+        with open(os.path.join(d, "q.npy"), "wb") as f:
+            f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little"))
+            f.write(header + bytes(data_bytes))
+    return list(cases) + ["q_is_dir", "truncated"] + list(raw)
 
 
 def run_case(args):
@@ -153,6 +170,16 @@ def main():
                 extra = ["--dtype", "f16"] if name == "beyond_f16" else []
                 cases.append(["--variant", variant, "--mask", "causal",
                               "--inputs", os.path.join(tmp, name)] + extra)
+        # Found by earlier runs of this script: ramps narrower than the
+        # rounding of p - z - R (decode took weight 0 on the diagonal) and
+        # options CLI11's Range lets through.
+        for mask in ("span:0:1e-30", "span:1e-300:1e-300", "span:5:1e-300"):
+            for nq in ("1", "5", "64"):
+                cases.append(["--variant", "adaptive_span", "--mask", mask,
+                              "--N", "64", "--Nq", nq, "--D", "8", "--H", "2"])
+        for option, value in (("--seed", "-1"), ("--min-time", "nan"),
+                              ("--N", ""), ("--scale", "")):
+            cases.append(["--variant", "naive", "--N", "16", option, value])
         cases.append(["--variant", "naive", "--N", "16", "--save", "/proc/x"])
         cases.append(["--variant", "naive", "--N", "16", "--save", BIN])
         failures = 0

@@ -243,7 +243,8 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
       // largest |value| over the tile. Beyond 16 (a ramp steeper than the
       // tile, say span:5:1e-7), weights are written from the rule instead.
       const float last = w.w0[at] + static_cast<float>(n_keys) * w.step[at];
-      if (std::fabs(w.w0[at]) > 16.0f || std::fabs(last) > 16.0f) {
+      if (std::fabs(w.w0[at]) > 16.0f || std::fabs(last) > 16.0f ||
+          !seg.RampPrecise()) {
         in_slots = false;
       }
     }

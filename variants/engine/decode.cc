@@ -160,7 +160,7 @@ bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
         const int64_t b = std::min(run.end, seg.end);
         float* out = wr + run.at + static_cast<size_t>(a - run.begin);
         const auto len = static_cast<size_t>(b - a);
-        if (!plan.exact_keys) {
+        if (!plan.exact_keys || !seg.RampPrecise()) {
           rule.WeightRow(group.rows[r].h, group.rows[r].p, a, b - a, out);
         } else if (seg.Flat()) {
           std::fill(out, out + len, 1.0f);
