@@ -3,13 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "harness/check/agreement.h"
 #include "harness/check/oracle.h"
 #include "harness/contract/workspace.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/measure.h"
+#include "harness/measure/peak_store.h"
 #include "harness/measure/timing.h"
 
 namespace attnbench {
@@ -32,14 +36,35 @@ TEST(Inputs, SameSeedSameBitsAndInRange) {
 
 // Decode (2 FLOPs per K/V byte here) is memory-bound on a machine with 10
 // FLOPs per byte of bandwidth; prefill at N=1024 (about 1000) is not.
+MachinePeaks Peaks(double gflops, double read_gbps) {
+  MachinePeaks peaks;
+  peaks.gflops = gflops;
+  peaks.read_gbps = read_gbps;
+  return peaks;
+}
+
 TEST(BoundBy, ComparesFlopsPerByteWithTheMachineBalance) {
-  const MachinePeaks peaks{500.0, 50.0};
+  const MachinePeaks peaks = Peaks(500.0, 50.0);
   Problem decode{{1, 8, 2, 1, 4096, 64}, Mask::Causal(), std::nullopt, 2};
   EXPECT_EQ(BoundBy(decode, peaks), "memory");
   Problem prefill{{1, 8, 2, 1024, 1024, 64}, Mask::Causal(), std::nullopt, 2};
   EXPECT_EQ(BoundBy(prefill, peaks), "compute");
   // The same decode on a machine whose FMAs are slow (a sanitizer build).
-  EXPECT_EQ(BoundBy(decode, MachinePeaks{7.0, 15.0}), "compute");
+  EXPECT_EQ(BoundBy(decode, Peaks(7.0, 15.0)), "compute");
+}
+
+// The ranks of the median's 95% interval against the binomial tables:
+// none below 6 runs ([min, max]), the 2nd and 9th of 10, the 6th and 15th
+// of 20, the 40th and 61st of 100.
+TEST(Timing, MedianIntervalRanksFollowTheBinomial) {
+  EXPECT_EQ(MedianIntervalRank(1), 1);
+  EXPECT_EQ(MedianIntervalRank(5), 1);
+  EXPECT_EQ(MedianIntervalRank(6), 1);
+  EXPECT_EQ(MedianIntervalRank(9), 2);
+  EXPECT_EQ(MedianIntervalRank(10), 2);
+  EXPECT_EQ(MedianIntervalRank(20), 6);
+  EXPECT_EQ(MedianIntervalRank(100), 40);
+  EXPECT_GE(MedianIntervalRank(1000), 469);
 }
 
 TEST(Timing, MedianOfTheRuns) {
@@ -49,6 +74,32 @@ TEST(Timing, MedianOfTheRuns) {
   EXPECT_EQ(t.reps, 7);
   EXPECT_LE(t.min_s, t.median_s);
   EXPECT_LE(t.median_s, t.max_s);
+  EXPECT_LE(t.median_lo_s, t.median_s);  // 7 runs: [1st, 7th]
+  EXPECT_EQ(t.median_lo_s, t.min_s);
+  EXPECT_EQ(t.median_hi_s, t.max_s);
+}
+
+// The per-machine FMA peak record keeps the best value per key, survives
+// a damaged file (treated as empty, then rewritten) and can be turned off.
+TEST(PeakStore, KeepsTheBestAndSurvivesADamagedFile) {
+  const std::string path = testing::TempDir() + "attnbench_peaks.json";
+  std::filesystem::remove(path);
+  setenv("ATTNBENCH_PEAK_STORE", path.c_str(), 1);
+  EXPECT_FALSE(StoredFmaPeak(2).has_value());
+  RecordFmaPeak(2, 200.0);
+  RecordFmaPeak(2, 150.0);  // lower: kept at 200
+  EXPECT_EQ(StoredFmaPeak(2).value_or(0.0), 200.0);
+  EXPECT_FALSE(StoredFmaPeak(3).has_value());  // per thread count
+  RecordFmaPeak(2, 210.0);
+  EXPECT_EQ(StoredFmaPeak(2).value_or(0.0), 210.0);
+  std::ofstream(path) << "{ not json";
+  EXPECT_FALSE(StoredFmaPeak(2).has_value());
+  RecordFmaPeak(2, 190.0);
+  EXPECT_EQ(StoredFmaPeak(2).value_or(0.0), 190.0);
+  setenv("ATTNBENCH_PEAK_STORE", "none", 1);
+  EXPECT_TRUE(PeakStorePath().empty());
+  EXPECT_FALSE(StoredFmaPeak(2).has_value());
+  unsetenv("ATTNBENCH_PEAK_STORE");
 }
 
 TEST(WorkspaceMeter, TracksPeakOfLiveScratch) {

@@ -10,6 +10,7 @@
 #include "harness/contract/problem.h"
 #include "harness/measure/bandwidth.h"
 #include "harness/measure/peak.h"
+#include "harness/measure/peak_store.h"
 #include "harness/measure/pin_target.h"
 
 namespace attnbench::cli {
@@ -44,6 +45,8 @@ int RunPeak(const PeakOptions& opt) {
   const ReadPattern pattern =
       opt.read_runs.empty() ? ReadPattern{} : ParseReadRuns(opt.read_runs);
   const PeakResult peak = MeasureFmaPeak(opt.threads, opt.reps);
+  const std::optional<double> stored = StoredFmaPeak(opt.threads);
+  RecordFmaPeak(opt.threads, peak.gflops);
   const std::optional<PeakResult> bf16 =
       MeasureBf16DotPeak(opt.threads, opt.reps);
   const BandwidthResult read = MeasureReadBandwidth(opt.threads, opt.reps);
@@ -58,6 +61,9 @@ int RunPeak(const PeakOptions& opt) {
     row["repetitions"] = peak.reps;
     row["peak_gflops"] = peak.gflops;
     row["median_gflops"] = peak.median_gflops;
+    // This machine's best before this call (harness/measure/peak_store.h).
+    row["stored_peak_gflops"] =
+        stored ? nlohmann::ordered_json(*stored) : nlohmann::ordered_json();
     // null where the CPU has no bf16 dot product.
     row["bf16_dot_gflops"] =
         bf16 ? nlohmann::ordered_json(bf16->gflops) : nlohmann::ordered_json();
@@ -79,6 +85,10 @@ int RunPeak(const PeakOptions& opt) {
         "FP32 FMA peak on {} with {} threads: {:.1f} GFLOP/s (best of {}; "
         "median {:.1f})\n",
         peak.target, peak.threads, peak.gflops, peak.reps, peak.median_gflops);
+    if (stored) {
+      fmt::print("  this machine's stored best: {:.1f} GFLOP/s ({})\n", *stored,
+                 PeakStorePath().string());
+    }
     if (bf16) {
       fmt::print(
           "BF16 dot-product peak (AVX-512 BF16 vdpbf16ps) with {} threads: "

@@ -13,7 +13,7 @@
 #include "harness/measure/execute.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/memory.h"
-#include "harness/measure/peak.h"
+#include "harness/measure/peak_store.h"
 #include "harness/measure/pin_target.h"
 
 namespace attnbench::cli {
@@ -40,9 +40,10 @@ void PrintText(const nlohmann::ordered_json& r) {
              r["threads"].get<int>(), r["target"].get<std::string>(),
              r["dtype"].get<std::string>());
   fmt::print(
-      "  median {:.6f} s (min {:.6f}, max {:.6f}, {} runs)  {}  "
-      "workspace {} bytes\n",
-      r["median_s"].get<double>(), r["min_s"].get<double>(),
+      "  median {:.6f} s (95% interval {:.6f}..{:.6f}; min {:.6f}, max "
+      "{:.6f}, {} runs)  {}  workspace {} bytes\n",
+      r["median_s"].get<double>(), r["median_lo_s"].get<double>(),
+      r["median_hi_s"].get<double>(), r["min_s"].get<double>(),
       r["max_s"].get<double>(), r["repetitions"].get<int>(), RateText(r),
       r["workspace_bytes"].get<size_t>());
   if (r.contains("read_gbps_after")) {
@@ -92,8 +93,7 @@ int RunOne(const RunOptions& opt) {
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(stored)));
   PinTarget(opt.target);
-  MachinePeaks peaks{MeasureFmaPeak(problem.threads).gflops,
-                     MeasureReadBandwidth(problem.threads).gbps};
+  MachinePeaks peaks = MeasureGuardedPeaks(problem.threads);
   const double read_before = peaks.read_gbps;
   MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
                          kDefaultOracleBudget};

@@ -16,6 +16,7 @@
 #include "harness/measure/machine_info.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/peak.h"
+#include "harness/measure/peak_store.h"
 #include "harness/measure/pin_target.h"
 #include "harness/sweep/plan.h"
 #include "harness/sweep/progress.h"
@@ -166,7 +167,11 @@ int RunSweep(SweepOptions opt) {
   session["started_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
   session["highway_target"] = DispatchedTargetName();
   for (int t : opt.spec.threads) {
-    peaks[t] = {MeasureFmaPeak(t).gflops, MeasureReadBandwidth(t).gbps};
+    peaks[t] = MeasureGuardedPeaks(t);
+    if (!peaks[t].noise.empty()) {
+      fmt::print("warning: {} threads: {}: every row is marked noisy\n", t,
+                 peaks[t].noise);
+    }
     session["peak_gflops"][std::to_string(t)] = peaks[t].gflops;
     session["read_gbps"][std::to_string(t)] = peaks[t].read_gbps;
     fmt::print(
@@ -179,69 +184,102 @@ int RunSweep(SweepOptions opt) {
   fmt::print("rows: {}\n", (store->Dir() / "rows.jsonl").string());
 
   TimePredictor predictor;
-  size_t done = 0;
   for (const auto& row : store->Rows()) predictor.Add(row);
-  for (const auto& c : plan.configs) done += store->Has(sweep::ConfigKey(c));
-  sweep::Progress progress(plan.configs.size(), done);
-  MeasureOptions measure{opt.spec.seed, ParseDistribution(opt.spec.dist),
-                         opt.spec.timing, true, opt.spec.oracle_budget};
-  measure.dtype = ParseDType(opt.spec.dtype);
-  int disagreements = 0;
+  std::vector<const sweep::SweepConfig*> todo;
   for (const auto& c : plan.configs) {
-    if (store->Has(sweep::ConfigKey(c))) continue;
-    progress.Begin(Describe(c));
-    nlohmann::ordered_json row;
-    const double predicted = predictor.Predict(c);
-    if (predicted > opt.spec.max_seconds_per_run) {
-      row = SkippedRow(c, fmt::format("predicted {:.1f} s per run > limit "
+    if (!store->Has(sweep::ConfigKey(c))) todo.push_back(&c);
+  }
+  const int rounds = opt.spec.rounds;
+  sweep::Progress progress(plan.configs.size() * rounds,
+                           (plan.configs.size() - todo.size()) * rounds);
+  // Each round times a configuration for its share of the runs and
+  // seconds; the oracle checks the output of the last round.
+  MeasureOptions measure{opt.spec.seed, ParseDistribution(opt.spec.dist),
+                         opt.spec.timing, false, opt.spec.oracle_budget};
+  measure.dtype = ParseDType(opt.spec.dtype);
+  measure.timing.min_reps = (opt.spec.timing.min_reps + rounds - 1) / rounds;
+  measure.timing.min_seconds = opt.spec.timing.min_seconds / rounds;
+  std::vector<Measurement> pooled(todo.size());
+  std::vector<bool> skipped(todo.size(), false);
+  int disagreements = 0;
+  for (int round = 1; round <= rounds; ++round) {
+    const bool last_round = round == rounds;
+    for (size_t i = 0; i < todo.size(); ++i) {
+      if (skipped[i]) {
+        progress.Step();
+        continue;
+      }
+      const sweep::SweepConfig& c = *todo[i];
+      progress.Begin(rounds == 1 ? Describe(c)
+                                 : fmt::format("round {}/{}: {}", round, rounds,
+                                               Describe(c)));
+      nlohmann::ordered_json row;
+      const double predicted = predictor.Predict(c);
+      if (round == 1 && predicted > opt.spec.max_seconds_per_run) {
+        row =
+            SkippedRow(c, fmt::format("predicted {:.1f} s per run > limit "
                                       "{:.1f} s (--max-seconds)",
                                       predicted, opt.spec.max_seconds_per_run));
-    } else {
-      try {
-        MeasureOptions options = measure;
-        options.cold_kv =
-            BoundBy(StoredProblem(*c.variant, c.problem, options.dtype),
-                    peaks.at(c.problem.threads)) == "memory";
-        Measurement m = Measure(*c.variant, c.problem, options);
-        row = ResultRow(*c.variant, c.problem, options, m,
-                        peaks.at(c.problem.threads));
-        // --retry-noisy: measured again while noisy, the last one kept
-        // (its row says how many tries it took).
-        int tries = 1;
-        while (row["noisy"].get<bool>() && tries <= opt.retry_noisy) {
-          m = Measure(*c.variant, c.problem, options);
-          row = ResultRow(*c.variant, c.problem, options, m,
+      } else {
+        try {
+          MeasureOptions options = measure;
+          options.check = last_round;
+          options.cold_kv =
+              BoundBy(StoredProblem(*c.variant, c.problem, options.dtype),
+                      peaks.at(c.problem.threads)) == "memory";
+          PoolRound(pooled[i], Measure(*c.variant, c.problem, options));
+          row = ResultRow(*c.variant, c.problem, options, pooled[i],
                           peaks.at(c.problem.threads));
-          ++tries;
+          // --retry-noisy: measured again while noisy (all its runs in one
+          // go), the last one kept (its row says how many tries it took).
+          int tries = 1;
+          options.timing = opt.spec.timing;
+          while (last_round && row["noisy"].get<bool>() &&
+                 tries <= opt.retry_noisy) {
+            pooled[i] = Measure(*c.variant, c.problem, options);
+            row = ResultRow(*c.variant, c.problem, options, pooled[i],
+                            peaks.at(c.problem.threads));
+            ++tries;
+          }
+          row["tries"] = tries;
+          row["rounds"] = rounds;
+          if (last_round) disagreements += !pooled[i].agreement->pass;
+        } catch (const InvalidArgument& e) {
+          row = SkippedRow(c, e.what());
         }
-        row["tries"] = tries;
-        disagreements += !m.agreement->pass;
-      } catch (const InvalidArgument& e) {
-        row = SkippedRow(c, e.what());
       }
-    }
-    store->Append(row);
-    predictor.Add(row);
-    if (row["status"] == "ok") {
+      if (round == 1) predictor.Add(row);  // the family's next N
+      if (row["status"] != "ok") {
+        skipped[i] = true;
+        store->Append(row);
+        progress.End(fmt::format("{}: skipped: {}", Describe(c),
+                                 row["skip_reason"].get<std::string>()));
+        continue;
+      }
+      if (!last_round) {
+        progress.Step();
+        continue;
+      }
+      store->Append(row);
+      pooled[i] = Measurement();  // its runs are in the row now
       progress.End(
           fmt::format("{}: {:.4f} s, {}, max abs err {:.2e} {}", Describe(c),
                       row["median_s"].get<double>(), RateText(row),
                       row["max_abs_err"].get<double>(),
                       row["agrees"].get<bool>() ? "agrees" : "DISAGREES"));
-    } else {
-      progress.End(fmt::format("{}: skipped: {}", Describe(c),
-                               row["skip_reason"].get<std::string>()));
     }
   }
   // The peaks again: a drift of more than 10% says the machine changed
   // under the sweep (other load, clocks, the host's memory traffic).
   nlohmann::ordered_json& last = meta["sessions"].back();
   for (int t : opt.spec.threads) {
-    const MachinePeaks end{MeasureFmaPeak(t).gflops,
-                           MeasureReadBandwidth(t).gbps};
+    MachinePeaks end;
+    end.gflops = MeasureFmaPeak(t).gflops;
+    end.read_gbps = MeasureReadBandwidth(t).gbps;
+    RecordFmaPeak(t, end.gflops);
     last["peak_gflops_end"][std::to_string(t)] = end.gflops;
     last["read_gbps_end"][std::to_string(t)] = end.read_gbps;
-    const double peak_drift = end.gflops / peaks[t].gflops - 1.0;
+    const double peak_drift = end.gflops / peaks[t].probe_gflops - 1.0;
     const double read_drift = end.read_gbps / peaks[t].read_gbps - 1.0;
     if (std::fabs(peak_drift) > 0.1 || std::fabs(read_drift) > 0.1) {
       fmt::print(
@@ -343,6 +381,12 @@ Command AddSweepCommand(CLI::App& app) {
                   "skip configurations predicted to run longer than this")
       ->capture_default_str()
       ->check(FiniteRange(0.0, 1e6));
+  sub->add_option("--rounds", s.rounds,
+                  "walk the plan this many times, each configuration timed "
+                  "for its share of --reps and --min-time in each; rows pool "
+                  "the runs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   sub->add_option("--retry-noisy", opt->retry_noisy,
                   "measure a noisy configuration again, up to this many times "
                   "(docs/semantics.md \"Noise\")")

@@ -59,7 +59,8 @@ Interference Between(const CpuSample& before, const CpuSample& after) {
 }
 
 std::string NoiseReason(const Interference& interference,
-                        const TimingStats& timing) {
+                        const TimingStats& timing,
+                        const CanaryReading& canary) {
   std::string reason;
   const auto add = [&reason](const std::string& part) {
     reason += (reason.empty() ? "" : "; ") + part;
@@ -76,6 +77,10 @@ std::string NoiseReason(const Interference& interference,
       timing.median_s > kNoisySpread * timing.min_s) {
     add(fmt::format("median {:.2f} times the fastest run",
                     timing.median_s / timing.min_s));
+  }
+  if (canary.ratio < kNoisyCanary) {
+    add(fmt::format("the canary read memory at {:.2f} of its best",
+                    canary.ratio));
   }
   return reason;
 }

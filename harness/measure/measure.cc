@@ -65,6 +65,7 @@ Measurement Measure(const Variant& variant, const Problem& problem,
                                             ElementBytes(stored.storage));
   const void* k = view.k16 ? static_cast<const void*>(view.k16) : view.k;
   const void* v = view.v16 ? static_cast<const void*>(view.v16) : view.v;
+  m.canary = ReadCanary();
   const CpuSample before = SampleCpu();
   m.timing =
       TimeRepeated([&] { arena.Execute([&] { variant.Run(stored, view); }); },
@@ -87,6 +88,29 @@ Measurement Measure(const Variant& variant, const Problem& problem,
     }
   }
   return m;
+}
+
+void PoolRound(Measurement& pooled, Measurement round) {
+  if (pooled.timing.samples.empty()) {
+    pooled = std::move(round);
+    return;
+  }
+  std::vector<double> runs = pooled.timing.samples;
+  runs.insert(runs.end(), round.timing.samples.begin(),
+              round.timing.samples.end());
+  pooled.timing = StatsOf(std::move(runs));
+  pooled.workspace_bytes =
+      std::max(pooled.workspace_bytes, round.workspace_bytes);
+  pooled.peak_rss_bytes = std::max(pooled.peak_rss_bytes, round.peak_rss_bytes);
+  if (round.agreement) pooled.agreement = round.agreement;
+  if (round.precision) pooled.precision = round.precision;
+  Interference& i = pooled.interference;
+  const Interference& r = round.interference;
+  i.known = i.known && r.known;
+  i.other_cores = std::max(i.other_cores, r.other_cores);
+  i.steal_cores = std::max(i.steal_cores, r.steal_cores);
+  i.load_avg = std::max(i.load_avg, r.load_avg);
+  if (round.canary.ratio < pooled.canary.ratio) pooled.canary = round.canary;
 }
 
 nlohmann::ordered_json ConfigRow(const Variant& variant, const Problem& problem,
@@ -148,10 +172,16 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["median_s"] = m.timing.median_s;
   row["min_s"] = m.timing.min_s;
   row["max_s"] = m.timing.max_s;
+  row["median_lo_s"] = m.timing.median_lo_s;  // ~95% interval of the median
+  row["median_hi_s"] = m.timing.median_hi_s;
   row["visible_pairs"] = CountVisiblePairs(problem);
   row["effective_flops"] = flops;
   row["gflops"] = gflops;
   row["peak_gflops"] = peaks.gflops;
+  row["peak_probe_gflops"] = peaks.probe_gflops;
+  row["peak_stored_gflops"] = peaks.stored_gflops > 0.0
+                                  ? nlohmann::ordered_json(peaks.stored_gflops)
+                                  : nlohmann::ordered_json();
   row["pct_peak"] = gflops / peaks.gflops;
   row["kv_bytes"] = kv_bytes;
   row["gbps"] = gbps;
@@ -170,7 +200,10 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
                                : nlohmann::ordered_json();
   row["load_avg"] =
       i.known ? nlohmann::ordered_json(i.load_avg) : nlohmann::ordered_json();
-  const std::string noise = NoiseReason(i, m.timing);
+  row["canary_gbps"] = m.canary.gbps;
+  row["canary_ratio"] = m.canary.ratio;
+  std::string noise = NoiseReason(i, m.timing, m.canary);
+  if (!peaks.noise.empty()) noise += (noise.empty() ? "" : "; ") + peaks.noise;
   row["noisy"] = !noise.empty();
   row["noise_reason"] = noise;
   row["workspace_bytes"] = m.workspace_bytes;

@@ -14,6 +14,7 @@
 #include "harness/contract/variant.h"
 #include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/canary.h"
 #include "harness/measure/interference.h"
 #include "harness/measure/timing.h"
 
@@ -49,6 +50,8 @@ struct Measurement {
   DType storage = DType::kF32;
   // What else used the CPU while the runs were timed.
   Interference interference;
+  // The memory system just before (harness/measure/canary.h).
+  CanaryReading canary;
 };
 
 // For a problem that RequireRunnable (harness/measure/execute.h) accepted
@@ -65,6 +68,12 @@ Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options, AttentionData& data,
                     const AttentionData* exact = nullptr);
 
+// One configuration measured in rounds (sweep --rounds): adds `round` to
+// `pooled` (empty at first): the timed runs pooled into one set of
+// statistics, the largest interference and the lowest canary of any
+// round, the agreement of the round that checked.
+void PoolRound(Measurement& pooled, Measurement round);
+
 // The fields that identify a configuration: status, variant, mask, B, H,
 // Hkv, Nq, Nk, D, threads (the start of every stored row).
 nlohmann::ordered_json ConfigRow(const Variant& variant, const Problem& problem,
@@ -76,6 +85,12 @@ nlohmann::ordered_json ConfigRow(const Variant& variant, const Problem& problem,
 struct MachinePeaks {
   double gflops = 0.0;
   double read_gbps = 0.0;
+  // How gflops was obtained (harness/measure/peak_store.h): this process's
+  // probe and the machine's stored best (0 when none), and why the probe
+  // makes the rows noisy ("" when it does not).
+  double probe_gflops = 0.0;
+  double stored_gflops = 0.0;
+  std::string noise;
 };
 
 // Which limit a problem meets first on this machine: "memory" when its

@@ -2,9 +2,24 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <vector>
 
 namespace attnbench {
+
+int MedianIntervalRank(int n) {
+  // cdf = P(Bin(n, 1/2) <= j), term by term in log space (n may be 1000);
+  // k = j + 1 is valid while cdf = P(Bin < k) <= 0.025.
+  int k = 1;
+  double cdf = 0.0;
+  for (int j = 0; j < n; ++j) {
+    cdf += std::exp(std::lgamma(n + 1.0) - std::lgamma(j + 1.0) -
+                    std::lgamma(n - j + 1.0) - n * std::log(2.0));
+    if (cdf > 0.025) break;
+    k = j + 1;
+  }
+  return k;
+}
 
 TimingStats TimeRepeated(const std::function<void()>& fn,
                          const TimingPolicy& policy,
@@ -29,6 +44,10 @@ TimingStats TimeRepeated(const std::function<void()>& fn,
     seconds.push_back(s);
     total += s;
   }
+  return StatsOf(std::move(seconds));
+}
+
+TimingStats StatsOf(std::vector<double> seconds) {
   std::sort(seconds.begin(), seconds.end());
   TimingStats stats;
   stats.reps = static_cast<int>(seconds.size());
@@ -37,6 +56,10 @@ TimingStats TimeRepeated(const std::function<void()>& fn,
       n % 2 ? seconds[n / 2] : 0.5 * (seconds[n / 2 - 1] + seconds[n / 2]);
   stats.min_s = seconds.front();
   stats.max_s = seconds.back();
+  const auto k = static_cast<size_t>(MedianIntervalRank(stats.reps));
+  stats.median_lo_s = seconds[k - 1];
+  stats.median_hi_s = seconds[n - k];
+  stats.samples = std::move(seconds);
   return stats;
 }
 

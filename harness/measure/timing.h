@@ -3,6 +3,7 @@
 #define ATTNBENCH_HARNESS_MEASURE_TIMING_H_
 
 #include <functional>
+#include <vector>
 
 namespace attnbench {
 
@@ -18,7 +19,22 @@ struct TimingStats {
   double median_s = 0.0;
   double min_s = 0.0;
   double max_s = 0.0;
+  // A distribution-free confidence interval of the median (MedianInterval):
+  // about 95% for 6 runs or more, [min, max] below.
+  double median_lo_s = 0.0;
+  double median_hi_s = 0.0;
+  std::vector<double> samples;  // every timed run, sorted
 };
+
+// The statistics of the given timed runs (at least one).
+TimingStats StatsOf(std::vector<double> seconds);
+
+// The order statistics [x_(k), x_(n+1-k)] (1-based, of n sorted values)
+// that hold the population median with probability >= 0.95: the largest k
+// with P(Binomial(n, 1/2) < k) <= 0.025. No k exists for n < 6 (the
+// interval is then [min, max], covering 1 - 2^(1-n) of the time: 94% at
+// 5 runs). Returns k (1 when none).
+int MedianIntervalRank(int n);
 
 // Runs fn policy.warmup times, then times it; before_each, if given, runs
 // untimed before every run (e.g. to flush caches).

@@ -42,6 +42,7 @@ void VisitFields(Spec& s, const Visit& visit) {
   visit("min_reps", s.timing.min_reps);
   visit("min_seconds", s.timing.min_seconds);
   visit("max_reps", s.timing.max_reps);
+  visit("rounds", s.rounds);
   visit("oracle_budget", s.oracle_budget);
   visit("max_seconds_per_run", s.max_seconds_per_run);
   visit("baseline", s.baseline);
@@ -58,12 +59,13 @@ nlohmann::ordered_json SweepSpec::ToJson() const {
 // their defaults; any other missing field is an error naming it.
 SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   SweepSpec s;
+  s.rounds = 1;  // a run from before rounds existed
   VisitFields(s, [&j](const char* key, auto& value) {
     const std::string_view name(key);
     if (j.contains(key)) {
       j.at(key).get_to(value);
     } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
-               name != "model" && name != "dtype") {
+               name != "model" && name != "dtype" && name != "rounds") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "
           "by attnbench sweep",
@@ -127,6 +129,7 @@ SweepPlan MakePlan(const SweepSpec& spec) {
   require("reps", spec.timing.min_reps, 1, 100000);
   require("max_reps", spec.timing.max_reps, 1, 100000);
   require("min-time", spec.timing.min_seconds, 0, 3600);
+  require("rounds", spec.rounds, 1, 100);
   require("oracle-budget", spec.oracle_budget, 0, 1e13);
   require("max-seconds", spec.max_seconds_per_run, 0, 1e6);
   require("Nq", static_cast<double>(spec.new_tokens), 0, 1 << 30);

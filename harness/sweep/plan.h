@@ -54,6 +54,12 @@ struct SweepSpec {
   std::string dist = "uniform";
   std::string target = "best";
   TimingPolicy timing{1, 3, 0.2, 50};
+  // Rounds: the plan is walked this many times, each configuration timed
+  // for its share of the runs and seconds in each (and warmed up in each),
+  // so that its runs are spread over the whole sweep instead of back to
+  // back; its row pools them (docs/semantics.md "Noise"). 1 in runs stored
+  // before rounds existed.
+  int rounds = 3;
   // Oracle work per configuration (double multiply-adds): every row below
   // it, evenly spaced rows of every head above it.
   double oracle_budget = kDefaultOracleBudget;

@@ -46,4 +46,9 @@ void Progress::End(const std::string& result) {
   ++done_;
 }
 
+void Progress::Step() {
+  ClearStatus();
+  ++done_;
+}
+
 }  // namespace attnbench::sweep

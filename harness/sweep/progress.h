@@ -17,6 +17,8 @@ class Progress {
   Progress(size_t total, size_t done);
   void Begin(const std::string& what);
   void End(const std::string& result);
+  // Counts a step done without a line (a sweep round before the last).
+  void Step();
 
  private:
   std::string Counter() const;
