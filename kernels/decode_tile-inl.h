@@ -54,6 +54,16 @@ constexpr size_t kDecodeCols = 2;
 // 32 and 48 gave 67-69 (docs/flash.md "Decode").
 constexpr size_t kPrefetchKeys = 16;
 
+// A chunk's rows that are adjacent rows of the tensor (one run of keys):
+// row t at first + t * stride, its address computed rather than loaded
+// from a list of row pointers (docs/flash.md "Decode").
+template <class T>
+struct AdjacentRows {
+  const T* first;
+  size_t stride;
+  const T* operator[](size_t t) const { return first + t * stride; }
+};
+
 // out[i] = the sum of the lanes of the i-th of a, b, c, e: two rounds of
 // interleaves within 128-bit blocks leave, per block, the four partial
 // sums side by side; the blocks are then added. About half the shuffles
@@ -88,18 +98,17 @@ HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
 // once for both), reduced across lanes at the end (four at a time where
 // there are four, else one by one). Fetches ahead[t] at key t, t < n_ahead
 // (0 on later passes over the chunk).
-template <size_t kRows, class D, class T>
+template <size_t kRows, class D, class Rows, class Ahead>
 HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
-                                 const T* const* k, size_t n_keys,
-                                 float* HWY_RESTRICT s, size_t ld,
-                                 const T* const* ahead, size_t n_ahead) {
+                                 Rows k, size_t n_keys, float* HWY_RESTRICT s,
+                                 size_t ld, Ahead ahead, size_t n_ahead) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t whole = dim / N * N;
   size_t t = 0;
   for (; t + 2 <= n_keys; t += 2) {
-    const T* k0 = k[t];
-    const T* k1 = k[t + 1];
+    const auto* k0 = k[t];
+    const auto* k1 = k[t + 1];
     if (t < n_ahead) PrefetchRow(ahead[t], dim);
     if (t + 1 < n_ahead) PrefetchRow(ahead[t + 1], dim);
     V a0[kRows], a1[kRows];
@@ -131,8 +140,8 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
       float s0 = sums[2 * r];
       float s1 = sums[2 * r + 1];
       for (size_t x = whole; x < dim; ++x) {
-        s0 += q[r * dim + x] * WidenOne(k0[x]);
-        s1 += q[r * dim + x] * WidenOne(k1[x]);
+        s0 = std::fma(q[r * dim + x], WidenOne(k0[x]), s0);
+        s1 = std::fma(q[r * dim + x], WidenOne(k1[x]), s1);
       }
       s[r * ld + t] = s0;
       s[r * ld + t + 1] = s1;
@@ -140,7 +149,7 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
   }
   for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
   if (t < n_keys) {
-    const T* k0 = k[t];
+    const auto* k0 = k[t];
     V a0[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = hn::Zero(d);
     for (size_t x = 0; x < whole; x += N) {
@@ -152,7 +161,7 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
     for (size_t r = 0; r < kRows; ++r) {
       float s0 = hn::GetLane(hn::SumOfLanes(d, a0[r]));
       for (size_t x = whole; x < dim; ++x) {
-        s0 += q[r * dim + x] * WidenOne(k0[x]);
+        s0 = std::fma(q[r * dim + x], WidenOne(k0[x]), s0);
       }
       s[r * ld + t] = s0;
     }
@@ -160,13 +169,13 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
 }
 
 // S = Q K^T for n_rows rows and n_keys keys: s[r * ld + t]; fetches
-// ahead[0 .. n_ahead) along the way.
-template <class D, class T>
-HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
-                             size_t n_rows, const T* const* k, size_t n_keys,
-                             float* HWY_RESTRICT s, size_t ld,
-                             const T* const* ahead = nullptr,
-                             size_t n_ahead = 0) {
+// ahead[0 .. n_ahead) along the way. k and ahead: row pointers (k[t]), or
+// AdjacentRows.
+template <class D, class Rows, class Ahead>
+HWY_INLINE void DecodeScoresOf(D d, const float* HWY_RESTRICT q, size_t dim,
+                               size_t n_rows, Rows k, size_t n_keys,
+                               float* HWY_RESTRICT s, size_t ld, Ahead ahead,
+                               size_t n_ahead) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
     DecodeScoresRows<kDecodeRows>(d, q + r * dim, dim, k, n_keys, s + r * ld,
@@ -177,16 +186,23 @@ HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
                         r == 0 ? n_ahead : 0);
   }
 }
+template <class D, class T>
+HWY_INLINE void DecodeScores(D d, const float* HWY_RESTRICT q, size_t dim,
+                             size_t n_rows, const T* const* k, size_t n_keys,
+                             float* HWY_RESTRICT s, size_t ld,
+                             const T* const* ahead = nullptr,
+                             size_t n_ahead = 0) {
+  DecodeScoresOf(d, q, dim, n_rows, k, n_keys, s, ld, ahead, n_ahead);
+}
 
 // o[r * dim + x] += sum_t p[r * ld + t] * v[t][x] for kRows rows and the
 // kCols vectors of d starting at x0: the accumulators stay in registers
 // across the whole key loop. Fetches ahead[t] at key t, t < n_ahead.
-template <size_t kRows, size_t kCols, class D, class T>
+template <size_t kRows, size_t kCols, class D, class Rows, class Ahead>
 HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
-                                      size_t ld, const T* const* v, size_t dim,
-                                      size_t x0, size_t n_keys,
-                                      float* HWY_RESTRICT o,
-                                      const T* const* ahead, size_t n_ahead) {
+                                      size_t ld, Rows v, size_t dim, size_t x0,
+                                      size_t n_keys, float* HWY_RESTRICT o,
+                                      Ahead ahead, size_t n_ahead) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   V acc[kRows][kCols];
@@ -196,7 +212,7 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
     }
   }
   for (size_t t = 0; t < n_keys; ++t) {
-    const T* vt = v[t] + x0;
+    const auto* vt = v[t] + x0;
     if (t < n_ahead) PrefetchRow(ahead[t], dim);
     V vv[kCols];
     for (size_t c = 0; c < kCols; ++c) vv[c] = LoadWide(d, vt + c * N);
@@ -216,11 +232,11 @@ HWY_INLINE void DecodeAccumulateBlock(D d, const float* HWY_RESTRICT p,
 }
 
 // kRows rows of O += P V over every column of d.
-template <size_t kRows, class D, class T>
+template <size_t kRows, class D, class Rows, class Ahead>
 HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
-                                     size_t ld, const T* const* v, size_t dim,
+                                     size_t ld, Rows v, size_t dim,
                                      size_t n_keys, float* HWY_RESTRICT o,
-                                     const T* const* ahead, size_t n_ahead) {
+                                     Ahead ahead, size_t n_ahead) {
   const size_t N = hn::Lanes(d);
   size_t x = 0;
   for (; x + kDecodeCols * N <= dim; x += kDecodeCols * N) {
@@ -238,7 +254,8 @@ HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
     for (size_t r = 0; r < kRows; ++r) {
       float acc = o[r * dim + x];
       for (size_t t = 0; t < n_keys; ++t) {
-        acc += p[r * ld + t] * WidenOne(v[t][x]);
+        // fma: the same bits however the compiler would contract a * b + c
+        acc = std::fma(p[r * ld + t], WidenOne(v[t][x]), acc);
       }
       o[r * dim + x] = acc;
     }
@@ -263,13 +280,12 @@ HWY_INLINE void DecodeAddBias(D d, float* HWY_RESTRICT s, size_t n, float b0,
 }
 
 // O += P V for n_rows rows and n_keys keys; fetches ahead[0 .. n_ahead)
-// along the way.
-template <class D, class T>
-HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
-                                 size_t n_rows, const T* const* v, size_t dim,
-                                 size_t n_keys, float* HWY_RESTRICT o,
-                                 const T* const* ahead = nullptr,
-                                 size_t n_ahead = 0) {
+// along the way. v and ahead: row pointers (v[t]), or AdjacentRows.
+template <class D, class Rows, class Ahead>
+HWY_INLINE void DecodeAccumulateOf(D d, const float* HWY_RESTRICT p, size_t ld,
+                                   size_t n_rows, Rows v, size_t dim,
+                                   size_t n_keys, float* HWY_RESTRICT o,
+                                   Ahead ahead, size_t n_ahead) {
   size_t r = 0;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
     DecodeAccumulateRows<kDecodeRows>(d, p + r * ld, ld, v, dim, n_keys,
@@ -279,6 +295,14 @@ HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
     DecodeAccumulateRows<1>(d, p + r * ld, ld, v, dim, n_keys, o + r * dim,
                             ahead, r == 0 ? n_ahead : 0);
   }
+}
+template <class D, class T>
+HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,
+                                 size_t n_rows, const T* const* v, size_t dim,
+                                 size_t n_keys, float* HWY_RESTRICT o,
+                                 const T* const* ahead = nullptr,
+                                 size_t n_ahead = 0) {
+  DecodeAccumulateOf(d, p, ld, n_rows, v, dim, n_keys, o, ahead, n_ahead);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

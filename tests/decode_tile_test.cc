@@ -95,6 +95,25 @@ void CheckDecodeKernels(size_t dim, size_t rows, size_t keys) {
                    ahead.data(), ahead.size());
   EXPECT_EQ(o2, o) << "DecodeAccumulate fetching ahead, dim=" << dim
                    << " rows=" << rows << " keys=" << keys;
+
+  // Adjacent rows (one run: addresses computed, AdjacentRows) give the
+  // same bits as the same rows listed by pointer.
+  const AdjacentRows<float> k_run{k.data(), stride}, v_run{v.data(), stride};
+  std::vector<const float*> k_list, v_list;
+  for (size_t t = 0; t < keys; ++t) {
+    k_list.push_back(k_run[t]);
+    v_list.push_back(v_run[t]);
+  }
+  std::vector<float> s3(rows * ld, 0.0f), s4(rows * ld, 0.0f);
+  DecodeScoresOf(d, q.data(), dim, rows, k_run, keys, s3.data(), ld, k_run,
+                 keys / 2);
+  DecodeScores(d, q.data(), dim, rows, k_list.data(), keys, s4.data(), ld);
+  EXPECT_EQ(s3, s4) << "DecodeScoresOf on adjacent rows, dim=" << dim;
+  std::vector<float> o3 = DecodeInputs(rows * dim, 5 + keys), o4 = o3;
+  DecodeAccumulateOf(d, p.data(), ld, rows, v_run, dim, keys, o3.data(), v_run,
+                     keys / 2);
+  DecodeAccumulate(d, p.data(), ld, rows, v_list.data(), dim, keys, o4.data());
+  EXPECT_EQ(o3, o4) << "DecodeAccumulateOf on adjacent rows, dim=" << dim;
 }
 
 // K and V rows stored as T (bf16 or f16 bits, each value rounded first):

@@ -94,6 +94,7 @@ struct TaskScratch {
   // The chunk's K and V rows, and the rows kPrefetchKeys keys later in the
   // task's order (fewer near its end), fetched ahead.
   std::vector<const T*> k_rows, v_rows, ahead_k, ahead_v;
+  bool adjacent = false;  // one run, and the rows ahead continue it
 };
 
 // The union of the rows' keys, as disjoint ranges in order (a row that
@@ -269,6 +270,13 @@ void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch<T>& w) {
   for (size_t t = 0; !all_full && finite && t < n; ++t) {
     finite = AllFiniteWide(d, w.v_rows[t], dim);
   }
+  if (finite && w.adjacent) {  // one run, fetched ahead in place
+    const AdjacentRows<T> rows{w.v_rows[0], dim};
+    DecodeAccumulateOf(d, w.s, bc, plan.rows, rows, dim, n, w.o,
+                       AdjacentRows<T>{rows[std::min(n, kPrefetchKeys)], dim},
+                       w.ahead_v.size());
+    return;
+  }
   if (finite) {
     DecodeAccumulate(d, w.s, bc, plan.rows, w.v_rows.data(), dim, n, w.o,
                      w.ahead_v.data(), w.ahead_v.size());
@@ -311,6 +319,13 @@ void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
                    w.k_rows.end());
   w.ahead_v.assign(w.v_rows.begin() + std::min(n, kPrefetchKeys),
                    w.v_rows.end());
+  // One run whose rows ahead are the same run's next ones: addresses
+  // computed in the kernels (AdjacentRows) instead of read from the lists.
+  const auto skip = static_cast<int64_t>(std::min(n, kPrefetchKeys));
+  w.adjacent =
+      w.runs.size() == 1 &&
+      (next_run >= w.seen.size() ||
+       (next_key == w.runs[0].end && w.seen[next_run].end - next_key >= skip));
   for (size_t i = next_run; i < w.seen.size() && w.ahead_k.size() < n; ++i) {
     for (int64_t j = i == next_run ? next_key : w.seen[i].begin;
          j < w.seen[i].end && w.ahead_k.size() < n; ++j) {
@@ -341,6 +356,11 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
       }
     }
     ScoresKeysAsLanes(plan, kc, n, w);
+  } else if (w.adjacent) {  // one run, fetched ahead in place
+    const AdjacentRows<T> rows{w.k_rows[0], plan.dim};
+    DecodeScoresOf(d, w.q, plan.dim, plan.rows, rows, n, w.s, plan.bc,
+                   AdjacentRows<T>{rows[std::min(n, kPrefetchKeys)], plan.dim},
+                   w.ahead_k.size());
   } else {
     DecodeScores(d, w.q, plan.dim, plan.rows, w.k_rows.data(), n, w.s, plan.bc,
                  w.ahead_k.data(), w.ahead_k.size());
