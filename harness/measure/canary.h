@@ -3,8 +3,9 @@
 // just before each configuration. Other tenants of a shared host slow it
 // when they load the last-level cache and memory, which the CPU accounting
 // of harness/measure/interference.h cannot see. Its rate is compared with
-// the best this process has seen: a row whose canary read below
-// kNoisyCanary of that best is marked noisy (docs/semantics.md "Noise").
+// the best this process has seen: a memory-bound row whose canary read
+// below kNoisyCanary of that best is marked noisy (docs/semantics.md
+// "Noise" says why compute-bound rows are not).
 #ifndef ATTNBENCH_HARNESS_MEASURE_CANARY_H_
 #define ATTNBENCH_HARNESS_MEASURE_CANARY_H_
 

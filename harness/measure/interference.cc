@@ -59,8 +59,8 @@ Interference Between(const CpuSample& before, const CpuSample& after) {
 }
 
 std::string NoiseReason(const Interference& interference,
-                        const TimingStats& timing,
-                        const CanaryReading& canary) {
+                        const TimingStats& timing, const CanaryReading& canary,
+                        bool memory_bound) {
   std::string reason;
   const auto add = [&reason](const std::string& part) {
     reason += (reason.empty() ? "" : "; ") + part;
@@ -78,7 +78,7 @@ std::string NoiseReason(const Interference& interference,
     add(fmt::format("median {:.2f} times the fastest run",
                     timing.median_s / timing.min_s));
   }
-  if (canary.ratio < kNoisyCanary) {
+  if (memory_bound && canary.ratio < kNoisyCanary) {
     add(fmt::format("the canary read memory at {:.2f} of its best",
                     canary.ratio));
   }

@@ -38,14 +38,16 @@ Interference Between(const CpuSample& before, const CpuSample& after);
 
 // Thresholds of a noisy measurement: other processes above 0.25 cores,
 // steal above 0.1 cores, (3 runs or more) a median more than 1.3 times
-// the fastest run, or a canary below kNoisyCanary of its best.
+// the fastest run, or (memory-bound rows only) a canary below kNoisyCanary
+// of its best.
 inline constexpr double kNoisyOtherCores = 0.25;
 inline constexpr double kNoisyStealCores = 0.10;
 inline constexpr double kNoisySpread = 1.3;
 
 // "" when quiet, else why the measurement is noisy (one phrase per cause).
 std::string NoiseReason(const Interference& interference,
-                        const TimingStats& timing, const CanaryReading& canary);
+                        const TimingStats& timing, const CanaryReading& canary,
+                        bool memory_bound);
 
 }  // namespace attnbench
 
