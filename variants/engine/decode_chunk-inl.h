@@ -1,0 +1,364 @@
+// One chunk of a decode task (variants/engine/decode.cc): the task's
+// per-thread scratch, which rows see the chunk's keys and with what
+// weights, and the chunk's three steps: S = Q_g K_c^T (with the bias and
+// the weights), each row's online softmax, and O_g += P V_c, reading K and
+// V rows where they are. Compiled once per Highway target, inside the
+// engine's decode translation unit.
+
+// Per-target include guard ("toggle"): this file is compiled once per target.
+#if defined(ATTNBENCH_VARIANTS_ENGINE_DECODE_CHUNK_INL_H_) == \
+    defined(HWY_TARGET_TOGGLE)
+#ifdef ATTNBENCH_VARIANTS_ENGINE_DECODE_CHUNK_INL_H_
+#undef ATTNBENCH_VARIANTS_ENGINE_DECODE_CHUNK_INL_H_
+#else
+#define ATTNBENCH_VARIANTS_ENGINE_DECODE_CHUNK_INL_H_
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+#include <vector>
+
+#include "harness/contract/mask.h"
+#include "harness/contract/workspace.h"
+#include "hwy/highway.h"
+#include "kernels/decode_tile-inl.h"
+#include "kernels/flash_tile-inl.h"
+#include "kernels/row_ops-inl.h"
+#include "variants/engine/decode.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnbench {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// The task's rows and the work of a chunk: per row whether it sees none,
+// all, or some of the chunk's keys.
+enum class RowChunk { kNone, kFull, kPartial };
+
+// A contiguous run of a chunk's keys: keys [begin, end) of the tensor at
+// positions [at, at + end - begin) of the chunk.
+struct ChunkRun {
+  int64_t begin, end;
+  size_t at;
+};
+
+// Per-thread scratch of a task, carved from one ScratchBuffer as
+// DecodePlan::TaskScratchFloats counts it; T is the element type K and V
+// are stored in (float, Bf16 or F16).
+template <class T>
+struct TaskScratch {
+  explicit TaskScratch(const DecodePlan& plan)
+      : buffer(plan.TaskScratchFloats()),
+        kind(plan.rows),
+        row_keys(plan.rows),
+        cursor(plan.rows) {
+    // kt and st first: whole vectors from the aligned start.
+    kt = buffer.data();
+    st = kt + plan.dim * kDecodeKeyLanes;
+    q = st + plan.rows * kDecodeKeyLanes;
+    o = q + plan.rows * plan.dim;
+    m = o + plan.rows * plan.dim;
+    l = m + plan.rows;
+    s = l + plan.rows;
+    w = s + plan.rows * plan.bc;
+    kg = w + plan.rows * plan.bc;
+  }
+  ScratchBuffer<float> buffer;
+  float *kt, *st;  // a block of K transposed, and its scores
+  float *q, *o, *m, *l;
+  float *s, *w;  // per row r: scores and weights at r * Bc
+  float* kg;     // K rows gathered and widened (keys as lanes, several runs)
+  std::vector<RowChunk> kind;
+  // Per row: the keys it may see in the task (RowKeysIn), and the first of
+  // them a chunk can still reach.
+  std::vector<std::vector<KeySegment>> row_keys;
+  std::vector<size_t> cursor;
+  std::vector<KeyRange> seen;  // the union of row_keys, in order
+  std::vector<ChunkRun> runs;  // the chunk's runs
+  // The chunk's K and V rows, and the rows kPrefetchKeys keys later in the
+  // task's order (fewer near its end), fetched ahead.
+  std::vector<const T*> k_rows, v_rows, ahead_k, ahead_v;
+  bool adjacent = false;  // one run, and the rows ahead continue it
+};
+
+// The union of the rows' keys, as disjoint ranges in order (a row that
+// repeats the one before it, as the heads of one group with one mask do,
+// costs a comparison).
+template <class T>
+void UnionOfRows(TaskScratch<T>& w) {
+  const auto same = [](const KeySegment& a, const KeySegment& b) {
+    return a.begin == b.begin && a.end == b.end;
+  };
+  w.seen.clear();
+  for (size_t r = 0; r < w.row_keys.size(); ++r) {
+    const std::vector<KeySegment>& keys = w.row_keys[r];
+    if (r > 0 && std::equal(keys.begin(), keys.end(), w.row_keys[r - 1].begin(),
+                            w.row_keys[r - 1].end(), same)) {
+      continue;
+    }
+    MergeKeys(keys, w.seen);
+  }
+}
+
+// Row r's weights over the chunk's n keys (w.w + r * Bc) and whether it
+// sees none, all or some of them. False if no row sees any.
+template <class T>
+bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
+                  const DecodeGroup& group, size_t n, TaskScratch<T>& w) {
+  bool any_row = false;
+  for (size_t r = 0; r < plan.rows; ++r) {
+    const std::vector<KeySegment>& keys = w.row_keys[r];
+    size_t& c = w.cursor[r];
+    const size_t first = c;  // the first segment this chunk can meet
+    // First, without writing: the keys of flat segments, and whether any
+    // other segment (a ramp, or a rule's envelope) meets the chunk.
+    size_t flat = 0;
+    bool other = false;
+    for (const ChunkRun& run : w.runs) {
+      while (c < keys.size() && keys[c].end <= run.begin) ++c;
+      for (size_t i = c; i < keys.size() && keys[i].begin < run.end; ++i) {
+        const int64_t a = std::max(run.begin, keys[i].begin);
+        const int64_t b = std::min(run.end, keys[i].end);
+        if (plan.exact_keys && keys[i].Flat()) {
+          flat += static_cast<size_t>(b - a);
+        } else {
+          other = true;
+        }
+      }
+    }
+    if (!other) {  // exact and flat: full, none, or 0/1 weights
+      w.kind[r] = flat == n   ? RowChunk::kFull
+                  : flat == 0 ? RowChunk::kNone
+                              : RowChunk::kPartial;
+      any_row = any_row || flat > 0;
+      if (w.kind[r] != RowChunk::kPartial) continue;
+    }
+    float* wr = w.w + r * plan.bc;
+    std::fill(wr, wr + n, 0.0f);
+    size_t ones = 0, seen = 0;
+    size_t i = first;
+    for (const ChunkRun& run : w.runs) {
+      while (i < keys.size() && keys[i].end <= run.begin) ++i;
+      for (size_t k = i; k < keys.size() && keys[k].begin < run.end; ++k) {
+        const KeySegment& seg = keys[k];
+        const int64_t a = std::max(run.begin, seg.begin);
+        const int64_t b = std::min(run.end, seg.end);
+        float* out = wr + run.at + static_cast<size_t>(a - run.begin);
+        const auto len = static_cast<size_t>(b - a);
+        if (!plan.exact_keys || !seg.RampPrecise()) {
+          rule.WeightRow(group.rows[r].h, group.rows[r].p, a, b - a, out);
+        } else if (seg.Flat()) {
+          std::fill(out, out + len, 1.0f);
+        } else {
+          for (int64_t j = a; j < b; ++j) {
+            out[j - a] = static_cast<float>(seg.WeightAt(j));
+          }
+        }
+        for (size_t t = 0; t < len; ++t) {
+          ones += out[t] == 1.0f;
+          seen += out[t] > 0.0f;
+        }
+      }
+    }
+    w.kind[r] = ones == n   ? RowChunk::kFull
+                : seen == 0 ? RowChunk::kNone
+                            : RowChunk::kPartial;
+    any_row = any_row || seen > 0;
+  }
+  return any_row;
+}
+
+// Rows from which S = Q K^T runs with keys as lanes: K transposed in blocks
+// (AVX3's register transposes), then the rows-as-lanes tile kernel with
+// the roles of rows and keys swapped: no reduction across lanes, and each
+// K element used by all rows from registers. Only on AVX3, where the
+// transpose is cheap, and from 32 rows: measured Nq=4, 8, 16 with H=32,
+// Hkv=8 (16, 32, 64 rows), 0.95x, 1.10x and 1.2x of the d-as-lanes kernels.
+#if HWY_TARGET <= HWY_AVX3
+constexpr size_t kKeysAsLanesRows = 32;
+#else
+constexpr size_t kKeysAsLanesRows = ~size_t{0};
+#endif
+
+// w.s[r * Bc + t] = q_r . k_t for the chunk's n keys, adjacent rows at k,
+// keys as lanes, blocks of 2 vectors of keys; fetches w.ahead_k.
+template <class T>
+void ScoresKeysAsLanes(const DecodePlan& plan, const float* k, size_t n,
+                       TaskScratch<T>& w) {
+  const hn::ScalableTag<float> d;
+  constexpr size_t kVecs = 2;
+  const size_t bk = kVecs * hn::Lanes(d), dim = plan.dim;
+  for (size_t t0 = 0; t0 < n; t0 += bk) {
+    const size_t ahead_end = t0 + bk < n ? t0 + bk : w.ahead_k.size();
+    for (size_t t = t0; t < std::min(ahead_end, w.ahead_k.size()); ++t) {
+      PrefetchRow(w.ahead_k[t], dim);
+    }
+    const size_t keys = std::min(bk, n - t0);
+    PackRowsAsLanes(k + t0 * dim, dim, dim, keys, bk, 1.0f, w.kt);
+    ScoresTile<kVecs>(d, w.kt, dim, w.q, dim, plan.rows, w.st);
+    for (size_t r = 0; r < plan.rows; ++r) {
+      std::copy(w.st + r * bk, w.st + r * bk + keys, w.s + r * plan.bc + t0);
+    }
+  }
+}
+
+// Row r's scores over the chunk's n keys in w.s become probabilities:
+// bias, weights (a partial row), online softmax (m, l, O rescaled).
+template <class T>
+void SoftmaxRow(const DecodePlan& plan, const DecodeRow& row, size_t r,
+                size_t n, TaskScratch<T>& w) {
+  const hn::ScalableTag<float> d;
+  float* s = w.s + r * plan.bc;
+  if (w.kind[r] == RowChunk::kNone) {
+    std::fill(s, s + n, 0.0f);
+    return;
+  }
+  if (row.slope != 0.0) {  // bias -slope (p - j), per run
+    for (const ChunkRun& run : w.runs) {
+      DecodeAddBias(d, s + run.at, static_cast<size_t>(run.end - run.begin),
+                    static_cast<float>(-row.slope *
+                                       static_cast<double>(row.p - run.begin)),
+                    static_cast<float>(row.slope));
+    }
+  }
+  const bool partial = w.kind[r] == RowChunk::kPartial;
+  const float* wr = w.w + r * plan.bc;
+  if (partial) {
+    for (size_t t = 0; t < n; ++t) {
+      if (!(wr[t] > 0.0f)) s[t] = kMaskedScore;
+    }
+  }
+  const float m_old = w.m[r];
+  const float m_new = std::max(m_old, RowMax(d, s, n));
+  ExpShifted(d, s, n, m_new);
+  if (partial) {
+    for (size_t t = 0; t < n; ++t) s[t] *= wr[t];
+  }
+  const float alpha = std::exp(m_old - m_new);
+  w.l[r] = alpha * w.l[r] + RowSum(d, s, n);
+  w.m[r] = m_new;
+  if (m_new != m_old) ScaleRow(d, alpha, w.o + r * plan.dim, plan.dim);
+}
+
+// O += P V over the chunk's n value rows. A masked key's NaN or Inf in V
+// must not reach the output: where some row does not see the whole chunk
+// and V is not all finite, masked keys (weight 0) leave a row untouched.
+template <class T>
+void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch<T>& w) {
+  const hn::ScalableTag<float> d;
+  const size_t dim = plan.dim, bc = plan.bc;
+  const bool all_full =
+      std::all_of(w.kind.begin(), w.kind.end(),
+                  [](RowChunk kind) { return kind == RowChunk::kFull; });
+  bool finite = true;
+  for (size_t t = 0; !all_full && finite && t < n; ++t) {
+    finite = AllFiniteWide(d, w.v_rows[t], dim);
+  }
+  if (finite && w.adjacent) {  // one run, fetched ahead in place
+    const AdjacentRows<T> rows{w.v_rows[0], dim};
+    DecodeAccumulateOf(d, w.s, bc, plan.rows, rows, dim, n, w.o,
+                       AdjacentRows<T>{rows[std::min(n, kPrefetchKeys)], dim},
+                       w.ahead_v.size());
+    return;
+  }
+  if (finite) {
+    DecodeAccumulate(d, w.s, bc, plan.rows, w.v_rows.data(), dim, n, w.o,
+                     w.ahead_v.data(), w.ahead_v.size());
+    return;
+  }
+  for (const T* row : w.ahead_v) PrefetchRow(row, dim);
+  for (size_t r = 0; r < plan.rows; ++r) {
+    if (w.kind[r] == RowChunk::kNone) continue;
+    const bool partial = w.kind[r] == RowChunk::kPartial;
+    for (size_t t = 0; t < n; ++t) {
+      if (partial && !(w.w[r * bc + t] > 0.0f)) continue;
+      MulAddWideRow(d, w.s[r * bc + t], w.v_rows[t], w.o + r * dim, dim);
+    }
+  }
+}
+
+// The chunk's K and V rows (w.runs), and those to fetch ahead: the keys
+// kPrefetchKeys later in the task's order, the next chunk's first keys
+// included (it starts at key next_key of run next_run of w.seen).
+template <class T>
+void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
+               int64_t next_key, TaskScratch<T>& w) {
+  const auto dim = static_cast<int64_t>(plan.dim);
+  size_t n = 0;
+  for (const ChunkRun& run : w.runs)
+    n += static_cast<size_t>(run.end - run.begin);
+  w.k_rows.resize(n);
+  w.v_rows.resize(n);
+  for (const ChunkRun& run : w.runs) {
+    const T* kj = k + run.begin * dim;
+    const T* vj = v + run.begin * dim;
+    for (size_t t = run.at;
+         t < run.at + static_cast<size_t>(run.end - run.begin);
+         ++t, kj += dim, vj += dim) {
+      w.k_rows[t] = kj;
+      w.v_rows[t] = vj;
+    }
+  }
+  w.ahead_k.assign(w.k_rows.begin() + std::min(n, kPrefetchKeys),
+                   w.k_rows.end());
+  w.ahead_v.assign(w.v_rows.begin() + std::min(n, kPrefetchKeys),
+                   w.v_rows.end());
+  // One run whose rows ahead are the same run's next ones: addresses
+  // computed in the kernels (AdjacentRows) instead of read from the lists.
+  const auto skip = static_cast<int64_t>(std::min(n, kPrefetchKeys));
+  w.adjacent =
+      w.runs.size() == 1 &&
+      (next_run >= w.seen.size() ||
+       (next_key == w.runs[0].end && w.seen[next_run].end - next_key >= skip));
+  for (size_t i = next_run; i < w.seen.size() && w.ahead_k.size() < n; ++i) {
+    for (int64_t j = i == next_run ? next_key : w.seen[i].begin;
+         j < w.seen[i].end && w.ahead_k.size() < n; ++j) {
+      w.ahead_k.push_back(k + j * dim);
+      w.ahead_v.push_back(v + j * dim);
+    }
+  }
+}
+
+// The chunk of the task's keys in w.runs (n keys; the next chunk starts
+// at key next_key of run next_run of w.seen) for every row: scores, then
+// each row's softmax, then O += P V, reading K and V rows where they are.
+template <class T>
+void ProcessChunk(const Problem& problem, const DecodePlan& plan,
+                  const DecodeGroup& group, const T* k, const T* v, size_t n,
+                  size_t next_run, int64_t next_key, TaskScratch<T>& w) {
+  const hn::ScalableTag<float> d;
+  if (!ClassifyRows(problem.mask.Rule(), plan, group, n, w)) return;
+  ChunkRows(plan, k, v, next_run, next_key, w);
+  if (plan.rows >= kKeysAsLanesRows) {
+    const float* kc = w.kg;  // adjacent fp32 rows; gathered where not
+    if constexpr (std::is_same_v<T, float>) {
+      if (w.runs.size() == 1) kc = w.k_rows[0];
+    }
+    if (kc == w.kg) {
+      for (size_t t = 0; t < n; ++t) {
+        WidenRow(w.k_rows[t], plan.dim, w.kg + t * plan.dim);
+      }
+    }
+    ScoresKeysAsLanes(plan, kc, n, w);
+  } else if (w.adjacent) {  // one run, fetched ahead in place
+    const AdjacentRows<T> rows{w.k_rows[0], plan.dim};
+    DecodeScoresOf(d, w.q, plan.dim, plan.rows, rows, n, w.s, plan.bc,
+                   AdjacentRows<T>{rows[std::min(n, kPrefetchKeys)], plan.dim},
+                   w.ahead_k.size());
+  } else {
+    DecodeScores(d, w.q, plan.dim, plan.rows, w.k_rows.data(), n, w.s, plan.bc,
+                 w.ahead_k.data(), w.ahead_k.size());
+  }
+  for (size_t r = 0; r < plan.rows; ++r) {
+    SoftmaxRow(plan, group.rows[r], r, n, w);
+  }
+  AccumulateChunk(plan, n, w);
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace attnbench
+HWY_AFTER_NAMESPACE();
+
+#endif  // ATTNBENCH_VARIANTS_ENGINE_DECODE_CHUNK_INL_H_
