@@ -1,7 +1,9 @@
 // The oracle's gradients against central finite differences of the forward
 // oracle, for the loss L = sum dO . O, on a small problem with grouped-query
-// heads, for masks with flat weights, a bias (ALiBi) and a ramp (adaptive
-// span, whose dz is checked too).
+// heads, for every mask kind: flat weights, a bias (ALiBi), ramps
+// (adaptive span, whose dz is checked too) and sparse patterns. Not per
+// target: the oracle is scalar (it sits with the SIMD tests for the
+// registered mask kinds).
 #include "harness/check/oracle_backward.h"
 
 #include <gtest/gtest.h>
