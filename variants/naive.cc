@@ -19,6 +19,7 @@
 #include "harness/contract/mask.h"
 #include "harness/contract/variant.h"
 #include "harness/contract/workspace.h"
+#include "variants/naive_backward.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "variants/naive.cc"
@@ -188,6 +189,15 @@ class Naive final : public Variant {
   bool ReadsHalfPrecision() const override { return true; }
   void Run(const Problem& problem, const Tensors& tensors) const override {
     HWY_DYNAMIC_DISPATCH(NaiveAttention)(problem, tensors);
+  }
+  // The materialised backward (variants/naive_backward.h).
+  bool HasBackward() const override { return true; }
+  size_t EstimateBackwardWorkspaceBytes(const Problem& problem) const override {
+    return NaiveBackwardWorkspaceBytes(problem);
+  }
+  void RunBackward(const Problem& problem, const Tensors& tensors,
+                   const Gradients& grads) const override {
+    NaiveBackward(problem, tensors, grads);
   }
 };
 

@@ -23,6 +23,14 @@ std::string Variant::WhyUnsupported(const Problem& problem) const {
                      names);
 }
 
+void Variant::RunBackward(const Problem&, const Tensors&,
+                          const Gradients&) const {
+  throw InvalidArgument(
+      fmt::format("{} has no backward pass; variants with one: see "
+                  "`attnbench list`",
+                  Name()));
+}
+
 Registry& Registry::Get() {
   static Registry registry;
   return registry;

@@ -33,6 +33,15 @@ struct Tolerance {
   std::string reason;
 };
 
+// The backward pass's tensors (docs/semantics.md "Gradients"): dO in, and
+// dQ, dK, dV out, laid out like Q, K and V.
+struct Gradients {
+  const float* d_out = nullptr;  // [B, H, Nq, D]
+  float* dq = nullptr;           // [B, H, Nq, D]
+  float* dk = nullptr;           // [B, Hkv, Nk, D]
+  float* dv = nullptr;           // [B, Hkv, Nk, D]
+};
+
 class Variant {
  public:
   virtual ~Variant() = default;
@@ -66,6 +75,17 @@ class Variant {
   // Scratch memory goes through ScratchBuffer (harness/contract/workspace.h) so
   // that the harness can report it.
   virtual void Run(const Problem& problem, const Tensors& tensors) const = 0;
+
+  // The backward pass, for variants that have one (fp32 inputs): dQ, dK
+  // and dV of a loss whose gradient with respect to O is grads.d_out, from
+  // Q, K and V (O is not read). The same contract as Run otherwise. The
+  // default says it has none.
+  virtual bool HasBackward() const { return false; }
+  virtual size_t EstimateBackwardWorkspaceBytes(const Problem&) const {
+    return 0;
+  }
+  virtual void RunBackward(const Problem& problem, const Tensors& tensors,
+                           const Gradients& grads) const;
 };
 
 class Registry {

@@ -1,0 +1,127 @@
+// The backward pass of every variant that has one, on every compiled
+// Highway target: dQ, dK, dV against the oracle's gradients
+// (harness/check/oracle_backward.h) for masks of every family, with
+// grouped-query heads, prefill and decode shapes; the same bits for 1, 2
+// and 3 threads; scratch within the variant's estimate.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "harness/check/oracle_backward.h"
+#include "harness/contract/mask.h"
+#include "harness/contract/variant.h"
+#include "harness/contract/workspace.h"
+#include "harness/io/inputs.h"
+#include "harness/measure/execute.h"
+#include "hwy/aligned_allocator.h"
+#include "tests/variant_params.h"
+
+namespace attnbench {
+namespace {
+
+// Provisional bound (issue: gradients, which asks for a derived one):
+// max |g - oracle| <= 2e-5 max(1, max |oracle|) for each of dQ, dK, dV,
+// the forward's default (naive measured 1e-7 to 2e-7 of max |oracle| here).
+constexpr double kBackwardBound = 2e-5;
+
+struct GradientData {
+  explicit GradientData(const Shape& s)
+      : dq(hwy::AllocateAligned<float>(static_cast<size_t>(s.QElements()))),
+        dk(hwy::AllocateAligned<float>(static_cast<size_t>(s.KVElements()))),
+        dv(hwy::AllocateAligned<float>(static_cast<size_t>(s.KVElements()))) {}
+  hwy::AlignedFreeUniquePtr<float[]> dq, dk, dv;
+};
+
+void ExpectClose(const float* got, const std::vector<double>& oracle,
+                 const std::string& what) {
+  double max_abs = 1.0, err = 0.0;
+  for (size_t i = 0; i < oracle.size(); ++i) {
+    max_abs = std::max(max_abs, std::fabs(oracle[i]));
+    err = std::max(err, std::fabs(got[i] - oracle[i]));
+  }
+  EXPECT_LE(err, kBackwardBound * max_abs) << what;
+}
+
+// Every compiled target x every variant that has a backward pass.
+std::vector<TargetVariant> TargetsAndBackwardVariants() {
+  std::vector<TargetVariant> params;
+  for (const TargetVariant& p : AllTargetsAndVariants()) {
+    if (Registry::Get().Find(std::get<1>(p))->HasBackward()) {
+      params.push_back(p);
+    }
+  }
+  return params;
+}
+
+class BackwardTest : public TargetVariantTest {};
+
+TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
+  ASSERT_TRUE(variant_->HasBackward());
+  const Shape shapes[] = {{2, 4, 2, 37, 37, 19}, {1, 4, 1, 3, 41, 16}};
+  for (const Shape& s : shapes) {
+    for (const std::string text :
+         {"none", "causal", "window:5", "span:4:3", "alibi", "document:7,9",
+          "dilated:3:2", "sparse_strided:4"}) {
+      const Mask mask = ParseMask(text);
+      if (!variant_->RunsMaskKind(mask.kind)) continue;
+      const AttentionData in = MakeInputs(s, 11);
+      const AttentionData d_out = MakeInputs(s, 12);  // its q is dO
+      const std::string what =
+          text + " " + std::to_string(s.Nq) + "x" + std::to_string(s.Nk);
+      std::vector<float> first;
+      for (int threads : {1, 2, 3}) {
+        const Problem problem{s, mask, std::nullopt, threads};
+        GradientData g(s);
+        const Gradients grads{d_out.q.get(), g.dq.get(), g.dk.get(),
+                              g.dv.get()};
+        WorkspaceMeter::ResetPeak();
+        const size_t live = WorkspaceMeter::Live();
+        ThreadArena(threads).Execute(
+            [&] { variant_->RunBackward(problem, in.View(), grads); });
+        EXPECT_LE(WorkspaceMeter::Peak() - live,
+                  variant_->EstimateBackwardWorkspaceBytes(problem))
+            << what;
+        std::vector<float> all(g.dq.get(), g.dq.get() + s.QElements());
+        all.insert(all.end(), g.dk.get(), g.dk.get() + s.KVElements());
+        all.insert(all.end(), g.dv.get(), g.dv.get() + s.KVElements());
+        if (threads == 1) {
+          const OracleGradients oracle =
+              OracleBackward(problem, in.View(), d_out.q.get());
+          ExpectClose(g.dq.get(), oracle.dq, "dQ " + what);
+          ExpectClose(g.dk.get(), oracle.dk, "dK " + what);
+          ExpectClose(g.dv.get(), oracle.dv, "dV " + what);
+          first = all;
+        } else {
+          EXPECT_TRUE(all == first)
+              << what << ": " << threads << " threads differ from 1";
+        }
+      }
+    }
+  }
+}
+
+// A variant without a backward pass says so in one line.
+TEST(Backward, WithoutOneIsRefusedByName) {
+  const Variant* flash = Registry::Get().Find("flash");
+  ASSERT_NE(flash, nullptr);
+  ASSERT_FALSE(flash->HasBackward());
+  const Shape s{1, 1, 1, 4, 4, 4};
+  try {
+    flash->RunBackward({s, Mask::Causal(), std::nullopt, 1}, {}, {});
+    ADD_FAILURE() << "no exception";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("flash has no backward pass"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, BackwardTest,
+                         testing::ValuesIn(TargetsAndBackwardVariants()),
+                         TargetVariantName);
+
+}  // namespace
+}  // namespace attnbench
