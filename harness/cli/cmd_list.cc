@@ -19,8 +19,9 @@ Command AddListCommand(CLI::App& app) {
               for (const std::string& m : v->SupportedMasks()) {
                 masks += (masks.empty() ? "" : ",") + m;
               }
-              fmt::print("  {:<16} masks: {}\n  {:<16} {}\n", v->Name(), masks,
-                         "", v->Summary());
+              fmt::print("  {:<16} masks: {}{}\n  {:<16} {}\n", v->Name(),
+                         masks, v->HasBackward() ? "; backward pass" : "", "",
+                         v->Summary());
             }
             fmt::print("\nmask kinds (--mask):\n");
             for (const MaskKindInfo* k : MaskKinds()) {

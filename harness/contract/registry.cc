@@ -25,10 +25,10 @@ std::string Variant::WhyUnsupported(const Problem& problem) const {
 
 void Variant::RunBackward(const Problem&, const Tensors&,
                           const Gradients&) const {
-  throw InvalidArgument(
-      fmt::format("{} has no backward pass; variants with one: see "
-                  "`attnbench list`",
-                  Name()));
+  throw InvalidArgument(fmt::format(
+      "{} has no backward pass; variants with one: those `attnbench "
+      "list` marks \"backward pass\"",
+      Name()));
 }
 
 Registry& Registry::Get() {
