@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Fuzz-style test of the attnbench CLI and its .npy reader (issue: extreme
-inputs). Usage: fuzz_cli.py ATTNBENCH
+inputs). Usage: fuzz_cli.py ATTNBENCH [--quick]
 
 Drives `attnbench run` with generated hostile but plausible inputs (mask
 parameters at and past their limits, odd shapes, options out of range,
@@ -20,6 +20,9 @@ import tempfile
 import numpy as np
 
 BIN = sys.argv[1]
+# --quick (the sanitizer build, where every run is slower): a third of the
+# generated cases; every fixed case still runs.
+QUICK = "--quick" in sys.argv[2:]
 rng = random.Random(20261127)
 HUGE = ["9223372036854775807", "1099511627776", "1099511627777", "0", "-1",
         "1.5", "", "x", "1e3"]
@@ -157,11 +160,11 @@ def main():
     cases = []
     for variant, templates in VARIANTS.items():
         for template in templates:
-            for _ in range(3 if "{" in template else 1):
+            for _ in range(3 if "{" in template and not QUICK else 1):
                 cases.append(["--variant", variant, "--mask",
                               mask_text(template)] + shape_args()
                              + option_args())
-    for _ in range(25):  # shapes and options alone
+    for _ in range(8 if QUICK else 25):  # shapes and options alone
         cases.append(["--variant", rng.choice(list(VARIANTS)), "--mask",
                       "causal"] + shape_args() + option_args())
     with tempfile.TemporaryDirectory() as tmp:
