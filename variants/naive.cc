@@ -29,6 +29,7 @@
 #include "hwy/contrib/dot/dot-inl.h"
 #include "kernels/half-inl.h"
 #include "kernels/row_ops-inl.h"
+#include "variants/naive_row-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -59,30 +60,15 @@ void SoftmaxRow(const Problem& problem, int64_t h, int64_t p,
                 float* HWY_RESTRICT o) {
   const hn::ScalableTag<float> df;
   const Shape& s = problem.shape;
-  const MaskRule& rule = problem.mask.Rule();
   const size_t dim = static_cast<size_t>(s.D);
-  const KeyRange bounds = rule.Bounds(h, p, s.Nk);
-  const double slope = rule.BiasSlope(h, s.H);
   float* weights = w.weights.data();
   float* kept = w.kept.data();
-  int64_t* index = w.index.data();
-  rule.WeightRow(h, p, bounds.begin, bounds.size(), weights);
-  size_t n = 0;
-  for (int64_t j = bounds.begin; j < bounds.end; ++j) {
-    const float weight = weights[j - bounds.begin];
-    if (!(weight > 0.0f)) continue;
-    index[n] = j;
-    weights[n] = weight;  // n <= j - bounds.begin: never ahead of the read
-    kept[n] = w.scores.data()[j] +
-              static_cast<float>(-slope * static_cast<double>(p - j));
-    ++n;
-  }
+  const int64_t* index = w.index.data();
+  const size_t n = GatherVisibleKeys(problem, h, p, w.scores.data(), weights,
+                                     kept, w.index.data());
   std::fill(o, o + dim, 0.0f);
   if (n == 0) return;
-  ExpShifted(df, kept, n, RowMax(df, kept, n));
-  for (size_t t = 0; t < n; ++t) kept[t] *= weights[t];
-  // sum is 0 only when every visible score is -inf: NaN, as the formula.
-  const float sum = RowSum(df, kept, n);
+  const float sum = WeightedExp(df, weights, kept, n);
   for (size_t t = 0; t < n; ++t) {
     MulAddWideRow(df, kept[t], v + index[t] * s.D, o, dim);
   }

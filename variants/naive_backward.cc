@@ -28,6 +28,7 @@
 #include "hwy/contrib/dot/dot-inl.h"
 #include "kernels/half-inl.h"
 #include "kernels/row_ops-inl.h"
+#include "variants/naive_row-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -56,9 +57,7 @@ void BackwardRow(const Problem& problem, const Tensors& t, const Gradients& g,
   const hn::ScalableTag<float> df;
   const Shape& s = problem.shape;
   const size_t dim = static_cast<size_t>(s.D);
-  const MaskRule& rule = problem.mask.Rule();
   const float scale = static_cast<float>(problem.Scale());
-  const double slope = rule.BiasSlope(h, s.H);
   const int64_t row = (b * s.H + h) * s.Nq + i;
   const int64_t p = s.Nk - s.Nq + i;
   const float* q = t.q + row * s.D;
@@ -73,25 +72,13 @@ void BackwardRow(const Problem& problem, const Tensors& t, const Gradients& g,
     scores[j] = scale * hn::Dot::Compute<0>(df, q, k + j * s.D, dim);
   }
   // The visible keys: weights, biased scores, then probabilities.
-  const KeyRange bounds = rule.Bounds(h, p, s.Nk);
   float* weights = w.weights.data();
   float* prob = w.prob.data();
-  int64_t* index = w.index.data();
-  rule.WeightRow(h, p, bounds.begin, bounds.size(), weights);
-  size_t n = 0;
-  for (int64_t j = bounds.begin; j < bounds.end; ++j) {
-    const float weight = weights[j - bounds.begin];
-    if (!(weight > 0.0f)) continue;
-    index[n] = j;
-    weights[n] = weight;  // n <= j - bounds.begin: never ahead of the read
-    prob[n] =
-        scores[j] + static_cast<float>(-slope * static_cast<double>(p - j));
-    ++n;
-  }
+  const int64_t* index = w.index.data();
+  const size_t n =
+      GatherVisibleKeys(problem, h, p, scores, weights, prob, w.index.data());
   if (n == 0) return;  // the output is the constant 0: no gradient
-  ExpShifted(df, prob, n, RowMax(df, prob, n));
-  for (size_t u = 0; u < n; ++u) prob[u] *= weights[u];
-  ScaleRow(df, 1.0f / RowSum(df, prob, n), prob, n);
+  ScaleRow(df, 1.0f / WeightedExp(df, weights, prob, n), prob, n);
   float* o = w.o.data();
   std::fill(o, o + dim, 0.0f);
   for (size_t u = 0; u < n; ++u) {
