@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
   app.add_option("--target", spec.target,
                  "Highway target: best or a name from `attnbench list`")
       ->capture_default_str();
+  bool no_bf16_dot = false;
+  app.add_flag("--no-bf16-dot", no_bf16_dot, attnbench::kNoBf16DotHelp);
   app.add_flag("--engine-study", options.engine_study,
                "also time the blocked engine at each key block size and "
                "group cap");
@@ -84,6 +86,9 @@ int main(int argc, char** argv) {
 
   try {
     attnbench::PinTarget(spec.target);
+    attnbench::SetBf16DotEnabled(!no_bf16_dot);
+    benchmark::AddCustomContext(
+        "bf16_dot", attnbench::Bf16DotEnabled() ? "enabled" : "disabled");
     const attnbench::BuildInfo& build = attnbench::GetBuildInfo();
     benchmark::AddCustomContext("attnbench_git_revision", build.git_revision);
     benchmark::AddCustomContext("compiler", build.compiler);

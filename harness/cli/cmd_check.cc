@@ -23,6 +23,7 @@ namespace {
 struct CheckOptions {
   std::string variant;
   std::string target = "best";
+  bool no_bf16_dot = false;
   int threads = 2;
   uint64_t seed = 1;
   std::vector<std::string> dists;  // default: every distribution
@@ -111,6 +112,7 @@ int RunCheck(const CheckOptions& opt) {
     }
     expected = LoadOutput(opt.expected, loaded->shape, opt.io.FileLayout());
   }
+  SetBf16DotEnabled(!opt.no_bf16_dot);
   std::vector<std::string> targets;
   if (opt.target == "all") {
     PinTarget("best");
@@ -189,6 +191,7 @@ Command AddCheckCommand(CLI::App& app) {
   sub->add_option("--target", opt->target,
                   "Highway target: best, all, or a name from `list`")
       ->capture_default_str();
+  sub->add_flag("--no-bf16-dot", opt->no_bf16_dot, kNoBf16DotHelp);
   sub->add_option("--threads", opt->threads, "oneTBB threads")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "input seed")

@@ -23,6 +23,7 @@ struct RunOptions {
   ProblemOptions problem;
   std::string variant;
   std::string target = "best";
+  bool no_bf16_dot = false;
   std::string format = "text";
   uint64_t seed = 1;
   InputOptions io;
@@ -93,6 +94,7 @@ int RunOne(const RunOptions& opt) {
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(stored)));
   PinTarget(opt.target);
+  SetBf16DotEnabled(!opt.no_bf16_dot);
   MachinePeaks peaks = MeasureGuardedPeaks(problem.threads);
   const double read_before = peaks.read_gbps;
   MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
@@ -155,6 +157,7 @@ Command AddRunCommand(CLI::App& app) {
   sub->add_option("--target", opt->target,
                   "Highway target: best or a name from `list`")
       ->capture_default_str();
+  sub->add_flag("--no-bf16-dot", opt->no_bf16_dot, kNoBf16DotHelp);
   sub->add_option("--format", opt->format, "text | json")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "input seed")

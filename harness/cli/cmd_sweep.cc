@@ -133,6 +133,7 @@ int RunSweep(SweepOptions opt) {
   }
   for (int t : opt.spec.threads) RequireThreads(t);
   PinTarget(opt.spec.target);
+  SetBf16DotEnabled(opt.spec.bf16_dot);
   const sweep::SweepPlan plan = sweep::MakePlan(opt.spec);
   if (!plan.not_run.empty()) {
     fmt::print("{}\n", sweep::NotRunSummary(plan.not_run));
@@ -365,6 +366,7 @@ Command AddSweepCommand(CLI::App& app) {
       ->check(CLI::IsMember(attnbench::DTypeNames()));
   sub->add_option("--target", s.target, "Highway target: best or a name")
       ->capture_default_str();
+  sub->add_flag("--no-bf16-dot{false}", s.bf16_dot, kNoBf16DotHelp);
   sub->add_option("--reps", s.timing.min_reps, "at least this many runs")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));

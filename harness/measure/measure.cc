@@ -8,6 +8,7 @@
 #include "harness/measure/cache_flush.h"
 #include "harness/measure/execute.h"
 #include "harness/measure/memory.h"
+#include "kernels/bf16_scores.h"
 #include "kernels/target.h"
 
 namespace attnbench {
@@ -191,6 +192,11 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["kv_cache"] = m.cold_kv ? "cold" : "warm";
   row["dtype"] = DTypeName(options.dtype);
   row["storage"] = DTypeName(stored.storage);
+  // The engine's prefill may form Q K^T with vdpbf16ps (kernels/
+  // bf16_scores.h): bf16 storage, a CPU with AVX-512 BF16, an AVX3 target,
+  // not --no-bf16-dot.
+  row["bf16_dot"] = stored.storage == DType::kBF16 && Bf16DotEnabled() &&
+                    m.target.rfind("AVX3", 0) == 0;
   // Interference while the runs were timed (null where /proc is not
   // readable), and the verdict.
   const Interference& i = m.interference;

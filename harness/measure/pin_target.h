@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "harness/contract/problem.h"
+#include "kernels/bf16_scores.h"
 #include "kernels/target.h"
 
 namespace attnbench {
@@ -24,6 +25,13 @@ inline void PinTarget(std::string_view name) {
       "allowed: {}",
       name, names));
 }
+
+// The help line of `--no-bf16-dot` (run, check, sweep, the benchmark
+// binary), whose value goes to SetBf16DotEnabled.
+inline constexpr char kNoBf16DotHelp[] =
+    "bf16 inputs: form Q K^T from widened fp32 rows with FMAs instead of "
+    "AVX-512 BF16's vdpbf16ps (matters only on a CPU that has it; for A/B "
+    "studies)";
 
 }  // namespace attnbench
 

@@ -38,6 +38,7 @@ void VisitFields(Spec& s, const Visit& visit) {
   visit("seed", s.seed);
   visit("dist", s.dist);
   visit("target", s.target);
+  visit("bf16_dot", s.bf16_dot);
   visit("warmup", s.timing.warmup);
   visit("min_reps", s.timing.min_reps);
   visit("min_seconds", s.timing.min_seconds);
@@ -55,8 +56,9 @@ nlohmann::ordered_json SweepSpec::ToJson() const {
   return j;
 }
 
-// A run stored before dist, baseline, new_tokens or model existed keeps
-// their defaults; any other missing field is an error naming it.
+// A run stored before dist, baseline, new_tokens, model, dtype or bf16_dot
+// existed keeps their defaults; any other missing field is an error naming
+// it.
 SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   SweepSpec s;
   s.rounds = 1;  // a run from before rounds existed
@@ -65,7 +67,8 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
     if (j.contains(key)) {
       j.at(key).get_to(value);
     } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
-               name != "model" && name != "dtype" && name != "rounds") {
+               name != "model" && name != "dtype" && name != "rounds" &&
+               name != "bf16_dot") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "
           "by attnbench sweep",

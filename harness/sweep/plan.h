@@ -53,6 +53,9 @@ struct SweepSpec {
   uint64_t seed = 1;
   std::string dist = "uniform";
   std::string target = "best";
+  // bf16 inputs on AVX-512 BF16: Q K^T through vdpbf16ps (kernels/
+  // bf16_scores.h); false widens Q and K to fp32 as on other CPUs.
+  bool bf16_dot = true;
   TimingPolicy timing{1, 3, 0.2, 50};
   // Rounds: the plan is walked this many times, each configuration timed
   // for its share of the runs and seconds in each (and warmed up in each),

@@ -42,6 +42,7 @@ const std::vector<std::string>& CsvColumns() {
                                                    "kv_cache",
                                                    "dtype",
                                                    "storage",
+                                                   "bf16_dot",
                                                    "noisy",
                                                    "other_cpu_cores",
                                                    "steal_cores",

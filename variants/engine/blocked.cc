@@ -24,6 +24,7 @@
 
 #include "harness/contract/mask.h"
 #include "harness/contract/variant.h"
+#include "kernels/bf16_scores.h"
 #include "variants/engine/blocked_pass.h"
 #include "variants/engine/scratch_layout.h"
 
@@ -59,6 +60,15 @@ constexpr const size_t* kTile =
 constexpr size_t kRowVecs = kTile[0];
 constexpr size_t kKeyStep = kTile[1];
 
+// Bf16 inputs on AVX3 may take Q K^T through vdpbf16ps (kernels/
+// bf16_scores.h), whose blocks are this target's Br = 32 rows.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr bool kBf16DotTarget = true;
+static_assert(kRowVecs * 16 == kBf16ScoreRows);
+#else
+constexpr bool kBf16DotTarget = false;
+#endif
+
 size_t QueryBlockRows() {
   const hn::ScalableTag<float> d;
   return kRowVecs * hn::Lanes(d);
@@ -69,6 +79,9 @@ struct EnginePlan {
   size_t br, bc, dim, group;  // Br, Bc, D, query blocks per task (G)
   int64_t n_blocks, n_groups, tasks;
   float scale;
+  // Bf16 Q and K: scores by vdpbf16ps from the stored bits (Q packed as
+  // pairs, K read in place) instead of widened rows and FMAs.
+  bool bf16_dot;
 };
 
 // Query blocks per task: a group shares every K/V tile while it is in
@@ -95,6 +108,8 @@ EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning) {
   plan.n_groups = (plan.n_blocks + g - 1) / g;
   plan.tasks = plan.n_groups * s.B * s.H;
   plan.scale = static_cast<float>(problem.Scale());
+  plan.bf16_dot = kBf16DotTarget && problem.storage == DType::kBF16 &&
+                  plan.dim % 2 == 0 && Bf16DotEnabled();
   return plan;
 }
 
@@ -181,7 +196,10 @@ std::vector<BlockRows> PackGroup(const Problem& problem, const Tensors& t,
                       {rule.Bounds(task.h, p_first, s.Nk).begin,
                        rule.Bounds(task.h, p_last, s.Nk).end}});
     const size_t g = blocks.size() - 1;
-    if (task.storage == DType::kF32) {
+    if (plan.bf16_dot) {
+      PackBf16QueryPairs(t.q16 + task.q_head + i0 * task.rs, plan.dim, stride,
+                         n_rows, reinterpret_cast<uint32_t*>(w.Qt(g)));
+    } else if (task.storage == DType::kF32) {
       PackQueryBlock<kRowVecs>(d, t.q + task.q_head + i0 * task.rs, plan.dim,
                                stride, n_rows, plan.scale, w.Qt(g));
     } else {  // widened rows first
@@ -273,17 +291,31 @@ TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
   return {w.lo, w.hi, w.w0, w.step, 0};
 }
 
-// Keys [c0, c1) for block g, whose K and V rows start at kc and vc,
-// `stride` floats apart: scores, bias, mask (partial only), online softmax,
-// accumulation into O_b.
+// Where a piece's K and V rows start: fp32 rows `stride` floats apart, or
+// (plan.bf16_dot) K as the stored bf16 rows k16, k16_stride apart.
+struct PieceRows {
+  const float* k;
+  const float* v;
+  size_t stride;
+  const uint16_t* k16;
+  size_t k16_stride;
+};
+
+// Keys [c0, c1) for block g: scores, bias, mask (partial only), online
+// softmax, accumulation into O_b.
 void ProcessTile(const Problem& problem, const EnginePlan& plan,
                  const TaskView& task, const BlockRows& b, size_t g, int64_t c0,
-                 int64_t c1, const float* kc, const float* vc, size_t stride,
-                 bool partial, GroupScratch& w) {
+                 int64_t c1, const PieceRows& kv, bool partial,
+                 GroupScratch& w) {
   const hn::ScalableTag<float> d;
-  const size_t br = plan.br, dim = plan.dim;
+  const size_t br = plan.br, dim = plan.dim, stride = kv.stride;
   const auto n_keys = static_cast<size_t>(c1 - c0);
-  ScoresTile<kRowVecs, kKeyStep>(d, w.Qt(g), dim, kc, stride, n_keys, w.st);
+  if (plan.bf16_dot) {
+    Bf16ScoresTile(reinterpret_cast<const uint32_t*>(w.Qt(g)), dim, kv.k16,
+                   kv.k16_stride, n_keys, plan.scale, w.st);
+  } else {
+    ScoresTile<kRowVecs, kKeyStep>(d, w.Qt(g), dim, kv.k, stride, n_keys, w.st);
+  }
   if (task.slope != 0.0) {
     // Bias of tile key t for row r: -slope (p_r - c0 - t) = b0[r] + slope t.
     for (size_t r = 0; r < br; ++r) {
@@ -301,7 +333,7 @@ void ProcessTile(const Problem& problem, const EnginePlan& plan,
   }
   SoftmaxTile<kRowVecs>(d, n_keys, dim, partial ? w.wt : nullptr, w.st, w.M(g),
                         w.L(g), w.Ot(g));
-  const float* vt = vc;
+  const float* vt = kv.v;
   bool finite = true;
   for (size_t j = 0; partial && finite && j < n_keys; ++j) {
     finite = AllFinite(d, vt + j * stride, dim);
@@ -336,8 +368,10 @@ void WalkKeyTiles(const Problem& problem, const EnginePlan& plan,
     if (half) {
       const auto rs = static_cast<size_t>(task.rs);
       const size_t at = static_cast<size_t>(t0 - c0) * plan.dim;
-      WidenRows(task.storage, task.k16 + t0 * task.rs, rs,
-                static_cast<size_t>(t1 - t0), plan.dim, w.k_tile + at);
+      if (!plan.bf16_dot) {  // else read in place by Bf16ScoresTile
+        WidenRows(task.storage, task.k16 + t0 * task.rs, rs,
+                  static_cast<size_t>(t1 - t0), plan.dim, w.k_tile + at);
+      }
       WidenRows(task.storage, task.v16 + t0 * task.rs, rs,
                 static_cast<size_t>(t1 - t0), plan.dim, w.v_tile + at);
     }
@@ -355,8 +389,11 @@ void WalkKeyTiles(const Problem& problem, const EnginePlan& plan,
                                : task.k + piece.begin * task.rs;
         const float* vc = half ? w.v_tile + (piece.begin - c0) * task_dim
                                : task.v + piece.begin * task.rs;
-        ProcessTile(problem, plan, task, b, g, piece.begin, piece.end, kc, vc,
-                    half ? plan.dim : static_cast<size_t>(task.rs),
+        const PieceRows kv{kc, vc,
+                           half ? plan.dim : static_cast<size_t>(task.rs),
+                           half ? task.k16 + piece.begin * task.rs : nullptr,
+                           static_cast<size_t>(task.rs)};
+        ProcessTile(problem, plan, task, b, g, piece.begin, piece.end, kv,
                     piece.kind == TileKind::kPartial, w);
       }
     }
