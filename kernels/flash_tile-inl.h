@@ -206,18 +206,20 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
     const auto m_new = hn::Max(m0, m1);
     hn::Store(m_new, d, m + v * N);
 
-    auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
-    for (j = 0; j < n_keys; ++j) {
-      float* s = st + j * br + v * N;
+    // p_j = w_j exp(s_j - m'), summed in two chains (even and odd j).
+    const auto exp_at = [&](size_t key) HWY_ATTR {
+      float* s = st + key * br + v * N;
       auto p = ExpNonPositive(d, hn::Sub(hn::Load(d, s), m_new));
-      if (wt != nullptr) p = hn::Mul(p, hn::Load(d, wt + j * br + v * N));
+      if (wt != nullptr) p = hn::Mul(p, hn::Load(d, wt + key * br + v * N));
       hn::Store(p, d, s);
-      if (j & 1) {
-        sum1 = hn::Add(sum1, p);
-      } else {
-        sum0 = hn::Add(sum0, p);
-      }
+      return p;
+    };
+    auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+    for (j = 0; j + 2 <= n_keys; j += 2) {
+      sum0 = hn::Add(sum0, exp_at(j));
+      sum1 = hn::Add(sum1, exp_at(j + 1));
     }
+    if (j < n_keys) sum0 = hn::Add(sum0, exp_at(j));
     const auto alpha = ExpNonPositive(d, hn::Sub(m_old, m_new));
     const auto l_old = hn::Load(d, l + v * N);
     hn::Store(hn::MulAdd(alpha, l_old, hn::Add(sum0, sum1)), d, l + v * N);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Summarise rows written by scripts/dtype_acceptance.sh.
 
-Per configuration and dtype: the median over rounds of the time, GB/s and
+Per configuration and dtype (bf16 split by the row's bf16_dot: Q K^T by
+vdpbf16ps, or from widened rows): the median over rounds of the time, GB/s and
 pct_bandwidth (decode) or GFLOP/s and pct_peak (prefill), and the speed-up
 against f32 (f32 median time over the dtype's median time).
 
@@ -12,6 +13,14 @@ import statistics
 import sys
 
 
+def dtype_label(row):
+    # Decode rows take the decode kernels, which widen in registers.
+    if row["dtype"] != "bf16" or row["case"] != "prefill" or \
+            "bf16_dot" not in row:
+        return row["dtype"]
+    return "bf16 (vdpbf16ps)" if row["bf16_dot"] else "bf16 (widened)"
+
+
 def median(rows, field):
     return statistics.median(r[field] for r in rows)
 
@@ -20,7 +29,7 @@ def main(path):
     rows = [json.loads(line) for line in open(path) if line.strip()]
     groups = {}
     for r in rows:
-        key = (r["case"], r["Nq"], r["Nk"], r["D"], r["dtype"])
+        key = (r["case"], r["Nq"], r["Nk"], r["D"], dtype_label(r))
         groups.setdefault(key, []).append(r)
     print(f"target {rows[0]['target']}, {rows[0]['threads']} threads; "
           f"medians over rounds\n")
