@@ -60,13 +60,17 @@ class BackwardTest : public TargetVariantTest {};
 
 TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
   ASSERT_TRUE(variant_->HasBackward());
-  const Shape shapes[] = {{2, 4, 2, 37, 37, 19}, {1, 4, 1, 3, 41, 16}};
+  const Shape shapes[] = {
+      {2, 4, 2, 37, 37, 19}, {1, 4, 1, 3, 41, 16}, {1, 2, 1, 290, 290, 72}};
   for (const Shape& s : shapes) {
     for (const std::string text :
          {"none", "causal", "window:5", "span:4:3", "alibi", "document:7,9",
           "dilated:3:2", "sparse_strided:4"}) {
       const Mask mask = ParseMask(text);
       if (!variant_->RunsMaskKind(mask.kind)) continue;
+      if (!variant_->WhyNoBackward({s, mask, std::nullopt, 1}).empty()) {
+        continue;  // refused by name (tested below)
+      }
       const AttentionData in = MakeInputs(s, 11);
       const AttentionData d_out = MakeInputs(s, 12);  // its q is dO
       const std::string what =
@@ -75,12 +79,16 @@ TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
       for (int threads : {1, 2, 3}) {
         const Problem problem{s, mask, std::nullopt, threads};
         GradientData g(s);
+        std::vector<float> row_max(static_cast<size_t>(s.B * s.H * s.Nq));
+        std::vector<float> row_sum(row_max.size());
         const Gradients grads{d_out.q.get(), g.dq.get(), g.dk.get(),
-                              g.dv.get()};
+                              g.dv.get(),    row_max.data(), row_sum.data()};
         WorkspaceMeter::ResetPeak();
         const size_t live = WorkspaceMeter::Live();
-        ThreadArena(threads).Execute(
-            [&] { variant_->RunBackward(problem, in.View(), grads); });
+        ThreadArena(threads).Execute([&] {
+          variant_->RunForwardForBackward(problem, in.View(), grads);
+          variant_->RunBackward(problem, in.View(), grads);
+        });
         EXPECT_LE(WorkspaceMeter::Peak() - live,
                   variant_->EstimateBackwardWorkspaceBytes(problem))
             << what;
@@ -103,20 +111,45 @@ TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
   }
 }
 
-// A variant without a backward pass says so in one line.
-TEST(Backward, WithoutOneIsRefusedByName) {
-  const Variant* flash = Registry::Get().Find("flash");
-  ASSERT_NE(flash, nullptr);
-  ASSERT_FALSE(flash->HasBackward());
-  const Shape s{1, 1, 1, 4, 4, 4};
+// A variant without a backward pass, and a problem a backward does not
+// run, are refused in one line that says why.
+class ForwardOnly final : public Variant {
+ public:
+  std::string_view Name() const override { return "forward_only"; }
+  std::string_view Summary() const override { return "test"; }
+  std::vector<std::string> SupportedMasks() const override {
+    return {"causal"};
+  }
+  size_t EstimateWorkspaceBytes(const Problem&) const override { return 0; }
+  void Run(const Problem&, const Tensors&) const override {}
+};
+
+void ExpectRefused(const Variant& v, const Problem& problem,
+                   const std::string& reason) {
+  EXPECT_NE(v.WhyNoBackward(problem).find(reason), std::string::npos)
+      << v.WhyNoBackward(problem);
   try {
-    flash->RunBackward({s, Mask::Causal(), std::nullopt, 1}, {}, {});
-    ADD_FAILURE() << "no exception";
+    v.RunBackward(problem, {}, {});
+    ADD_FAILURE() << v.Name() << ": no exception";
   } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("flash has no backward pass"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(reason), std::string::npos)
         << e.what();
   }
+}
+
+TEST(Backward, RefusalsSayWhy) {
+  const Shape s{1, 1, 1, 4, 4, 4};
+  ExpectRefused(ForwardOnly(), {s, Mask::Causal(), std::nullopt, 1},
+                "forward_only has no backward pass");
+  const Variant* flash = Registry::Get().Find("flash");
+  ASSERT_NE(flash, nullptr);
+  Problem half{s, Mask::Causal(), std::nullopt, 1};
+  half.storage = DType::kBF16;
+  ExpectRefused(*flash, half, "fp32 inputs only");
+  const Variant* dilated = Registry::Get().Find("dilated");
+  ASSERT_NE(dilated, nullptr);
+  ExpectRefused(*dilated, {s, ParseMask("dilated:3:2"), std::nullopt, 1},
+                "does not run mask dilated yet");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTargets, BackwardTest,

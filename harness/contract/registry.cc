@@ -23,12 +23,29 @@ std::string Variant::WhyUnsupported(const Problem& problem) const {
                      names);
 }
 
-void Variant::RunBackward(const Problem&, const Tensors&,
+std::string Variant::WhyNoBackward(const Problem& problem) const {
+  if (!HasBackward()) {
+    return fmt::format(
+        "{} has no backward pass; variants with one: those `attnbench "
+        "list` marks \"backward pass\"",
+        Name());
+  }
+  if (problem.storage != DType::kF32) {
+    return fmt::format("{}'s backward pass takes fp32 inputs only (--dtype f32)",
+                       Name());
+  }
+  return {};
+}
+
+void Variant::RunForwardForBackward(const Problem& problem,
+                                    const Tensors& tensors,
+                                    const Gradients&) const {
+  Run(problem, tensors);
+}
+
+void Variant::RunBackward(const Problem& problem, const Tensors&,
                           const Gradients&) const {
-  throw InvalidArgument(fmt::format(
-      "{} has no backward pass; variants with one: those `attnbench "
-      "list` marks \"backward pass\"",
-      Name()));
+  throw InvalidArgument(WhyNoBackward(problem));
 }
 
 Registry& Registry::Get() {

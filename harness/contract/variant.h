@@ -34,12 +34,20 @@ struct Tolerance {
 };
 
 // The backward pass's tensors (docs/semantics.md "Gradients"): dO in, and
-// dQ, dK, dV out, laid out like Q, K and V.
+// dQ, dK, dV out, laid out like Q, K and V; and what the forward saves for
+// the backward.
 struct Gradients {
   const float* d_out = nullptr;  // [B, H, Nq, D]
   float* dq = nullptr;           // [B, H, Nq, D]
   float* dk = nullptr;           // [B, Hkv, Nk, D]
   float* dv = nullptr;           // [B, Hkv, Nk, D]
+  // Per query row [B, H, Nq]: the forward's softmax statistics, its final
+  // running max m and sum l, so that P_pj = w_pj exp(s_pj - m_p) / l_p
+  // (l = 0: the row sees no key). Written by RunForwardForBackward for a
+  // backward that recomputes P tile by tile (FlashAttention-2's log-sum-exp,
+  // kept as m and l); a variant that does not need them leaves them alone.
+  float* row_max = nullptr;
+  float* row_sum = nullptr;
 };
 
 class Variant {
@@ -76,11 +84,17 @@ class Variant {
   // that the harness can report it.
   virtual void Run(const Problem& problem, const Tensors& tensors) const = 0;
 
-  // The backward pass, for variants that have one (fp32 inputs): dQ, dK
-  // and dV of a loss whose gradient with respect to O is grads.d_out, from
-  // Q, K and V (O is not read). The same contract as Run otherwise. The
-  // default says it has none.
+  // The backward pass, for variants that have one (fp32 inputs): training
+  // runs RunForwardForBackward (O into tensors.o, and what the backward
+  // needs into grads.row_max and row_sum), then RunBackward on the same
+  // tensors: dQ, dK and dV of a loss whose gradient with respect to O is
+  // grads.d_out. The same contract as Run otherwise. The default says it
+  // has none; WhyNoBackward says why a problem has none (empty: it has).
   virtual bool HasBackward() const { return false; }
+  virtual std::string WhyNoBackward(const Problem& problem) const;
+  virtual void RunForwardForBackward(const Problem& problem,
+                                     const Tensors& tensors,
+                                     const Gradients& grads) const;
   virtual size_t EstimateBackwardWorkspaceBytes(const Problem&) const {
     return 0;
   }

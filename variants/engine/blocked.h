@@ -46,6 +46,8 @@ size_t DefaultKeyBlock(int64_t dim);
 // the softmax states (and permuted copies) of a rule run as Parts, plus
 // fp32 Q, K and V where half-precision inputs are widened (prefill).
 size_t BlockedWorkspaceBound(const Problem& problem);
+// The part of it one pass of the tile path (fp32, no parts) takes.
+size_t BlockedPassWorkspaceBytes(const Problem& problem);
 
 // Br on the dispatched target: the register tile's row vectors times the
 // lanes: 2 x 16 = 32 rows on AVX3, 3 x 8 = 24 on AVX2, 3 x 4 = 12 on SSE4.
@@ -71,6 +73,14 @@ class BlockedVariant final : public Variant {
   void Run(const Problem& problem, const Tensors& tensors) const override {
     RunBlocked(problem, tensors);
   }
+  // FlashAttention-2's backward (variants/engine/backward.h).
+  bool HasBackward() const override { return true; }
+  std::string WhyNoBackward(const Problem& problem) const override;
+  size_t EstimateBackwardWorkspaceBytes(const Problem& problem) const override;
+  void RunForwardForBackward(const Problem& problem, const Tensors& tensors,
+                             const Gradients& grads) const override;
+  void RunBackward(const Problem& problem, const Tensors& tensors,
+                   const Gradients& grads) const override;
 
  private:
   std::string name_, summary_;

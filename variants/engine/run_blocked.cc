@@ -12,6 +12,7 @@
 #include "harness/contract/mask.h"
 #include "harness/contract/workspace.h"
 #include "kernels/widen.h"
+#include "variants/engine/backward.h"
 #include "variants/engine/blocked.h"
 #include "variants/engine/blocked_pass.h"
 #include "variants/engine/decode.h"
@@ -90,14 +91,44 @@ size_t BlockedWorkspaceBound(const Problem& problem) {
            static_cast<size_t>(s.QElements() + 2 * s.KVElements()) *
                sizeof(float);
   }
+  return BlockedPassWorkspaceBytes(problem) +
+         BlockedPartsWorkspaceBytes(problem);
+}
+
+size_t BlockedPassWorkspaceBytes(const Problem& problem) {
   const size_t br = BlockedQueryRows();
   const auto dim = static_cast<size_t>(problem.shape.D);
   const ScratchLayout layout{br, DefaultKeyBlock(problem.shape.D), dim,
                              problem.storage != DType::kF32};
   const size_t group = std::max<size_t>(1, BlockedGroupRowsCap(br, dim) / br);
   return static_cast<size_t>(problem.threads) * layout.Floats(group) *
-             sizeof(float) +
-         BlockedPartsWorkspaceBytes(problem);
+         sizeof(float);
+}
+
+std::string BlockedVariant::WhyNoBackward(const Problem& problem) const {
+  return BlockedBackwardUnsupported(problem);
+}
+
+size_t BlockedVariant::EstimateBackwardWorkspaceBytes(
+    const Problem& problem) const {
+  return BlockedBackwardWorkspaceBytes(problem);
+}
+
+void BlockedVariant::RunForwardForBackward(const Problem& problem,
+                                           const Tensors& tensors,
+                                           const Gradients& grads) const {
+  if (!BlockedBackwardUnsupported(problem).empty()) {
+    Run(problem, tensors);  // RunBackward will say why it cannot follow
+    return;
+  }
+  RunBlockedForwardSaving(problem, tensors, grads);
+}
+
+void BlockedVariant::RunBackward(const Problem& problem, const Tensors& tensors,
+                                 const Gradients& grads) const {
+  const std::string why = BlockedBackwardUnsupported(problem);
+  if (!why.empty()) throw InvalidArgument(why);
+  RunBlockedBackward(problem, tensors, grads);
 }
 
 void RunBlocked(const Problem& problem, const Tensors& tensors,

@@ -1,0 +1,302 @@
+// The blocked engine's backward pass, per task (batch b, key/value head):
+//   for each query head h of the group, each query block of Br rows:
+//     pack Q_b (scaled) and dO_b as rows as lanes; m, 1/l from the forward;
+//     D_r = dO_r . O_r;  dQ_b = 0
+//     for each key tile in reach, in the rule's full and partial pieces:
+//       S = Q_b K^T (+ bias, mask);  P = w exp(S - m) / l
+//       dV += P^T dO_b;  dP = dO_b V^T;  dS = scale P (dP - D)
+//       dQ_b += dS K;    dK += dS^T Q_b
+//     dQ rows = dQ_b
+// dK and dV of the task's head are summed over heads and blocks in that
+// order; nothing depends on the thread count.
+
+#include "variants/engine/backward.h"
+
+#include <fmt/format.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "harness/contract/mask.h"
+#include "harness/contract/workspace.h"
+#include "variants/engine/blocked.h"
+#include "variants/engine/blocked_pass.h"
+#include "variants/engine/scratch_layout.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "variants/engine/backward.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+// After highway.h: per-target kernels.
+#include "kernels/backward_tile-inl.h"
+#include "kernels/flash_tile-inl.h"
+#include "kernels/row_ops-inl.h"
+#include "variants/engine/partial_tile-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnbench {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Register tiles: the forward's for scores and dQ (2 x 8 with 32 vector
+// registers, 3 x 4 with 16); 4 keys x 4 (or 2) vectors of d for the outer
+// products of dV and dK.
+constexpr bool kWide = HWY_TARGET <= HWY_AVX3;
+constexpr size_t kRowVecs = kWide ? 2 : 3;
+constexpr size_t kKeyStep = kWide ? 8 : 4;
+constexpr size_t kOuterKeys = 4;
+constexpr size_t kOuterVecs = kWide ? 4 : 2;
+
+size_t BackwardBlockRows() {
+  const hn::ScalableTag<float> d;
+  return kRowVecs * hn::Lanes(d);
+}
+
+// Per-thread scratch beyond the forward's GroupScratch (one block): dO_b
+// as rows as lanes [D x Br], dP / dS [Bc x Br], D_r [Br].
+struct BackwardScratch {
+  BackwardScratch(size_t br, size_t bc, size_t dim)
+      : group(br, bc, dim, 1, false), extra(dim * br + bc * br + br) {
+    dot = extra.data();
+    dpt = dot + dim * br;
+    drow = dpt + bc * br;
+  }
+  GroupScratch group;  // Qt(0), Ot(0) as dQ_b, M(0) = m, L(0) = 1/l
+  ScratchBuffer<float> extra;
+  float *dot, *dpt, *drow;
+};
+
+struct BackwardTask {
+  const Problem& problem;
+  const Tensors& t;
+  const Gradients& g;
+  size_t br, bc, dim;
+  float scale;
+  int64_t h;
+  int64_t q_off;  // where head h's rows of Q, O, dO and dQ start
+  double slope;
+  const float *q, *k, *v, *d_out;  // this head's rows
+  float *dk, *dv;                  // the task's key/value head's rows
+};
+
+// One piece of keys [c0, c1) for block b (rows i0 .. i0 + n_rows).
+void BackwardTile(const BackwardTask& task, const BlockRows& b, int64_t c0,
+                  int64_t c1, bool partial, BackwardScratch& ws) {
+  const hn::ScalableTag<float> d;
+  GroupScratch& w = ws.group;
+  const size_t br = task.br, dim = task.dim;
+  const auto n_keys = static_cast<size_t>(c1 - c0);
+  const float* kc = task.k + c0 * task.problem.shape.D;
+  const float* vc = task.v + c0 * task.problem.shape.D;
+  const float* q_rows = task.q + b.i0 * task.problem.shape.D;
+  const float* do_rows = task.d_out + b.i0 * task.problem.shape.D;
+  ScoresTile<kRowVecs, kKeyStep>(d, w.Qt(0), dim, kc, dim, n_keys, w.st);
+  if (task.slope != 0.0) {
+    for (size_t r = 0; r < br; ++r) {
+      w.b0[r] = static_cast<float>(
+          -task.slope *
+          static_cast<double>(b.p_first + static_cast<int64_t>(r) - c0));
+    }
+    AddLinearBias<kRowVecs>(d, n_keys, w.b0, static_cast<float>(task.slope),
+                            w.st);
+  }
+  if (partial) {
+    const TileRows rows = DescribePartialTile(task.problem.mask.Rule(), task.h,
+                                              b, br, c0, n_keys, w);
+    MaskTile<kRowVecs>(d, rows, n_keys, w.st, w.wt);
+  }
+  ProbabilitiesTile<kRowVecs>(d, n_keys, partial ? w.wt : nullptr, w.M(0),
+                              w.L(0), w.st);
+  OuterAccumulate<kOuterKeys, kOuterVecs>(d, w.st, br, b.n_rows, n_keys,
+                                          do_rows, dim, dim,
+                                          task.dv + c0 * dim, dim);
+  ScoresTile<kRowVecs, kKeyStep>(d, ws.dot, dim, vc, dim, n_keys, ws.dpt);
+  ScoreGradTile<kRowVecs>(d, n_keys, w.st, ws.drow, task.scale, ws.dpt);
+  bool finite = true;
+  for (size_t j = 0; partial && finite && j < n_keys; ++j) {
+    finite = AllFinite(d, kc + j * dim, dim);
+  }
+  if (!finite) {  // a masked key's NaN or Inf must not reach dQ
+    AccumulateTile<kRowVecs, true, kKeyStep>(d, ws.dpt, w.wt, kc, dim, dim,
+                                             n_keys, w.Ot(0));
+  } else {
+    AccumulateTile<kRowVecs, false, kKeyStep>(d, ws.dpt, nullptr, kc, dim,
+                                              dim, n_keys, w.Ot(0));
+  }
+  OuterAccumulate<kOuterKeys, kOuterVecs>(d, ws.dpt, br, b.n_rows, n_keys,
+                                          q_rows, dim, dim,
+                                          task.dk + c0 * dim, dim);
+}
+
+// Query block `block` of the task's head: pack, walk its key tiles, write
+// its dQ rows.
+void BackwardBlock(const BackwardTask& task, int64_t block,
+                   BackwardScratch& ws) {
+  const hn::ScalableTag<float> d;
+  thread_local std::vector<KeyPiece> pieces;
+  GroupScratch& w = ws.group;
+  const Shape& s = task.problem.shape;
+  const MaskRule& rule = task.problem.mask.Rule();
+  const size_t br = task.br, dim = task.dim;
+  const int64_t i0 = block * static_cast<int64_t>(br);
+  const auto n_rows = static_cast<size_t>(
+      std::min(static_cast<int64_t>(br), s.Nq - i0));
+  const int64_t p_first = s.Nk - s.Nq + i0;
+  const int64_t p_last = p_first + static_cast<int64_t>(n_rows) - 1;
+  const BlockRows b{i0,
+                    n_rows,
+                    p_first,
+                    {rule.Bounds(task.h, p_first, s.Nk).begin,
+                     rule.Bounds(task.h, p_last, s.Nk).end}};
+  const int64_t first_row = task.q_off / s.D;  // of the head, in O's rows
+  PackQueryBlock<kRowVecs>(d, task.q + i0 * s.D, dim, dim, n_rows, task.scale,
+                           w.Qt(0));
+  PackRowsAsLanes(task.d_out + i0 * s.D, dim, dim, n_rows, br, 1.0f, ws.dot);
+  for (size_t r = 0; r < br; ++r) {
+    w.M(0)[r] = 0.0f;
+    w.L(0)[r] = 0.0f;  // padding rows: P = 0
+    ws.drow[r] = 0.0f;
+    if (r >= n_rows) continue;
+    const int64_t row = first_row + i0 + static_cast<int64_t>(r);
+    w.M(0)[r] = task.g.row_max[row];
+    w.L(0)[r] = InverseSum(task.g.row_sum[row], rule, task.h,
+                           p_first + static_cast<int64_t>(r), s.Nk);
+    const float* o = task.t.o + row * s.D;
+    const float* dout = task.g.d_out + row * s.D;
+    float dot = 0.0f;
+    for (size_t x = 0; x < dim; ++x) dot = std::fma(dout[x], o[x], dot);
+    ws.drow[r] = dot;
+  }
+  std::fill(w.Ot(0), w.Ot(0) + dim * br, 0.0f);
+  const auto tile = static_cast<int64_t>(task.bc);
+  for (int64_t c0 = b.keys.begin / tile * tile; c0 < b.keys.end; c0 += tile) {
+    const int64_t lo = std::max(c0, b.keys.begin);
+    const int64_t hi = std::min(c0 + tile, b.keys.end);
+    if (lo >= hi) continue;
+    pieces.clear();
+    rule.Pieces(task.h, p_first, p_last, lo, hi, pieces);
+    for (const KeyPiece& piece : pieces) {
+      BackwardTile(task, b, piece.begin, piece.end,
+                   piece.kind == TileKind::kPartial, ws);
+    }
+  }
+  std::fill(w.L(0), w.L(0) + br, 1.0f);  // unscaled
+  UnpackRowsAsLanes(w.Ot(0), w.L(0), dim, dim, n_rows, br,
+                    task.g.dq + task.q_off + i0 * s.D);
+}
+
+void BackwardImpl(const Problem& problem, const Tensors& t,
+                  const Gradients& g) {
+  const Shape& s = problem.shape;
+  const size_t br = BackwardBlockRows();
+  const size_t bc = DefaultKeyBlock(s.D);
+  const auto dim = static_cast<size_t>(s.D);
+  const int64_t n_blocks = (s.Nq + static_cast<int64_t>(br) - 1) /
+                           static_cast<int64_t>(br);
+  const int64_t group = s.H / s.Hkv;
+  tbb::enumerable_thread_specific<BackwardScratch> scratch(
+      [&] { return BackwardScratch(br, bc, dim); });
+  tbb::parallel_for(
+      tbb::blocked_range<int64_t>(0, s.B * s.Hkv, 1),
+      [&](const tbb::blocked_range<int64_t>& range) HWY_ATTR {
+        BackwardScratch& ws = scratch.local();
+        for (int64_t task = range.begin(); task != range.end(); ++task) {
+          const int64_t kv_off = task * s.Nk * s.D;
+          float* dk = g.dk + kv_off;
+          float* dv = g.dv + kv_off;
+          std::fill(dk, dk + s.Nk * s.D, 0.0f);
+          std::fill(dv, dv + s.Nk * s.D, 0.0f);
+          const int64_t b = task / s.Hkv, kv_head = task % s.Hkv;
+          for (int64_t j = 0; j < group; ++j) {
+            const int64_t h = kv_head * group + j;
+            const int64_t q_off = (b * s.H + h) * s.Nq * s.D;
+            const BackwardTask bt{problem,
+                                  t,
+                                  g,
+                                  br,
+                                  bc,
+                                  dim,
+                                  static_cast<float>(problem.Scale()),
+                                  h,
+                                  q_off,
+                                  problem.mask.Rule().BiasSlope(h, s.H),
+                                  t.q + q_off,
+                                  t.k + kv_off,
+                                  t.v + kv_off,
+                                  g.d_out + q_off,
+                                  dk,
+                                  dv};
+            for (int64_t block = 0; block < n_blocks; ++block) {
+              BackwardBlock(bt, block, ws);
+            }
+          }
+        }
+      },
+      tbb::simple_partitioner());
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace attnbench
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace attnbench {
+
+HWY_EXPORT(BackwardImpl);
+HWY_EXPORT(BackwardBlockRows);
+
+std::string BlockedBackwardUnsupported(const Problem& problem) {
+  if (problem.storage != DType::kF32) {
+    return "the blocked engine's backward pass takes fp32 inputs only "
+           "(--dtype f32)";
+  }
+  if (!problem.mask.Rule().Parts().empty()) {
+    return fmt::format(
+        "the blocked engine's backward pass does not run mask {} yet (its "
+        "rule regroups queries and keys into parts); naive's does",
+        problem.mask.kind);
+  }
+  return {};
+}
+
+void RunBlockedForwardSaving(const Problem& problem, const Tensors& tensors,
+                             const Gradients& grads) {
+  const Shape& s = problem.shape;
+  const SoftmaxState state{grads.row_max, grads.row_sum};
+  BlockedPass pass;
+  pass.tuning.key_block = DefaultKeyBlock(s.D);
+  pass.state = &state;
+  pass.normalise = false;
+  RunBlockedPass(problem, tensors, pass);
+  // O = O_unnormalised / l, as the forward's last step does.
+  const MaskRule& rule = problem.mask.Rule();
+  tbb::parallel_for(int64_t{0}, s.B * s.H * s.Nq, [&](int64_t row) {
+    const int64_t h = (row / s.Nq) % s.H;
+    const int64_t p = s.Nk - s.Nq + row % s.Nq;
+    const float inv = InverseSum(grads.row_sum[row], rule, h, p, s.Nk);
+    float* o = tensors.o + row * s.D;
+    for (int64_t x = 0; x < s.D; ++x) o[x] *= inv;
+  });
+}
+
+void RunBlockedBackward(const Problem& problem, const Tensors& tensors,
+                        const Gradients& grads) {
+  HWY_DYNAMIC_DISPATCH(BackwardImpl)(problem, tensors, grads);
+}
+
+size_t BlockedBackwardWorkspaceBytes(const Problem& problem) {
+  const size_t br = HWY_DYNAMIC_DISPATCH(BackwardBlockRows)();
+  const auto dim = static_cast<size_t>(problem.shape.D);
+  const size_t bc = DefaultKeyBlock(problem.shape.D);
+  const size_t backward =
+      (ScratchLayout{br, bc, dim, false}.Floats(1) + dim * br + bc * br + br) *
+      sizeof(float) * static_cast<size_t>(problem.threads);
+  return std::max(backward, BlockedPassWorkspaceBytes(problem));
+}
+
+}  // namespace attnbench
+#endif  // HWY_ONCE
