@@ -120,8 +120,8 @@ HWY_INLINE void OuterAccumulate(D d, const float* HWY_RESTRICT a, size_t br,
       for (size_t r = 0; r < n_rows; ++r) {
         const V av = hn::Set(d, a[j * br + r]);
         for (size_t v = 0; v < kVecs; ++v) {
-          acc[v] =
-              hn::MulAdd(av, hn::LoadU(d, b + r * b_stride + x + v * N), acc[v]);
+          acc[v] = hn::MulAdd(av, hn::LoadU(d, b + r * b_stride + x + v * N),
+                              acc[v]);
         }
       }
       for (size_t v = 0; v < kVecs; ++v) {

@@ -81,7 +81,7 @@ TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
         GradientData g(s);
         std::vector<float> row_max(static_cast<size_t>(s.B * s.H * s.Nq));
         std::vector<float> row_sum(row_max.size());
-        const Gradients grads{d_out.q.get(), g.dq.get(), g.dk.get(),
+        const Gradients grads{d_out.q.get(), g.dq.get(),     g.dk.get(),
                               g.dv.get(),    row_max.data(), row_sum.data()};
         WorkspaceMeter::ResetPeak();
         const size_t live = WorkspaceMeter::Live();

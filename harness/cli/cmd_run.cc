@@ -12,6 +12,7 @@
 #include "harness/measure/bandwidth.h"
 #include "harness/measure/execute.h"
 #include "harness/measure/measure.h"
+#include "harness/measure/measure_backward.h"
 #include "harness/measure/memory.h"
 #include "harness/measure/peak_store.h"
 #include "harness/measure/pin_target.h"
@@ -30,16 +31,17 @@ struct RunOptions {
   TimingPolicy timing;
   bool check = true;
   std::string dtype = "f32";
+  std::string pass = "forward";
 };
 
 void PrintText(const nlohmann::ordered_json& r) {
-  fmt::print("{} {} {}x{}/{}x{}x{}x{} threads={} target={} dtype={}\n",
+  fmt::print("{} {} {}x{}/{}x{}x{}x{} threads={} target={} dtype={} pass={}\n",
              r["variant"].get<std::string>(), r["mask"].get<std::string>(),
              r["B"].get<int64_t>(), r["H"].get<int64_t>(),
              r["Hkv"].get<int64_t>(), r["Nq"].get<int64_t>(),
              r["Nk"].get<int64_t>(), r["D"].get<int64_t>(),
              r["threads"].get<int>(), r["target"].get<std::string>(),
-             r["dtype"].get<std::string>());
+             r["dtype"].get<std::string>(), r["pass"].get<std::string>());
   fmt::print(
       "  median {:.6f} s (95% interval {:.6f}..{:.6f}; min {:.6f}, max "
       "{:.6f}, {} runs)  {}  workspace {} bytes\n",
@@ -69,7 +71,11 @@ void PrintText(const nlohmann::ordered_json& r) {
         r["dtype"].get<std::string>(), r["precision_abs_err"].get<double>());
   }
   if (r["agrees"].is_null()) {
-    fmt::print("  not checked against the oracle (--no-check)\n");
+    fmt::print("{}",
+               r["pass"].get<std::string>() == "forward"
+                   ? "  not checked against the oracle (--no-check)\n"
+                   : "  not checked against the oracle (--no-check, or the "
+                     "gradients' oracle beyond its budget)\n");
   } else {
     fmt::print(
         "  max abs error {:.3e} (bound {:.1e}, {}/{} rows checked): {}\n",
@@ -90,7 +96,18 @@ int RunOne(const RunOptions& opt) {
     RequireFp32Scores(*data, problem.Scale(), "--inputs " + opt.io.inputs);
   if (!opt.io.save.empty()) RequireWritableDir(opt.io.save, "--save");
   const DType dtype = ParseDType(opt.dtype);
+  const Pass pass = ParsePass(opt.pass);
   const Problem stored = StoredProblem(variant, problem, dtype);
+  if (pass != Pass::kForward) {
+    const std::string why = variant.WhyNoBackward(stored);
+    if (!why.empty()) throw InvalidArgument("--pass " + opt.pass + ": " + why);
+    // The gradients and dO take as much memory again as the inputs.
+    RequireMemory(
+        problem.shape,
+        static_cast<int64_t>(variant.EstimateBackwardWorkspaceBytes(stored)) +
+            2 * (problem.shape.QElements() + problem.shape.KVElements()) *
+                static_cast<int64_t>(sizeof(float)));
+  }
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(stored)));
   PinTarget(opt.target);
@@ -99,8 +116,10 @@ int RunOne(const RunOptions& opt) {
   const double read_before = peaks.read_gbps;
   MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
                          kDefaultOracleBudget};
-  measure.cold_kv = BoundBy(stored, peaks) == "memory";
+  measure.cold_kv =
+      pass == Pass::kForward && BoundBy(stored, peaks) == "memory";
   measure.dtype = dtype;
+  measure.pass = pass;
   const bool generated = !data;
   if (generated) data = MakeInputs(problem.shape, opt.seed, measure.dist);
   // The unrounded inputs, kept for the precision cost.
@@ -112,8 +131,18 @@ int RunOne(const RunOptions& opt) {
     std::copy_n(data->v.get(), problem.shape.KVElements(), exact->v.get());
     RoundInputs(*data, measure.dtype);
   }
+  std::optional<TrainingData> training;
+  if (pass != Pass::kForward) {
+    training.emplace(problem.shape);
+    const AttentionData grad_out = MakeInputs(
+        problem.shape, GradOutputSeed(opt.seed), measure.dist);  // its Q
+    std::copy_n(grad_out.q.get(), problem.shape.QElements(),
+                training->d_out.get());
+  }
   const Measurement m =
-      Measure(variant, problem, measure, *data, exact ? &*exact : nullptr);
+      training ? MeasureTraining(variant, problem, measure, *data, *training)
+               : Measure(variant, problem, measure, *data,
+                         exact ? &*exact : nullptr);
   // Other tenants of a shared host move its memory bandwidth within a
   // run: a memory-bound row is divided by the larger of two probes, one
   // before and one after its timing (both stored).
@@ -138,6 +167,11 @@ int RunOne(const RunOptions& opt) {
   std::fflush(stdout);
   if (!opt.io.save.empty()) {
     SaveTensors(opt.io.save, *data, opt.io.FileLayout(), generated);
+    if (training) {
+      SaveGradients(opt.io.save, problem.shape, opt.io.FileLayout(),
+                    training->d_out.get(), training->dq.get(),
+                    training->dk.get(), training->dv.get());
+    }
   }
   return !m.agreement || m.agreement->pass ? 0 : 1;
 }
@@ -179,6 +213,12 @@ Command AddRunCommand(CLI::App& app) {
                   "ties to even; held in fp32)")
       ->capture_default_str()
       ->check(CLI::IsMember(attnbench::DTypeNames()));
+  sub->add_option("--pass", opt->pass,
+                  "forward | backward (dQ, dK, dV after an untimed forward; "
+                  "dO generated from the seed) | both (forward and backward "
+                  "timed together)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(attnbench::PassNames()));
   sub->add_flag("!--no-check", opt->check,
                 "skip the comparison with the oracle");
   return {sub, [opt] { return RunOne(*opt); }};

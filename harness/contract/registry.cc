@@ -31,8 +31,8 @@ std::string Variant::WhyNoBackward(const Problem& problem) const {
         Name());
   }
   if (problem.storage != DType::kF32) {
-    return fmt::format("{}'s backward pass takes fp32 inputs only (--dtype f32)",
-                       Name());
+    return fmt::format(
+        "{}'s backward pass takes fp32 inputs only (--dtype f32)", Name());
   }
   return {};
 }

@@ -282,20 +282,40 @@ std::vector<float> LoadOutput(const std::string& path, const Shape& s,
   return o;
 }
 
+namespace {
+
+// Writes dir/name from [B, heads, n, D] in memory, in the file layout.
+void SaveOne(const std::string& dir, const char* name, const Shape& s,
+             Layout layout, const float* src, int64_t heads, int64_t n) {
+  const std::string path = (std::filesystem::path(dir) / name).string();
+  if (layout == Layout::kBhnd) {
+    WriteNpy(path, {s.B, heads, n, s.D}, src);
+    return;
+  }
+  std::vector<float> t(static_cast<size_t>(s.B * heads * n * s.D));
+  SwapMiddle(src, t.data(), s.B, heads, n, s.D);
+  WriteNpy(path, {s.B, n, heads, s.D}, t.data());
+}
+
+}  // namespace
+
+void SaveGradients(const std::string& dir, const Shape& s, Layout layout,
+                   const float* d_out, const float* dq, const float* dk,
+                   const float* dv) {
+  RequireWritableDir(dir, "--save");
+  SaveOne(dir, "do.npy", s, layout, d_out, s.H, s.Nq);
+  SaveOne(dir, "dq.npy", s, layout, dq, s.H, s.Nq);
+  SaveOne(dir, "dk.npy", s, layout, dk, s.Hkv, s.Nk);
+  SaveOne(dir, "dv.npy", s, layout, dv, s.Hkv, s.Nk);
+}
+
 void SaveTensors(const std::string& dir, const AttentionData& data,
                  Layout layout, bool with_inputs) {
   RequireWritableDir(dir, "--save");
   const Shape& s = data.shape;
   const auto save = [&](const char* name, const float* src, int64_t heads,
                         int64_t n) {
-    const std::string path = (std::filesystem::path(dir) / name).string();
-    if (layout == Layout::kBhnd) {
-      WriteNpy(path, {s.B, heads, n, s.D}, src);
-      return;
-    }
-    std::vector<float> t(static_cast<size_t>(s.B * heads * n * s.D));
-    SwapMiddle(src, t.data(), s.B, heads, n, s.D);
-    WriteNpy(path, {s.B, n, heads, s.D}, t.data());
+    SaveOne(dir, name, s, layout, src, heads, n);
   };
   save("o.npy", data.o.get(), s.H, s.Nq);
   if (with_inputs) {

@@ -94,6 +94,11 @@ std::vector<float> LoadOutput(const std::string& path, const Shape& shape,
 void SaveTensors(const std::string& dir, const AttentionData& data,
                  Layout layout, bool with_inputs);
 
+// Writes do.npy, dq.npy, dk.npy and dv.npy into `dir` (a backward pass).
+void SaveGradients(const std::string& dir, const Shape& shape, Layout layout,
+                   const float* d_out, const float* dq, const float* dk,
+                   const float* dv);
+
 }  // namespace attnbench
 
 #endif  // ATTNBENCH_HARNESS_IO_INPUTS_H_

@@ -159,7 +159,7 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
                                  const Measurement& m,
                                  const MachinePeaks& peaks) {
   const Shape& s = problem.shape;
-  const double flops = EffectiveFlops(problem);
+  const double flops = EffectiveFlops(problem) * PassWorkFactor(options.pass);
   const double gflops = flops / m.timing.median_s * 1e-9;
   const Problem stored = StoredProblem(variant, problem, options.dtype);
   const int64_t kv_bytes = MinimalKvBytes(stored);
@@ -192,6 +192,7 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["kv_cache"] = m.cold_kv ? "cold" : "warm";
   row["dtype"] = DTypeName(options.dtype);
   row["storage"] = DTypeName(stored.storage);
+  row["pass"] = PassName(options.pass);
   // The engine's prefill may form Q K^T with vdpbf16ps (kernels/
   // bf16_scores.h): bf16 storage, a CPU with AVX-512 BF16, an AVX3 target,
   // not --no-bf16-dot.

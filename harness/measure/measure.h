@@ -16,6 +16,7 @@
 #include "harness/io/inputs.h"
 #include "harness/measure/canary.h"
 #include "harness/measure/interference.h"
+#include "harness/measure/pass.h"
 #include "harness/measure/timing.h"
 
 namespace attnbench {
@@ -33,6 +34,9 @@ struct MeasureOptions {
   // (harness/io/dtype.h); not f32: the row also reports the error against
   // the fp64 oracle on the unrounded inputs (precision cost).
   DType dtype = DType::kF32;
+  // Which pass is timed (harness/measure/measure_backward.h for backward
+  // and both); the row's effective FLOPs count its work.
+  Pass pass = Pass::kForward;
 };
 
 struct Measurement {

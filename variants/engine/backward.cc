@@ -111,8 +111,8 @@ void BackwardTile(const BackwardTask& task, const BlockRows& b, int64_t c0,
   ProbabilitiesTile<kRowVecs>(d, n_keys, partial ? w.wt : nullptr, w.M(0),
                               w.L(0), w.st);
   OuterAccumulate<kOuterKeys, kOuterVecs>(d, w.st, br, b.n_rows, n_keys,
-                                          do_rows, dim, dim,
-                                          task.dv + c0 * dim, dim);
+                                          do_rows, dim, dim, task.dv + c0 * dim,
+                                          dim);
   ScoresTile<kRowVecs, kKeyStep>(d, ws.dot, dim, vc, dim, n_keys, ws.dpt);
   ScoreGradTile<kRowVecs>(d, n_keys, w.st, ws.drow, task.scale, ws.dpt);
   bool finite = true;
@@ -123,12 +123,12 @@ void BackwardTile(const BackwardTask& task, const BlockRows& b, int64_t c0,
     AccumulateTile<kRowVecs, true, kKeyStep>(d, ws.dpt, w.wt, kc, dim, dim,
                                              n_keys, w.Ot(0));
   } else {
-    AccumulateTile<kRowVecs, false, kKeyStep>(d, ws.dpt, nullptr, kc, dim,
-                                              dim, n_keys, w.Ot(0));
+    AccumulateTile<kRowVecs, false, kKeyStep>(d, ws.dpt, nullptr, kc, dim, dim,
+                                              n_keys, w.Ot(0));
   }
   OuterAccumulate<kOuterKeys, kOuterVecs>(d, ws.dpt, br, b.n_rows, n_keys,
-                                          q_rows, dim, dim,
-                                          task.dk + c0 * dim, dim);
+                                          q_rows, dim, dim, task.dk + c0 * dim,
+                                          dim);
 }
 
 // Query block `block` of the task's head: pack, walk its key tiles, write
@@ -142,8 +142,8 @@ void BackwardBlock(const BackwardTask& task, int64_t block,
   const MaskRule& rule = task.problem.mask.Rule();
   const size_t br = task.br, dim = task.dim;
   const int64_t i0 = block * static_cast<int64_t>(br);
-  const auto n_rows = static_cast<size_t>(
-      std::min(static_cast<int64_t>(br), s.Nq - i0));
+  const auto n_rows =
+      static_cast<size_t>(std::min(static_cast<int64_t>(br), s.Nq - i0));
   const int64_t p_first = s.Nk - s.Nq + i0;
   const int64_t p_last = p_first + static_cast<int64_t>(n_rows) - 1;
   const BlockRows b{i0,
@@ -194,8 +194,8 @@ void BackwardImpl(const Problem& problem, const Tensors& t,
   const size_t br = BackwardBlockRows();
   const size_t bc = DefaultKeyBlock(s.D);
   const auto dim = static_cast<size_t>(s.D);
-  const int64_t n_blocks = (s.Nq + static_cast<int64_t>(br) - 1) /
-                           static_cast<int64_t>(br);
+  const int64_t n_blocks =
+      (s.Nq + static_cast<int64_t>(br) - 1) / static_cast<int64_t>(br);
   const int64_t group = s.H / s.Hkv;
   tbb::enumerable_thread_specific<BackwardScratch> scratch(
       [&] { return BackwardScratch(br, bc, dim); });

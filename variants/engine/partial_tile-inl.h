@@ -37,8 +37,8 @@ struct BlockRows {
 // n_keys): up to kMaxTileSlots per row in the slot arrays, or, for a rule
 // without Segments or a row with more, every weight in wt.
 inline TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
-                             const BlockRows& b, size_t br, int64_t c0,
-                             size_t n_keys, GroupScratch& w) {
+                                    const BlockRows& b, size_t br, int64_t c0,
+                                    size_t n_keys, GroupScratch& w) {
   thread_local std::vector<KeySegment> segs;
   thread_local std::vector<size_t> used;  // slots row r filled
   const int64_t c1 = c0 + static_cast<int64_t>(n_keys);

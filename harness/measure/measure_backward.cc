@@ -1,0 +1,138 @@
+#include "harness/measure/measure_backward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "harness/check/agreement.h"
+#include "harness/check/oracle_backward.h"
+#include "harness/contract/workspace.h"
+#include "harness/measure/execute.h"
+#include "harness/measure/memory.h"
+#include "kernels/target.h"
+
+namespace attnbench {
+namespace {
+
+// One gradient against the oracle's: the default bound, max(1, max
+// |oracle|) scaled (docs/semantics.md "Gradients").
+struct GradientError {
+  double abs_err = 0.0, max_ref = 0.0;
+  int64_t nonfinite_mismatch = 0, nonfinite_out = 0;
+};
+
+GradientError CompareGradient(const float* got,
+                              const std::vector<double>& oracle) {
+  GradientError e;
+  for (size_t i = 0; i < oracle.size(); ++i) {
+    const bool finite_got = std::isfinite(got[i]);
+    if (!finite_got) ++e.nonfinite_out;
+    if (finite_got != std::isfinite(oracle[i])) {
+      ++e.nonfinite_mismatch;
+      continue;
+    }
+    if (!finite_got) continue;
+    e.max_ref = std::max(e.max_ref, std::fabs(oracle[i]));
+    e.abs_err = std::max(e.abs_err, std::fabs(got[i] - oracle[i]));
+  }
+  return e;
+}
+
+}  // namespace
+
+TrainingData::TrainingData(const Shape& s)
+    : d_out(hwy::AllocateAligned<float>(static_cast<size_t>(s.QElements()))),
+      dq(hwy::AllocateAligned<float>(static_cast<size_t>(s.QElements()))),
+      dk(hwy::AllocateAligned<float>(static_cast<size_t>(s.KVElements()))),
+      dv(hwy::AllocateAligned<float>(static_cast<size_t>(s.KVElements()))),
+      row_max(
+          hwy::AllocateAligned<float>(static_cast<size_t>(s.B * s.H * s.Nq))),
+      row_sum(
+          hwy::AllocateAligned<float>(static_cast<size_t>(s.B * s.H * s.Nq))) {}
+
+Gradients TrainingData::View() const {
+  return {d_out.get(), dq.get(),      dk.get(),
+          dv.get(),    row_max.get(), row_sum.get()};
+}
+
+double BackwardOracleCost(const Problem& problem) {
+  const Shape& s = problem.shape;
+  return 6.0 * static_cast<double>(s.D) * static_cast<double>(s.B * s.H) *
+         static_cast<double>(s.Nq) * static_cast<double>(s.Nk);
+}
+
+Measurement MeasureTraining(const Variant& variant, const Problem& problem,
+                            const MeasureOptions& options, AttentionData& data,
+                            TrainingData& training) {
+  const std::string why = variant.WhyNoBackward(problem);
+  if (!why.empty()) throw InvalidArgument(why);
+  Measurement m;
+  m.target = DispatchedTargetName();
+  m.storage = DType::kF32;
+  const Tensors view = data.View();
+  const Gradients grads = training.View();
+  m.tensor_bytes = data.Bytes(DType::kF32) * 2;  // inputs and gradients
+  ThreadArena arena(problem.threads);
+  WorkspaceMeter::ResetPeak();
+  const size_t live_before = WorkspaceMeter::Live();
+  const bool both = options.pass == Pass::kBoth;
+  if (!both) {  // the forward that the timed backward follows, untimed
+    arena.Execute([&] { variant.RunForwardForBackward(problem, view, grads); });
+  }
+  m.canary = ReadCanary();
+  const CpuSample before = SampleCpu();
+  m.timing = TimeRepeated(
+      [&] {
+        arena.Execute([&] {
+          if (both) variant.RunForwardForBackward(problem, view, grads);
+          variant.RunBackward(problem, view, grads);
+        });
+      },
+      options.timing, std::function<void()>());
+  m.interference = Between(before, SampleCpu());
+  m.workspace_bytes = WorkspaceMeter::Peak() - live_before;
+  m.peak_rss_bytes = PeakRssBytes();
+  if (!options.check || BackwardOracleCost(problem) > options.oracle_budget) {
+    return m;
+  }
+  const OracleGradients oracle =
+      OracleBackward(problem, view, training.d_out.get());
+  // The gradient furthest from its bound speaks for the row.
+  Agreement a;
+  a.rows_total = a.rows_checked =
+      problem.shape.B * problem.shape.H * problem.shape.Nq;
+  a.pass = true;
+  double worst = -1.0;
+  const Tolerance tol = variant.GetTolerance();
+  for (const auto& [got, ref] : {std::pair{training.dq.get(), &oracle.dq},
+                                 std::pair{training.dk.get(), &oracle.dk},
+                                 std::pair{training.dv.get(), &oracle.dv}}) {
+    const GradientError e = CompareGradient(got, *ref);
+    const double bound = tol.abs_bound * std::max(1.0, e.max_ref);
+    a.nonfinite_out += e.nonfinite_out;
+    a.nonfinite_mismatch += e.nonfinite_mismatch;
+    a.pass = a.pass && e.abs_err <= bound && e.nonfinite_mismatch == 0;
+    if (e.abs_err / bound > worst) {
+      worst = e.abs_err / bound;
+      a.max_abs_err = e.abs_err;
+      a.max_abs_ref = e.max_ref;
+      a.bound = bound;
+      a.rel_err = e.max_ref > 0.0 ? e.abs_err / e.max_ref : 0.0;
+    }
+  }
+  if (both) {  // and the forward's output
+    const Agreement o = CompareWithOracle(
+        problem, view, tol, RowsToCheck(problem, options.oracle_budget));
+    a.pass = a.pass && o.pass;
+    if (o.max_abs_err / o.bound > worst) {
+      a.max_abs_err = o.max_abs_err;
+      a.max_abs_ref = o.max_abs_ref;
+      a.bound = o.bound;
+      a.rel_err = o.rel_err;
+    }
+  }
+  m.agreement = a;
+  return m;
+}
+
+}  // namespace attnbench
