@@ -51,6 +51,41 @@ HWY_INLINE void ProbabilitiesTile(D d, size_t n_keys,
   }
 }
 
+// acc[r] += sum_j (P / w)(dP - D[r]) over the keys inside row r's ramp,
+// P = st, w = wt, dP = dpt: dL/dw summed for the span's gradient (adaptive
+// span: dz_h = that / R). Key j is inside iff j < ramp_end[r] (beyond the
+// flat part: x > z, decided from positions, not from w, whose rounding
+// near 1 would misplace the kink) and w > 0.
+template <size_t kRowVecs, class D>
+HWY_INLINE void RampGradRows(D d, size_t n_keys, const float* HWY_RESTRICT st,
+                             const float* HWY_RESTRICT wt,
+                             const float* HWY_RESTRICT dpt,
+                             const float* HWY_RESTRICT drow,
+                             const float* HWY_RESTRICT ramp_end,
+                             float* HWY_RESTRICT acc) {
+  const size_t N = hn::Lanes(d);
+  const size_t br = kRowVecs * N;
+  const auto zero = hn::Zero(d);
+  const auto one = hn::Set(d, 1.0f);
+  for (size_t v = 0; v < kRowVecs; ++v) {
+    const auto vd = hn::LoadU(d, drow + v * N);
+    const auto end = hn::LoadU(d, ramp_end + v * N);
+    auto sum = hn::LoadU(d, acc + v * N);
+    for (size_t j = 0; j < n_keys; ++j) {
+      const auto w = hn::Load(d, wt + j * br + v * N);
+      const auto in_ramp = hn::And(
+          hn::Gt(w, zero), hn::Lt(hn::Set(d, static_cast<float>(j)), end));
+      // Outside the ramp w may be 0: divide by 1 there instead.
+      const auto p_over_w = hn::Div(hn::Load(d, st + j * br + v * N),
+                                    hn::IfThenElse(in_ramp, w, one));
+      const auto g =
+          hn::Mul(p_over_w, hn::Sub(hn::Load(d, dpt + j * br + v * N), vd));
+      sum = hn::Add(sum, hn::IfThenElseZero(in_ramp, g));
+    }
+    hn::StoreU(sum, d, acc + v * N);
+  }
+}
+
 // dst[j * Br + r] = scale P (dP - D[r]) with P = st and dP = dst on entry;
 // 0 where P is 0 (a masked key's dP may be NaN from its V row).
 template <size_t kRowVecs, class D>

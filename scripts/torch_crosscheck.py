@@ -14,6 +14,12 @@ variant that supports the mask runs on the same files (`run --inputs
 --save`), and its o.npy must agree within the fp32 bound,
 max |o - o_torch| <= 2e-5 * max(1, max |o_torch|).
 
+The backward pass: with dO drawn too (do.npy), PyTorch's autograd in float64
+gives dQ, dK and dV of the same formula, and every variant with a backward
+pass for the mask (`run --pass backward --inputs --save`) must agree with
+each within 2e-5 * max(1, max |g_torch|). The span's own gradient dz is not
+compared: attnbench does not return it yet.
+
 Where PyTorch is not installed (Debian: apt-get install python3-torch) the
 script says so and exits 0.
 """
@@ -67,16 +73,30 @@ def torch_attention(torch, q, k, v, weights):
     return (torch.softmax(scores + log_w, dim=-1) @ tv).numpy()
 
 
-def variants_for(binary, kind):
+def variants_for(binary, kind, backward=False):
     """Variants whose `attnbench list` line names the mask kind."""
     listing = subprocess.run([binary, "list"], check=True, capture_output=True,
                              text=True).stdout
     names = []
     for line in listing.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[1] == "masks:" and kind in parts[2].split(","):
-            names.append(parts[0])
+        if len(parts) >= 3 and parts[1] == "masks:" and \
+                kind in parts[2].rstrip(";").split(","):
+            if not backward or line.rstrip().endswith("backward pass"):
+                names.append(parts[0])
     return names
+
+
+def torch_gradients(torch, q, k, v, d_out, weights):
+    """dQ, dK, dV of softmax(q k^T / sqrt(D) + log w) v by autograd, float64."""
+    tq, tk, tv = (torch.from_numpy(a.astype(np.float64)).requires_grad_()
+                  for a in (q, k, v))
+    scores = tq @ tk.transpose(-1, -2) / np.sqrt(q.shape[-1])
+    with np.errstate(divide="ignore"):
+        log_w = torch.from_numpy(np.log(weights))
+    out = torch.softmax(scores + log_w, dim=-1) @ tv
+    out.backward(torch.from_numpy(d_out.astype(np.float64)))
+    return {"dq": tq.grad.numpy(), "dk": tk.grad.numpy(), "dv": tv.grad.numpy()}
 
 
 def main():
@@ -117,6 +137,28 @@ def main():
                 failures += not ok
                 print(f"{variant:<16} {mask:<10} {err:12.3e} {bound:9.1e}  "
                       f"{'agrees' if ok else 'DISAGREES'}")
+        d_out = rng.standard_normal(shape).astype(np.float32)
+        np.save(inputs / "do.npy", d_out)
+        print("backward: dQ, dK, dV against autograd (float64)")
+        for mask in MASKS:
+            ref = torch_gradients(torch, tensors["q"], tensors["k"],
+                                  tensors["v"], d_out,
+                                  mask_weights(mask, args.N))
+            for variant in variants_for(args.bin, mask.split(":")[0], True):
+                out = Path(tmp) / f"grad-{variant}-{mask.replace(':', '_')}"
+                subprocess.run(
+                    [args.bin, "run", "--variant", variant, "--mask", mask,
+                     "--inputs", str(inputs), "--save", str(out), "--reps", "1",
+                     "--warmup", "0", "--min-time", "0", "--no-check",
+                     "--pass", "backward", "--format", "json"],
+                    check=True, capture_output=True)
+                for name, g in ref.items():
+                    bound = BOUND * max(1.0, float(np.abs(g).max()))
+                    err = float(np.abs(np.load(out / f"{name}.npy") - g).max())
+                    ok = err <= bound
+                    failures += not ok
+                    print(f"{variant:<16} {mask:<10} {name} {err:12.3e} "
+                          f"{bound:9.1e}  {'agrees' if ok else 'DISAGREES'}")
     print("cross-check:", "all agree" if failures == 0 else f"{failures} disagree")
     return 1 if failures else 0
 

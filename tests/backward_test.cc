@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,10 +66,14 @@ TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
       {2, 4, 2, 37, 37, 19}, {1, 4, 1, 3, 41, 16}, {1, 2, 1, 290, 290, 72}};
   for (const Shape& s : shapes) {
     for (const std::string text :
-         {"none", "causal", "window:5", "span:4:3", "alibi", "document:7,9",
-          "dilated:3:2", "sparse_strided:4"}) {
+         {"none", "causal", "window:5", "span:4:3", "span:1.5,0,7.25,30:2.5",
+          "alibi", "document:7,9", "dilated:3:2", "sparse_strided:4"}) {
       const Mask mask = ParseMask(text);
       if (!variant_->RunsMaskKind(mask.kind)) continue;
+      if (text.find(',') != std::string::npos && text.rfind("span", 0) == 0 &&
+          s.H != 4) {
+        continue;  // a span per head: only for H = 4
+      }
       if (!variant_->WhyNoBackward({s, mask, std::nullopt, 1}).empty()) {
         continue;  // refused by name (tested below)
       }
@@ -81,8 +87,17 @@ TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
         GradientData g(s);
         std::vector<float> row_max(static_cast<size_t>(s.B * s.H * s.Nq));
         std::vector<float> row_sum(row_max.size());
-        const Gradients grads{d_out.q.get(), g.dq.get(),     g.dk.get(),
-                              g.dv.get(),    row_max.data(), row_sum.data()};
+        // dz for a learnable span, where the variant returns it.
+        const bool with_dz = mask.Rule().SpanOf(0).has_value() &&
+                             variant_->ReturnsSpanGradient();
+        std::vector<float> dz(static_cast<size_t>(s.H), 0.0f);
+        const Gradients grads{d_out.q.get(),
+                              g.dq.get(),
+                              g.dk.get(),
+                              g.dv.get(),
+                              row_max.data(),
+                              row_sum.data(),
+                              with_dz ? dz.data() : nullptr};
         WorkspaceMeter::ResetPeak();
         const size_t live = WorkspaceMeter::Live();
         ThreadArena(threads).Execute([&] {
@@ -95,15 +110,19 @@ TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
         std::vector<float> all(g.dq.get(), g.dq.get() + s.QElements());
         all.insert(all.end(), g.dk.get(), g.dk.get() + s.KVElements());
         all.insert(all.end(), g.dv.get(), g.dv.get() + s.KVElements());
+        all.insert(all.end(), dz.begin(), dz.end());
         if (threads == 1) {
-          const OracleGradients oracle =
-              OracleBackward(problem, in.View(), d_out.q.get());
+          const std::optional<SpanParameters> span = SpanParametersOf(mask);
+          const OracleGradients oracle = OracleBackward(
+              problem, in.View(), d_out.q.get(), span ? &*span : nullptr);
           ExpectClose(g.dq.get(), oracle.dq, "dQ " + what);
           ExpectClose(g.dk.get(), oracle.dk, "dK " + what);
           ExpectClose(g.dv.get(), oracle.dv, "dV " + what);
+          if (with_dz) ExpectClose(dz.data(), oracle.dz, "dz " + what);
           first = all;
         } else {
-          EXPECT_TRUE(all == first)
+          EXPECT_EQ(0, std::memcmp(all.data(), first.data(),
+                                   all.size() * sizeof(float)))
               << what << ": " << threads << " threads differ from 1";
         }
       }

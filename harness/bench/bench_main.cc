@@ -15,6 +15,7 @@
 #include "harness/bench/families.h"
 #include "harness/io/dtype.h"
 #include "harness/measure/build_info.h"
+#include "harness/measure/pass.h"
 #include "harness/measure/peak.h"
 #include "harness/measure/pin_target.h"
 #include "kernels/target.h"
@@ -62,6 +63,11 @@ int main(int argc, char** argv) {
   app.add_option("--target", spec.target,
                  "Highway target: best or a name from `attnbench list`")
       ->capture_default_str();
+  app.add_option("--pass", spec.pass,
+                 "forward | backward | both (variants with a backward pass "
+                 "for the family's problem)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(attnbench::PassNames()));
   bool no_bf16_dot = false;
   app.add_flag("--no-bf16-dot", no_bf16_dot, attnbench::kNoBf16DotHelp);
   app.add_flag("--engine-study", options.engine_study,
@@ -95,6 +101,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("attnbench_build_type", build.build_type);
     benchmark::AddCustomContext("highway", build.highway);
     benchmark::AddCustomContext("dtype", spec.dtype);
+    benchmark::AddCustomContext("pass", spec.pass);
     benchmark::AddCustomContext("highway_target",
                                 attnbench::DispatchedTargetName());
     for (int threads : spec.threads) {

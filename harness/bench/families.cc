@@ -80,6 +80,7 @@ int RegisterFamilies(const BenchOptions& options) {
   const std::vector<const Variant*> variants =
       Registry::Get().Resolve(spec.variants);
   const InputSpec inputs = InputSpec::FromSweep(spec);
+  const Pass pass = ParsePass(spec.pass);
 
   int families = 0;
   for (const Variant* v : variants) {
@@ -91,6 +92,17 @@ int RegisterFamilies(const BenchOptions& options) {
               *v, FamilyProblem(spec, mask, dim, threads), inputs.dtype);
           if (!v->WhyUnsupported(problem).empty()) continue;
           const double peak = options.peak_gflops.at(threads);
+          if (pass != Pass::kForward) {
+            if (!v->WhyNoBackward(problem).empty()) continue;
+            Family(fmt::format("{}/{}/{}/D:{}/threads:{}", v->Name(),
+                               PassName(pass), mask.ToString(), dim, threads),
+                   spec, [=](benchmark::State& state) {
+                     RunTrainingBenchmark(state, problem, *v, peak, inputs,
+                                          pass);
+                   });
+            ++families;
+            continue;
+          }
           Family(fmt::format("{}/{}/D:{}/threads:{}", v->Name(),
                              mask.ToString(), dim, threads),
                  spec, [=](benchmark::State& state) {

@@ -13,6 +13,7 @@
 #include "harness/contract/variant.h"
 #include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/pass.h"
 
 namespace attnbench::bench {
 
@@ -37,6 +38,13 @@ Problem FamilyProblem(const SweepSpec& spec, const Mask& mask, int64_t dim,
 void RunBenchmark(benchmark::State& state, Problem problem,
                   const Tolerance& tolerance, double peak_gflops,
                   const InputSpec& inputs, const Body& body);
+
+// The same for a backward pass (harness/bench/training_runner.cc): the
+// variant's backward (after an untimed forward) or both passes timed, the
+// gradients checked where the oracle's budget allows.
+void RunTrainingBenchmark(benchmark::State& state, Problem problem,
+                          const Variant& variant, double peak_gflops,
+                          const InputSpec& inputs, Pass pass);
 
 // Registers a family over N = spec.n_min ... spec.n_max (powers of two).
 benchmark::internal::Benchmark* Family(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "harness/check/oracle.h"
 #include "harness/contract/mask.h"
@@ -87,6 +88,26 @@ OracleGradients OracleBackward(const Problem& problem, const Tensors& t,
     }
   }
   return g;
+}
+
+std::optional<SpanParameters> SpanParametersOf(const Mask& mask) {
+  if (mask.kind != "span") return std::nullopt;
+  const std::string text = mask.ToString();  // span:Z[,Z...][:R]
+  std::string rest = text.substr(text.find(':') + 1);
+  SpanParameters p;
+  const size_t colon = rest.find(':');
+  if (colon != std::string::npos) {
+    p.ramp = std::stod(rest.substr(colon + 1));
+    rest = rest.substr(0, colon);
+  }
+  size_t start = 0;
+  while (true) {
+    const size_t comma = rest.find(',', start);
+    p.spans.push_back(std::stod(rest.substr(start, comma - start)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return p;
 }
 
 }  // namespace attnbench

@@ -16,8 +16,10 @@
 #ifndef ATTNBENCH_HARNESS_CHECK_ORACLE_BACKWARD_H_
 #define ATTNBENCH_HARNESS_CHECK_ORACLE_BACKWARD_H_
 
+#include <optional>
 #include <vector>
 
+#include "harness/contract/mask.h"
 #include "harness/contract/problem.h"
 #include "harness/contract/variant.h"
 
@@ -39,6 +41,10 @@ struct OracleGradients {
   std::vector<double> dv;  // [B, Hkv, Nk, D]
   std::vector<double> dz;  // [H] with span parameters, else empty
 };
+
+// The spans and ramp of a `span:Z[,Z...][:R]` mask, read from its text
+// (R = 32 when absent); nullopt for any other kind.
+std::optional<SpanParameters> SpanParametersOf(const Mask& mask);
 
 // dO is [B, H, Nq, D] like the output.
 OracleGradients OracleBackward(const Problem& problem, const Tensors& t,

@@ -15,6 +15,8 @@
 #include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/execute.h"
+#include "harness/measure/measure_backward.h"
+#include "harness/measure/pass.h"
 #include "harness/measure/pin_target.h"
 
 namespace attnbench::cli {
@@ -31,11 +33,13 @@ struct CheckOptions {
   InputOptions io;
   std::string expected;  // .npy of the output to compare with
   bool failures_only = false;
-  std::string dtype = "f32";  // inputs rounded to it (harness/io/dtype.h)
+  std::string dtype = "f32";     // inputs rounded to it (harness/io/dtype.h)
+  std::string pass = "forward";  // or backward, both: gradients checked
 };
 
 struct Tally {
   int passed = 0, failed = 0, skipped = 0;
+  int no_backward = 0;  // --pass backward|both: problems without one
   // Variant x mask pairs of a kind the variant does not run: not run at all.
   std::set<std::pair<std::string, std::string>> not_run;
 };
@@ -55,14 +59,37 @@ void CheckOne(const Variant& variant, const Problem& problem,
   // Half precision stored for a variant that reads it; the comparisons
   // read the same values in fp32.
   const Problem stored = StoredProblem(variant, problem, ParseDType(opt.dtype));
-  StoreHalf(data, stored.storage);
-  RunVariant(variant, stored, data.ViewAs(stored.storage));
-  StoreHalf(data, DType::kF32);
-  const Agreement a =
-      expected ? CompareWithExpected(problem, data.View(), expected->data(),
-                                     variant.GetTolerance())
-               : CompareWithOracle(problem, data.View(), variant.GetTolerance(),
-                                   RowsToCheck(problem, kDefaultOracleBudget));
+  const Pass pass = ParsePass(opt.pass);
+  Agreement a;
+  if (pass != Pass::kForward) {  // the gradients (and O for both)
+    if (!variant.WhyNoBackward(stored).empty()) {
+      ++tally.no_backward;
+      return;
+    }
+    TrainingData training(problem.shape, WantsSpanGradient(variant, problem));
+    const AttentionData grad_out = MakeInputs(
+        problem.shape, GradOutputSeed(opt.seed), Distribution::kUniform);
+    std::copy_n(grad_out.q.get(), problem.shape.QElements(),
+                training.d_out.get());
+    const Tensors view = data.View();
+    const Gradients grads = training.View();
+    ThreadArena(problem.threads).Execute([&] {
+      variant.RunForwardForBackward(problem, view, grads);
+      variant.RunBackward(problem, view, grads);
+    });
+    // The check shapes keep the gradients' oracle within a budget of 1e9.
+    a = *CheckGradients(variant, problem, view, training, pass == Pass::kBoth,
+                        1e9);
+  } else {
+    StoreHalf(data, stored.storage);
+    RunVariant(variant, stored, data.ViewAs(stored.storage));
+    StoreHalf(data, DType::kF32);
+    a = expected
+            ? CompareWithExpected(problem, data.View(), expected->data(),
+                                  variant.GetTolerance())
+            : CompareWithOracle(problem, data.View(), variant.GetTolerance(),
+                                RowsToCheck(problem, kDefaultOracleBudget));
+  }
   ++(a.pass ? tally.passed : tally.failed);
   if (a.pass && opt.failures_only) return;
   std::string verdict = a.pass ? "pass" : "FAIL";
@@ -113,6 +140,11 @@ int RunCheck(const CheckOptions& opt) {
     expected = LoadOutput(opt.expected, loaded->shape, opt.io.FileLayout());
   }
   SetBf16DotEnabled(!opt.no_bf16_dot);
+  if (ParsePass(opt.pass) != Pass::kForward && !opt.expected.empty()) {
+    throw InvalidArgument(
+        "--expected compares the forward's output; allowed with --pass "
+        "forward only");
+  }
   std::vector<std::string> targets;
   if (opt.target == "all") {
     PinTarget("best");
@@ -167,6 +199,12 @@ int RunCheck(const CheckOptions& opt) {
   if (tally.skipped > 0) {
     fmt::print(", {} skipped (shape not supported)", tally.skipped);
   }
+  if (tally.no_backward > 0) {
+    fmt::print(
+        ", {} without a backward pass for the problem (`attnbench run "
+        "--pass backward` says why)",
+        tally.no_backward);
+  }
   if (!tally.not_run.empty()) {
     fmt::print(
         "; left out {} variant x mask pair(s) whose variant does not run "
@@ -209,6 +247,11 @@ Command AddCheckCommand(CLI::App& app) {
                   "the oracle sees the rounded values)")
       ->capture_default_str()
       ->check(CLI::IsMember(attnbench::DTypeNames()));
+  sub->add_option("--pass", opt->pass,
+                  "forward | backward (dQ, dK, dV against the oracle's "
+                  "gradients) | both (and O)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(attnbench::PassNames()));
   sub->add_option("--inputs", opt->io.inputs,
                   "folder with q.npy, k.npy, v.npy instead of generated "
                   "inputs");

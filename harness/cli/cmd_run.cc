@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
 #include "harness/io/atomic_file.h"
+#include "harness/io/npy.h"
 #include "harness/measure/bandwidth.h"
 #include "harness/measure/execute.h"
 #include "harness/measure/measure.h"
@@ -132,12 +134,25 @@ int RunOne(const RunOptions& opt) {
     RoundInputs(*data, measure.dtype);
   }
   std::optional<TrainingData> training;
+  // dO: do.npy beside the inputs when there is one, else generated.
+  const std::string do_path =
+      opt.io.inputs.empty()
+          ? std::string()
+          : (std::filesystem::path(opt.io.inputs) / "do.npy").string();
+  const bool do_from_file = pass != Pass::kForward && !do_path.empty() &&
+                            std::filesystem::exists(do_path);
   if (pass != Pass::kForward) {
-    training.emplace(problem.shape);
-    const AttentionData grad_out = MakeInputs(
-        problem.shape, GradOutputSeed(opt.seed), measure.dist);  // its Q
-    std::copy_n(grad_out.q.get(), problem.shape.QElements(),
-                training->d_out.get());
+    training.emplace(problem.shape, WantsSpanGradient(variant, problem));
+    if (do_from_file) {
+      const std::vector<float> d_out =
+          LoadOutput(do_path, problem.shape, opt.io.FileLayout());
+      std::copy(d_out.begin(), d_out.end(), training->d_out.get());
+    } else {
+      const AttentionData grad_out = MakeInputs(
+          problem.shape, GradOutputSeed(opt.seed), measure.dist);  // its Q
+      std::copy_n(grad_out.q.get(), problem.shape.QElements(),
+                  training->d_out.get());
+    }
   }
   const Measurement m =
       training ? MeasureTraining(variant, problem, measure, *data, *training)
@@ -157,6 +172,11 @@ int RunOne(const RunOptions& opt) {
     row["read_gbps_after"] = read_after;
   }
   row["inputs"] = generated ? "generated" : opt.io.inputs;
+  if (training) row["d_out"] = do_from_file ? do_path : "generated";
+  if (training && training->dz) {  // adaptive span: dL/dz per head
+    row["dz"] = std::vector<float>(training->dz.get(),
+                                   training->dz.get() + problem.shape.H);
+  }
   // The row first: a failure to save (the disk filled up since the check)
   // must not lose the measurement.
   if (opt.format == "json") {
@@ -171,6 +191,10 @@ int RunOne(const RunOptions& opt) {
       SaveGradients(opt.io.save, problem.shape, opt.io.FileLayout(),
                     training->d_out.get(), training->dq.get(),
                     training->dk.get(), training->dv.get());
+      if (training->dz) {  // [H]
+        WriteNpy((std::filesystem::path(opt.io.save) / "dz.npy").string(),
+                 {problem.shape.H}, training->dz.get());
+      }
     }
   }
   return !m.agreement || m.agreement->pass ? 0 : 1;

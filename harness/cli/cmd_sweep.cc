@@ -198,6 +198,7 @@ int RunSweep(SweepOptions opt) {
   MeasureOptions measure{opt.spec.seed, ParseDistribution(opt.spec.dist),
                          opt.spec.timing, false, opt.spec.oracle_budget};
   measure.dtype = ParseDType(opt.spec.dtype);
+  measure.pass = ParsePass(opt.spec.pass);
   measure.timing.min_reps = (opt.spec.timing.min_reps + rounds - 1) / rounds;
   measure.timing.min_seconds = opt.spec.timing.min_seconds / rounds;
   std::vector<Measurement> pooled(todo.size());
@@ -226,6 +227,7 @@ int RunSweep(SweepOptions opt) {
           MeasureOptions options = measure;
           options.check = last_round;
           options.cold_kv =
+              options.pass == Pass::kForward &&
               BoundBy(StoredProblem(*c.variant, c.problem, options.dtype),
                       peaks.at(c.problem.threads)) == "memory";
           PoolRound(pooled[i], Measure(*c.variant, c.problem, options));
@@ -364,6 +366,11 @@ Command AddSweepCommand(CLI::App& app) {
                   "input precision: f32 | bf16 | f16 (Q, K, V rounded to it)")
       ->capture_default_str()
       ->check(CLI::IsMember(attnbench::DTypeNames()));
+  sub->add_option("--pass", s.pass,
+                  "forward | backward | both (variants without a backward "
+                  "for a configuration skip its family)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(attnbench::PassNames()));
   sub->add_option("--target", s.target, "Highway target: best or a name")
       ->capture_default_str();
   sub->add_flag("--no-bf16-dot{false}", s.bf16_dot, kNoBf16DotHelp);

@@ -60,8 +60,9 @@ void InputOptions::AddTo(CLI::App& app, bool with_save) {
                  "generated inputs: uniform | normal | peaked | outliers")
       ->capture_default_str();
   app.add_option("--inputs", inputs,
-                 "folder with q.npy, k.npy, v.npy (float32, C order); the "
-                 "shape comes from the files");
+                 "folder with q.npy, k.npy, v.npy (float32, C order; and "
+                 "do.npy, dO for `run --pass backward|both`); the shape "
+                 "comes from the files");
   app.add_option("--layout", layout, "layout of .npy tensors: bhnd | bnhd")
       ->capture_default_str();
   if (with_save) {

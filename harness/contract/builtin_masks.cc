@@ -79,7 +79,7 @@ class SpanRule final : public MaskRule {
   double Weight(int64_t h, int64_t p, int64_t j) const override {
     if (j > p) return 0.0;
     const double x = static_cast<double>(p - j);
-    return std::clamp(1.0 + (SpanOf(h) - x) / ramp_, 0.0, 1.0);
+    return std::clamp(1.0 + (Z(h) - x) / ramp_, 0.0, 1.0);
   }
   // One ramp segment: w > 0 iff x < z_h + R, so the first visible key is
   // p - ceil(z_h + R) + 1 (moved to where Weight itself turns > 0 when
@@ -88,7 +88,7 @@ class SpanRule final : public MaskRule {
   // its flat part x <= z_h, exact, and the rest, weighted by the rule.
   bool Segments(int64_t h, int64_t p, int64_t, int64_t,
                 std::vector<KeySegment>& out) const override {
-    const double z = SpanOf(h);
+    const double z = Z(h);
     const double reach = z + ramp_;
     int64_t begin =
         reach > static_cast<double>(p)
@@ -116,9 +116,12 @@ class SpanRule final : public MaskRule {
                  float* w) const override {
     WeightRowByDefinition(h, p, c0, n, w);
   }
+  std::optional<LearnableSpan> SpanOf(int64_t h) const override {
+    return LearnableSpan{Z(h), ramp_};
+  }
 
  private:
-  double SpanOf(int64_t h) const {
+  double Z(int64_t h) const {
     return spans_.size() == 1 ? spans_[0] : spans_[static_cast<size_t>(h)];
   }
   std::vector<double> spans_;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,12 @@ struct KeySegment {
 // How a tile of query rows x keys is computed: skipped, with no per-element
 // mask (every weight exactly 1 for every row), or with per-element weights.
 enum class TileKind { kEmpty, kFull, kPartial };
+
+// A head's learnable span (MaskRule::SpanOf).
+struct LearnableSpan {
+  double z;     // the span z_h
+  double ramp;  // R
+};
 
 struct KeyPiece {
   int64_t begin = 0;
@@ -117,6 +124,16 @@ class MaskRule {
   // one row reads. Default: from Segments (false without them).
   virtual bool RowKeys(int64_t h, int64_t p, int64_t c0, int64_t c1,
                        std::vector<KeySegment>& out) const;
+
+  // A learnable span, optional: a rule whose weights are w = clamp(1 +
+  // (z_h - x) / R, 0, 1) (adaptive span) returns head h's z_h and R, so
+  // that a backward pass can return dL/dz_h (dw/dz_h = 1/R inside the ramp,
+  // z_h < x < z_h + R). nullopt (the default): the weights have no
+  // parameter.
+  virtual std::optional<LearnableSpan> SpanOf(int64_t h) const {
+    (void)h;
+    return std::nullopt;
+  }
 
   // Regrouping, optional: the disjoint parts whose union is this mask, each
   // on positions regrouped by residue class. Empty (the default): the

@@ -48,6 +48,11 @@ struct Gradients {
   // kept as m and l); a variant that does not need them leaves them alone.
   float* row_max = nullptr;
   float* row_sum = nullptr;
+  // [H], optional: for a mask whose rule has a learnable span
+  // (MaskRule::SpanOf), dL/dz_h of each head's span, summed over
+  // the batch (docs/semantics.md "Gradients"); nullptr: not wanted. A
+  // variant that returns it says so (Variant::ReturnsSpanGradient).
+  float* dz = nullptr;
 };
 
 class Variant {
@@ -92,6 +97,8 @@ class Variant {
   // has none; WhyNoBackward says why a problem has none (empty: it has).
   virtual bool HasBackward() const { return false; }
   virtual std::string WhyNoBackward(const Problem& problem) const;
+  // Whether RunBackward fills grads.dz for a mask with a learnable span.
+  virtual bool ReturnsSpanGradient() const { return false; }
   virtual void RunForwardForBackward(const Problem& problem,
                                      const Tensors& tensors,
                                      const Gradients& grads) const;

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "harness/contract/mask.h"
 #include "harness/contract/workspace.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/cache_flush.h"
 #include "harness/measure/execute.h"
+#include "harness/measure/measure_backward.h"
 #include "harness/measure/memory.h"
 #include "kernels/bf16_scores.h"
 #include "kernels/target.h"
@@ -29,11 +32,27 @@ Agreement PrecisionCost(const Variant& variant, const Problem& problem,
 
 Measurement Measure(const Variant& variant, const Problem& problem,
                     const MeasureOptions& options) {
-  RequireMemory(problem.shape,
-                static_cast<int64_t>(variant.EstimateWorkspaceBytes(
-                    StoredProblem(variant, problem, options.dtype))));
+  const Problem stored = StoredProblem(variant, problem, options.dtype);
+  const Shape& s = problem.shape;
+  RequireMemory(
+      s, options.pass == Pass::kForward
+             ? static_cast<int64_t>(variant.EstimateWorkspaceBytes(stored))
+             // the gradients, dO and its generation take the inputs' size
+             // again twice
+             : static_cast<int64_t>(
+                   variant.EstimateBackwardWorkspaceBytes(stored)) +
+                   3 * (s.QElements() + s.KVElements()) *
+                       static_cast<int64_t>(sizeof(float)));
   ResetPeakRss();
   AttentionData data = MakeInputs(problem.shape, options.seed, options.dist);
+  if (options.pass != Pass::kForward) {  // fp32 only (WhyNoBackward)
+    TrainingData training(problem.shape, WantsSpanGradient(variant, problem));
+    const AttentionData grad_out = MakeInputs(
+        problem.shape, GradOutputSeed(options.seed), options.dist);  // its Q
+    std::copy_n(grad_out.q.get(), problem.shape.QElements(),
+                training.d_out.get());
+    return MeasureTraining(variant, problem, options, data, training);
+  }
   RoundInputs(data, options.dtype);
   Measurement m = Measure(variant, problem, options, data);
   if (options.dtype != DType::kF32 && options.check) {

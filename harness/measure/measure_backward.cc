@@ -40,7 +40,7 @@ GradientError CompareGradient(const float* got,
 
 }  // namespace
 
-TrainingData::TrainingData(const Shape& s)
+TrainingData::TrainingData(const Shape& s, bool with_dz)
     : d_out(hwy::AllocateAligned<float>(static_cast<size_t>(s.QElements()))),
       dq(hwy::AllocateAligned<float>(static_cast<size_t>(s.QElements()))),
       dk(hwy::AllocateAligned<float>(static_cast<size_t>(s.KVElements()))),
@@ -48,11 +48,18 @@ TrainingData::TrainingData(const Shape& s)
       row_max(
           hwy::AllocateAligned<float>(static_cast<size_t>(s.B * s.H * s.Nq))),
       row_sum(
-          hwy::AllocateAligned<float>(static_cast<size_t>(s.B * s.H * s.Nq))) {}
+          hwy::AllocateAligned<float>(static_cast<size_t>(s.B * s.H * s.Nq))),
+      dz(with_dz ? hwy::AllocateAligned<float>(static_cast<size_t>(s.H))
+                 : nullptr) {}
 
 Gradients TrainingData::View() const {
-  return {d_out.get(), dq.get(),      dk.get(),
-          dv.get(),    row_max.get(), row_sum.get()};
+  return {d_out.get(),   dq.get(),      dk.get(), dv.get(),
+          row_max.get(), row_sum.get(), dz.get()};
+}
+
+bool WantsSpanGradient(const Variant& variant, const Problem& problem) {
+  return variant.ReturnsSpanGradient() &&
+         problem.mask.Rule().SpanOf(0).has_value();
 }
 
 double BackwardOracleCost(const Problem& problem) {
@@ -92,11 +99,21 @@ Measurement MeasureTraining(const Variant& variant, const Problem& problem,
   m.interference = Between(before, SampleCpu());
   m.workspace_bytes = WorkspaceMeter::Peak() - live_before;
   m.peak_rss_bytes = PeakRssBytes();
-  if (!options.check || BackwardOracleCost(problem) > options.oracle_budget) {
-    return m;
+  if (options.check) {
+    m.agreement = CheckGradients(variant, problem, view, training, both,
+                                 options.oracle_budget);
   }
-  const OracleGradients oracle =
-      OracleBackward(problem, view, training.d_out.get());
+  return m;
+}
+
+std::optional<Agreement> CheckGradients(
+    const Variant& variant, const Problem& problem, const Tensors& view,
+    const TrainingData& training, bool with_output, double oracle_budget) {
+  if (BackwardOracleCost(problem) > oracle_budget) return std::nullopt;
+  const std::optional<SpanParameters> span =
+      training.dz ? SpanParametersOf(problem.mask) : std::nullopt;
+  const OracleGradients oracle = OracleBackward(
+      problem, view, training.d_out.get(), span ? &*span : nullptr);
   // The gradient furthest from its bound speaks for the row.
   Agreement a;
   a.rows_total = a.rows_checked =
@@ -104,9 +121,12 @@ Measurement MeasureTraining(const Variant& variant, const Problem& problem,
   a.pass = true;
   double worst = -1.0;
   const Tolerance tol = variant.GetTolerance();
-  for (const auto& [got, ref] : {std::pair{training.dq.get(), &oracle.dq},
-                                 std::pair{training.dk.get(), &oracle.dk},
-                                 std::pair{training.dv.get(), &oracle.dv}}) {
+  std::vector<std::pair<const float*, const std::vector<double>*>> grads = {
+      {training.dq.get(), &oracle.dq},
+      {training.dk.get(), &oracle.dk},
+      {training.dv.get(), &oracle.dv}};
+  if (span) grads.emplace_back(training.dz.get(), &oracle.dz);
+  for (const auto& [got, ref] : grads) {
     const GradientError e = CompareGradient(got, *ref);
     const double bound = tol.abs_bound * std::max(1.0, e.max_ref);
     a.nonfinite_out += e.nonfinite_out;
@@ -120,9 +140,9 @@ Measurement MeasureTraining(const Variant& variant, const Problem& problem,
       a.rel_err = e.max_ref > 0.0 ? e.abs_err / e.max_ref : 0.0;
     }
   }
-  if (both) {  // and the forward's output
-    const Agreement o = CompareWithOracle(
-        problem, view, tol, RowsToCheck(problem, options.oracle_budget));
+  if (with_output) {  // and the forward's output
+    const Agreement o = CompareWithOracle(problem, view, tol,
+                                          RowsToCheck(problem, oracle_budget));
     a.pass = a.pass && o.pass;
     if (o.max_abs_err / o.bound > worst) {
       a.max_abs_err = o.max_abs_err;
@@ -131,8 +151,7 @@ Measurement MeasureTraining(const Variant& variant, const Problem& problem,
       a.rel_err = o.rel_err;
     }
   }
-  m.agreement = a;
-  return m;
+  return a;
 }
 
 }  // namespace attnbench

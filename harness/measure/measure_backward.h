@@ -5,6 +5,9 @@
 #ifndef ATTNBENCH_HARNESS_MEASURE_MEASURE_BACKWARD_H_
 #define ATTNBENCH_HARNESS_MEASURE_MEASURE_BACKWARD_H_
 
+#include <optional>
+
+#include "harness/check/agreement.h"
 #include "harness/contract/problem.h"
 #include "harness/contract/variant.h"
 #include "harness/io/inputs.h"
@@ -12,16 +15,30 @@
 
 namespace attnbench {
 
-// dO in, dQ, dK, dV out, and the forward's per-row statistics.
+// dO in, dQ, dK, dV out, the forward's per-row statistics, and dz [H]
+// (a learnable span, for a variant that returns it).
 struct TrainingData {
-  explicit TrainingData(const Shape& shape);
-  hwy::AlignedFreeUniquePtr<float[]> d_out, dq, dk, dv, row_max, row_sum;
+  TrainingData(const Shape& shape, bool with_dz = false);
+  hwy::AlignedFreeUniquePtr<float[]> d_out, dq, dk, dv, row_max, row_sum, dz;
   Gradients View() const;
 };
+
+// Whether `variant` returns dz for this problem's mask.
+bool WantsSpanGradient(const Variant& variant, const Problem& problem);
 
 // The oracle's work for the gradients of a problem, in double
 // multiply-adds (about three forwards'), against the oracle budget.
 double BackwardOracleCost(const Problem& problem);
+
+// dQ, dK, dV in `training` (and O in view.o when with_output) against the
+// fp64 oracle's gradients, each within the variant's bound x max(1, max
+// |oracle|); the one furthest from its bound speaks for the result.
+// nullopt when BackwardOracleCost exceeds `oracle_budget`.
+std::optional<Agreement> CheckGradients(const Variant& variant,
+                                        const Problem& problem,
+                                        const Tensors& view,
+                                        const TrainingData& training,
+                                        bool with_output, double oracle_budget);
 
 // Times options.pass (backward or both) of `variant` on fp32 `data`, with
 // dO in training.d_out (filled by the caller). Checks against the oracle

@@ -8,6 +8,7 @@
 #include "harness/contract/mask_rule.h"
 #include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/pass.h"
 
 namespace attnbench::sweep {
 
@@ -34,6 +35,7 @@ void VisitFields(Spec& s, const Visit& visit) {
   visit("new_tokens", s.new_tokens);
   visit("model", s.model);
   visit("dtype", s.dtype);
+  visit("pass", s.pass);
   visit("threads", s.threads);
   visit("seed", s.seed);
   visit("dist", s.dist);
@@ -56,8 +58,8 @@ nlohmann::ordered_json SweepSpec::ToJson() const {
   return j;
 }
 
-// A run stored before dist, baseline, new_tokens, model, dtype or bf16_dot
-// existed keeps their defaults; any other missing field is an error naming
+// A run stored before dist, baseline, new_tokens, model, dtype, bf16_dot or
+// pass existed keeps their defaults; any other missing field is an error naming
 // it.
 SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   SweepSpec s;
@@ -68,7 +70,7 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
       j.at(key).get_to(value);
     } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
                name != "model" && name != "dtype" && name != "rounds" &&
-               name != "bf16_dot") {
+               name != "bf16_dot" && name != "pass") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "
           "by attnbench sweep",
@@ -118,7 +120,8 @@ SweepPlan MakePlan(const SweepSpec& spec) {
         spec.new_tokens, spec.n_min));
   }
   ParseDistribution(spec.dist);  // InvalidArgument naming the values
-  ParseDType(spec.dtype);
+  const DType dtype = ParseDType(spec.dtype);
+  const Pass pass = ParsePass(spec.pass);
   // The ranges the command line enforces, again: a resumed sweep's
   // settings come from a meta.json that may have been edited.
   const auto require = [](const char* name, double value, double lo,
@@ -166,7 +169,10 @@ SweepPlan MakePlan(const SweepSpec& spec) {
                       std::nullopt,
                       threads};
             Validate(p);
-            const std::string why = v->WhyUnsupported(p);
+            std::string why = v->WhyUnsupported(p);
+            if (why.empty() && pass != Pass::kForward) {
+              why = v->WhyNoBackward(StoredProblem(*v, p, dtype));
+            }
             if (!why.empty()) {
               if (!family_skipped) {
                 plan.skipped.push_back(

@@ -49,6 +49,9 @@ struct SweepSpec {
   int64_t new_tokens = 0;
   std::string model;          // the preset that set H, Hkv and D, if any
   std::string dtype = "f32";  // input precision (harness/io/dtype.h)
+  // forward | backward | both (harness/measure/pass.h): one pass per sweep;
+  // variants without a backward for a configuration skip its family.
+  std::string pass = "forward";
   std::vector<int> threads = {2};
   uint64_t seed = 1;
   std::string dist = "uniform";

@@ -18,6 +18,7 @@
 #include <tbb/partitioner.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "harness/contract/mask.h"
@@ -50,26 +51,32 @@ constexpr size_t kKeyStep = kWide ? 8 : 4;
 constexpr size_t kOuterKeys = 4;
 constexpr size_t kOuterVecs = kWide ? 4 : 2;
 
-size_t BackwardBlockRows() {
+size_t EngineBackwardBlockRows() {
   const hn::ScalableTag<float> d;
   return kRowVecs * hn::Lanes(d);
 }
 
 // Per-thread scratch beyond the forward's GroupScratch (one block): dO_b
-// as rows as lanes [D x Br], dP / dS [Bc x Br], D_r [Br].
-struct BackwardScratch {
-  BackwardScratch(size_t br, size_t bc, size_t dim)
-      : group(br, bc, dim, 1, false), extra(dim * br + bc * br + br) {
+// as rows as lanes [D x Br], dP / dS [Bc x Br], D_r [Br], and each row's
+// sum of dL/dw over ramp keys [Br] (adaptive span's dz).
+struct EngineBackwardScratch {
+  static size_t ExtraFloats(size_t br, size_t bc, size_t dim) {
+    return dim * br + bc * br + 3 * br;
+  }
+  EngineBackwardScratch(size_t br, size_t bc, size_t dim)
+      : group(br, bc, dim, 1, false), extra(ExtraFloats(br, bc, dim)) {
     dot = extra.data();
     dpt = dot + dim * br;
     drow = dpt + bc * br;
+    ramp = drow + br;
+    ramp_end = ramp + br;
   }
   GroupScratch group;  // Qt(0), Ot(0) as dQ_b, M(0) = m, L(0) = 1/l
   ScratchBuffer<float> extra;
-  float *dot, *dpt, *drow;
+  float *dot, *dpt, *drow, *ramp, *ramp_end;
 };
 
-struct BackwardTask {
+struct EngineBackwardTask {
   const Problem& problem;
   const Tensors& t;
   const Gradients& g;
@@ -80,11 +87,16 @@ struct BackwardTask {
   double slope;
   const float *q, *k, *v, *d_out;  // this head's rows
   float *dk, *dv;                  // the task's key/value head's rows
+  // Adaptive span with dz wanted: head h's span z, the ramp R and this
+  // (b, h)'s sum of dL/dz_h; dz nullptr otherwise.
+  double span_z, span_ramp;
+  double* dz;
 };
 
 // One piece of keys [c0, c1) for block b (rows i0 .. i0 + n_rows).
-void BackwardTile(const BackwardTask& task, const BlockRows& b, int64_t c0,
-                  int64_t c1, bool partial, BackwardScratch& ws) {
+void BackwardTile(const EngineBackwardTask& task, const BlockRows& b,
+                  int64_t c0, int64_t c1, bool partial,
+                  EngineBackwardScratch& ws) {
   const hn::ScalableTag<float> d;
   GroupScratch& w = ws.group;
   const size_t br = task.br, dim = task.dim;
@@ -114,6 +126,21 @@ void BackwardTile(const BackwardTask& task, const BlockRows& b, int64_t c0,
                                           do_rows, dim, dim, task.dv + c0 * dim,
                                           dim);
   ScoresTile<kRowVecs, kKeyStep>(d, ws.dot, dim, vc, dim, n_keys, ws.dpt);
+  if (partial && task.dz != nullptr) {
+    // Tile keys t < p - c0 - z lie beyond row p's flat part (x > z); for
+    // an integer t that is t < ceil(p - c0 - z), a small integer, exact in
+    // float (p - c0 - z itself would round in float at large p - c0).
+    for (size_t r = 0; r < br; ++r) {
+      ws.ramp_end[r] = r < b.n_rows
+                           ? static_cast<float>(std::ceil(
+                                 static_cast<double>(
+                                     b.p_first + static_cast<int64_t>(r) - c0) -
+                                 task.span_z))
+                           : -1.0f;
+    }
+    RampGradRows<kRowVecs>(d, n_keys, w.st, w.wt, ws.dpt, ws.drow, ws.ramp_end,
+                           ws.ramp);
+  }
   ScoreGradTile<kRowVecs>(d, n_keys, w.st, ws.drow, task.scale, ws.dpt);
   bool finite = true;
   for (size_t j = 0; partial && finite && j < n_keys; ++j) {
@@ -133,8 +160,8 @@ void BackwardTile(const BackwardTask& task, const BlockRows& b, int64_t c0,
 
 // Query block `block` of the task's head: pack, walk its key tiles, write
 // its dQ rows.
-void BackwardBlock(const BackwardTask& task, int64_t block,
-                   BackwardScratch& ws) {
+void BackwardBlock(const EngineBackwardTask& task, int64_t block,
+                   EngineBackwardScratch& ws) {
   const hn::ScalableTag<float> d;
   thread_local std::vector<KeyPiece> pieces;
   GroupScratch& w = ws.group;
@@ -171,6 +198,7 @@ void BackwardBlock(const BackwardTask& task, int64_t block,
     ws.drow[r] = dot;
   }
   std::fill(w.Ot(0), w.Ot(0) + dim * br, 0.0f);
+  std::fill(ws.ramp, ws.ramp + br, 0.0f);
   const auto tile = static_cast<int64_t>(task.bc);
   for (int64_t c0 = b.keys.begin / tile * tile; c0 < b.keys.end; c0 += tile) {
     const int64_t lo = std::max(c0, b.keys.begin);
@@ -183,26 +211,36 @@ void BackwardBlock(const BackwardTask& task, int64_t block,
                    piece.kind == TileKind::kPartial, ws);
     }
   }
+  if (task.dz != nullptr) {
+    double sum = 0.0;
+    for (size_t r = 0; r < n_rows; ++r) sum += ws.ramp[r];
+    *task.dz += sum / task.span_ramp;
+  }
   std::fill(w.L(0), w.L(0) + br, 1.0f);  // unscaled
   UnpackRowsAsLanes(w.Ot(0), w.L(0), dim, dim, n_rows, br,
                     task.g.dq + task.q_off + i0 * s.D);
 }
 
-void BackwardImpl(const Problem& problem, const Tensors& t,
-                  const Gradients& g) {
+void EngineBackwardImpl(const Problem& problem, const Tensors& t,
+                        const Gradients& g) {
   const Shape& s = problem.shape;
-  const size_t br = BackwardBlockRows();
+  const size_t br = EngineBackwardBlockRows();
   const size_t bc = DefaultKeyBlock(s.D);
   const auto dim = static_cast<size_t>(s.D);
   const int64_t n_blocks =
       (s.Nq + static_cast<int64_t>(br) - 1) / static_cast<int64_t>(br);
   const int64_t group = s.H / s.Hkv;
-  tbb::enumerable_thread_specific<BackwardScratch> scratch(
-      [&] { return BackwardScratch(br, bc, dim); });
+  // dz: one partial sum per (b, h), added over b in order afterwards.
+  const bool want_dz =
+      g.dz != nullptr && problem.mask.Rule().SpanOf(0).has_value();
+  ScratchBuffer<double> dz_parts(want_dz ? static_cast<size_t>(s.B * s.H) : 0);
+  std::fill(dz_parts.data(), dz_parts.data() + dz_parts.size(), 0.0);
+  tbb::enumerable_thread_specific<EngineBackwardScratch> scratch(
+      [&] { return EngineBackwardScratch(br, bc, dim); });
   tbb::parallel_for(
       tbb::blocked_range<int64_t>(0, s.B * s.Hkv, 1),
       [&](const tbb::blocked_range<int64_t>& range) HWY_ATTR {
-        BackwardScratch& ws = scratch.local();
+        EngineBackwardScratch& ws = scratch.local();
         for (int64_t task = range.begin(); task != range.end(); ++task) {
           const int64_t kv_off = task * s.Nk * s.D;
           float* dk = g.dk + kv_off;
@@ -213,22 +251,26 @@ void BackwardImpl(const Problem& problem, const Tensors& t,
           for (int64_t j = 0; j < group; ++j) {
             const int64_t h = kv_head * group + j;
             const int64_t q_off = (b * s.H + h) * s.Nq * s.D;
-            const BackwardTask bt{problem,
-                                  t,
-                                  g,
-                                  br,
-                                  bc,
-                                  dim,
-                                  static_cast<float>(problem.Scale()),
-                                  h,
-                                  q_off,
-                                  problem.mask.Rule().BiasSlope(h, s.H),
-                                  t.q + q_off,
-                                  t.k + kv_off,
-                                  t.v + kv_off,
-                                  g.d_out + q_off,
-                                  dk,
-                                  dv};
+            const EngineBackwardTask bt{
+                problem,
+                t,
+                g,
+                br,
+                bc,
+                dim,
+                static_cast<float>(problem.Scale()),
+                h,
+                q_off,
+                problem.mask.Rule().BiasSlope(h, s.H),
+                t.q + q_off,
+                t.k + kv_off,
+                t.v + kv_off,
+                g.d_out + q_off,
+                dk,
+                dv,
+                want_dz ? problem.mask.Rule().SpanOf(h)->z : 0.0,
+                want_dz ? problem.mask.Rule().SpanOf(h)->ramp : 1.0,
+                want_dz ? dz_parts.data() + b * s.H + h : nullptr};
             for (int64_t block = 0; block < n_blocks; ++block) {
               BackwardBlock(bt, block, ws);
             }
@@ -236,6 +278,12 @@ void BackwardImpl(const Problem& problem, const Tensors& t,
         }
       },
       tbb::simple_partitioner());
+  if (!want_dz) return;
+  for (int64_t h = 0; h < s.H; ++h) {
+    double sum = 0.0;
+    for (int64_t b = 0; b < s.B; ++b) sum += dz_parts.data()[b * s.H + h];
+    g.dz[h] = static_cast<float>(sum);
+  }
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
@@ -246,8 +294,8 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace attnbench {
 
-HWY_EXPORT(BackwardImpl);
-HWY_EXPORT(BackwardBlockRows);
+HWY_EXPORT(EngineBackwardImpl);
+HWY_EXPORT(EngineBackwardBlockRows);
 
 std::string BlockedBackwardUnsupported(const Problem& problem) {
   if (problem.storage != DType::kF32) {
@@ -285,16 +333,18 @@ void RunBlockedForwardSaving(const Problem& problem, const Tensors& tensors,
 
 void RunBlockedBackward(const Problem& problem, const Tensors& tensors,
                         const Gradients& grads) {
-  HWY_DYNAMIC_DISPATCH(BackwardImpl)(problem, tensors, grads);
+  HWY_DYNAMIC_DISPATCH(EngineBackwardImpl)(problem, tensors, grads);
 }
 
 size_t BlockedBackwardWorkspaceBytes(const Problem& problem) {
-  const size_t br = HWY_DYNAMIC_DISPATCH(BackwardBlockRows)();
+  const size_t br = HWY_DYNAMIC_DISPATCH(EngineBackwardBlockRows)();
   const auto dim = static_cast<size_t>(problem.shape.D);
   const size_t bc = DefaultKeyBlock(problem.shape.D);
   const size_t backward =
-      (ScratchLayout{br, bc, dim, false}.Floats(1) + dim * br + bc * br + br) *
-      sizeof(float) * static_cast<size_t>(problem.threads);
+      (ScratchLayout{br, bc, dim, false}.Floats(1) + dim * br + bc * br +
+       3 * br) *
+          sizeof(float) * static_cast<size_t>(problem.threads) +
+      static_cast<size_t>(problem.shape.B * problem.shape.H) * sizeof(double);
   return std::max(backward, BlockedPassWorkspaceBytes(problem));
 }
 

@@ -76,6 +76,7 @@ class BlockedVariant final : public Variant {
   // FlashAttention-2's backward (variants/engine/backward.h).
   bool HasBackward() const override { return true; }
   std::string WhyNoBackward(const Problem& problem) const override;
+  bool ReturnsSpanGradient() const override { return true; }
   size_t EstimateBackwardWorkspaceBytes(const Problem& problem) const override;
   void RunForwardForBackward(const Problem& problem, const Tensors& tensors,
                              const Gradients& grads) const override;
