@@ -42,16 +42,20 @@ void RunBenchmark(benchmark::State& state, Problem problem,
             .c_str());
     return;
   }
-  const double flops = EffectiveFlops(problem);
+  SetRateCounters(state, EffectiveFlops(problem), peak_gflops);
+  state.counters["max_abs_err"] = a.max_abs_err;
+  state.counters["workspace_bytes"] =
+      static_cast<double>(WorkspaceMeter::Peak() - live);
+}
+
+void SetRateCounters(benchmark::State& state, double flops,
+                     double peak_gflops) {
   using benchmark::Counter;
   state.SetComplexityN(state.range(0));
   state.counters["GFLOPs"] =
       Counter(flops * 1e-9, Counter::kIsIterationInvariantRate);
   state.counters["pct_peak"] =
       Counter(flops * 1e-9 / peak_gflops, Counter::kIsIterationInvariantRate);
-  state.counters["max_abs_err"] = a.max_abs_err;
-  state.counters["workspace_bytes"] =
-      static_cast<double>(WorkspaceMeter::Peak() - live);
 }
 
 benchmark::internal::Benchmark* Family(

@@ -46,6 +46,10 @@ void RunTrainingBenchmark(benchmark::State& state, Problem problem,
                           const Variant& variant, double peak_gflops,
                           const InputSpec& inputs, Pass pass);
 
+// The rate counters every family reports for `flops` effective FLOPs per
+// iteration: GFLOPs and pct_peak (of peak_gflops), with N for the fit.
+void SetRateCounters(benchmark::State& state, double flops, double peak_gflops);
+
 // Registers a family over N = spec.n_min ... spec.n_max (powers of two).
 benchmark::internal::Benchmark* Family(
     const std::string& name, const SweepSpec& spec,

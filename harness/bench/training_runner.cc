@@ -56,13 +56,8 @@ void RunTrainingBenchmark(benchmark::State& state, Problem problem,
                             .c_str());
     return;
   }
-  const double flops = EffectiveFlops(problem) * PassWorkFactor(pass);
-  using benchmark::Counter;
-  state.SetComplexityN(state.range(0));
-  state.counters["GFLOPs"] =
-      Counter(flops * 1e-9, Counter::kIsIterationInvariantRate);
-  state.counters["pct_peak"] =
-      Counter(flops * 1e-9 / peak_gflops, Counter::kIsIterationInvariantRate);
+  SetRateCounters(state, EffectiveFlops(problem) * PassWorkFactor(pass),
+                  peak_gflops);
   // 0: the gradients' oracle was beyond its budget at this N (the smaller
   // N of the family were checked).
   state.counters["checked"] = a ? 1 : 0;

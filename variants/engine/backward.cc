@@ -106,20 +106,8 @@ void BackwardTile(const EngineBackwardTask& task, const BlockRows& b,
   const float* q_rows = task.q + b.i0 * task.problem.shape.D;
   const float* do_rows = task.d_out + b.i0 * task.problem.shape.D;
   ScoresTile<kRowVecs, kKeyStep>(d, w.Qt(0), dim, kc, dim, n_keys, w.st);
-  if (task.slope != 0.0) {
-    for (size_t r = 0; r < br; ++r) {
-      w.b0[r] = static_cast<float>(
-          -task.slope *
-          static_cast<double>(b.p_first + static_cast<int64_t>(r) - c0));
-    }
-    AddLinearBias<kRowVecs>(d, n_keys, w.b0, static_cast<float>(task.slope),
-                            w.st);
-  }
-  if (partial) {
-    const TileRows rows = DescribePartialTile(task.problem.mask.Rule(), task.h,
-                                              b, br, c0, n_keys, w);
-    MaskTile<kRowVecs>(d, rows, n_keys, w.st, w.wt);
-  }
+  BiasAndMaskScores<kRowVecs>(d, task.problem.mask.Rule(), task.h, task.slope,
+                              b, br, c0, n_keys, partial, w);
   ProbabilitiesTile<kRowVecs>(d, n_keys, partial ? w.wt : nullptr, w.M(0),
                               w.L(0), w.st);
   OuterAccumulate<kOuterKeys, kOuterVecs>(d, w.st, br, b.n_rows, n_keys,

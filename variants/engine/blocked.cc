@@ -243,21 +243,8 @@ void ProcessTile(const Problem& problem, const EnginePlan& plan,
   } else {
     ScoresTile<kRowVecs, kKeyStep>(d, w.Qt(g), dim, kv.k, stride, n_keys, w.st);
   }
-  if (task.slope != 0.0) {
-    // Bias of tile key t for row r: -slope (p_r - c0 - t) = b0[r] + slope t.
-    for (size_t r = 0; r < br; ++r) {
-      w.b0[r] = static_cast<float>(
-          -task.slope *
-          static_cast<double>(b.p_first + static_cast<int64_t>(r) - c0));
-    }
-    AddLinearBias<kRowVecs>(d, n_keys, w.b0, static_cast<float>(task.slope),
-                            w.st);
-  }
-  if (partial) {
-    const TileRows rows =
-        DescribePartialTile(problem.mask.Rule(), task.h, b, br, c0, n_keys, w);
-    MaskTile<kRowVecs>(d, rows, n_keys, w.st, w.wt);
-  }
+  BiasAndMaskScores<kRowVecs>(d, problem.mask.Rule(), task.h, task.slope, b, br,
+                              c0, n_keys, partial, w);
   SoftmaxTile<kRowVecs>(d, n_keys, dim, partial ? w.wt : nullptr, w.st, w.M(g),
                         w.L(g), w.Ot(g));
   const float* vt = kv.v;

@@ -99,6 +99,29 @@ inline TileRows DescribePartialTile(const MaskRule& rule, int64_t h,
   return {w.lo, w.hi, w.w0, w.step, 0};
 }
 
+// After S = Q K^T of keys [c0, c0 + n_keys) for block b: ALiBi's bias
+// (slope != 0: -slope (p_r - c0 - t) = b0[r] + slope t) and, for a partial
+// piece, the mask (masked scores set to kMaskedScore, weights into w.wt).
+// The forward and the backward pass alike.
+template <size_t kRowVecs, class D>
+HWY_INLINE void BiasAndMaskScores(D d, const MaskRule& rule, int64_t h,
+                                  double slope, const BlockRows& b, size_t br,
+                                  int64_t c0, size_t n_keys, bool partial,
+                                  GroupScratch& w) {
+  if (slope != 0.0) {
+    for (size_t r = 0; r < br; ++r) {
+      w.b0[r] = static_cast<float>(
+          -slope *
+          static_cast<double>(b.p_first + static_cast<int64_t>(r) - c0));
+    }
+    AddLinearBias<kRowVecs>(d, n_keys, w.b0, static_cast<float>(slope), w.st);
+  }
+  if (partial) {
+    const TileRows rows = DescribePartialTile(rule, h, b, br, c0, n_keys, w);
+    MaskTile<kRowVecs>(d, rows, n_keys, w.st, w.wt);
+  }
+}
+
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace attnbench
