@@ -167,8 +167,10 @@ TEST(Backward, RefusalsSayWhy) {
   ExpectRefused(*flash, half, "fp32 inputs only");
   const Variant* dilated = Registry::Get().Find("dilated");
   ASSERT_NE(dilated, nullptr);
-  ExpectRefused(*dilated, {s, ParseMask("dilated:3:2"), std::nullopt, 1},
-                "does not run mask dilated yet");
+  const Shape decode{1, 1, 1, 2, 4, 4};
+  ExpectRefused(*dilated,
+                {decode, ParseMask("dilated:3:2"), std::nullopt, 1},
+                "for Nq = Nk only");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTargets, BackwardTest,

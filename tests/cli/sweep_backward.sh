@@ -2,8 +2,8 @@
 # Usage: sweep_backward.sh ATTNBENCH
 # `sweep --pass backward`: every planned configuration has a row whose pass
 # is backward and whose gradients agree with the oracle (all within its
-# budget here); variants without a backward for a mask (dilated) skip their
-# family with the reason; meta.json records the pass.
+# budget here); meta.json records the pass; a family without a backward
+# (dilated in a decode sweep) is skipped with the reason.
 set -euo pipefail
 bin=$1
 dir=$(mktemp -d)
@@ -22,6 +22,10 @@ echo "planned=$planned rows=$rows backward=$backward agree=$agree"
 [ "$agree" -eq "$rows" ] || { echo "FAIL: a row did not agree"; exit 1; }
 grep -q '"pass": *"backward"' "$dir/run/meta.json" ||
   { echo "FAIL: meta.json lacks the pass"; exit 1; }
-grep -q 'dilated.*does not run mask dilated' "$dir/log" ||
-  { echo "FAIL: dilated's family was not skipped with the reason"; exit 1; }
+grep -q '"variant":"dilated"' "$dir/run/rows.jsonl" ||
+  { echo "FAIL: no dilated rows"; exit 1; }
+"$bin" sweep --pass backward --variants dilated --masks dilated:8:2 \
+  --Nq 16 --N-min 32 --N-max 64 --dry-run > "$dir/decode.log"
+grep -q 'for Nq = Nk only' "$dir/decode.log" ||
+  { echo "FAIL: dilated's decode family was not skipped with the reason"; exit 1; }
 echo PASS

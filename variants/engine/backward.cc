@@ -356,11 +356,13 @@ std::string BlockedBackwardUnsupported(const Problem& problem) {
     return "the blocked engine's backward pass takes fp32 inputs only "
            "(--dtype f32)";
   }
-  if (!problem.mask.Rule().Parts().empty()) {
+  if (!problem.mask.Rule().Parts().empty() &&
+      problem.shape.Nq != problem.shape.Nk) {
     return fmt::format(
-        "the blocked engine's backward pass does not run mask {} yet (its "
-        "rule regroups queries and keys into parts); naive's does",
-        problem.mask.kind);
+        "the blocked engine's backward pass runs mask {} (whose rule "
+        "regroups queries and keys into parts) for Nq = Nk only; here Nq = "
+        "{}, Nk = {}; naive's runs it",
+        problem.mask.kind, problem.shape.Nq, problem.shape.Nk);
   }
   return {};
 }
@@ -369,6 +371,12 @@ void RunBlockedForwardSaving(const Problem& problem, const Tensors& tensors,
                              const Gradients& grads) {
   const Shape& s = problem.shape;
   const SoftmaxState state{grads.row_max, grads.row_sum};
+  if (!problem.mask.Rule().Parts().empty()) {  // merged over the parts
+    EngineTuning tuning;
+    tuning.key_block = DefaultKeyBlock(s.D);
+    RunBlockedParts(problem, tensors, tuning, &state);
+    return;
+  }
   BlockedPass pass;
   pass.tuning.key_block = DefaultKeyBlock(s.D);
   pass.state = &state;
@@ -387,6 +395,10 @@ void RunBlockedForwardSaving(const Problem& problem, const Tensors& tensors,
 
 void RunBlockedBackward(const Problem& problem, const Tensors& tensors,
                         const Gradients& grads) {
+  if (!problem.mask.Rule().Parts().empty()) {
+    RunBlockedBackwardParts(problem, tensors, grads);
+    return;
+  }
   HWY_DYNAMIC_DISPATCH(EngineBackwardImpl)(problem, tensors, grads);
 }
 
@@ -403,6 +415,11 @@ size_t BlockedBackwardWorkspaceBytes(const Problem& problem) {
               (problem.shape.Nq + static_cast<int64_t>(br) - 1) /
               static_cast<int64_t>(br)) *
           sizeof(double);
+  if (!problem.mask.Rule().Parts().empty()) {
+    return backward + BlockedBackwardPartsWorkspaceBytes(problem) +
+           BlockedPassWorkspaceBytes(problem) +
+           BlockedPartsWorkspaceBytes(problem);
+  }
   return std::max(backward, BlockedPassWorkspaceBytes(problem));
 }
 

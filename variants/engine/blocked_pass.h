@@ -63,8 +63,19 @@ void RunBlockedPass(const Problem& problem, const Tensors& tensors,
 // Runs a rule's Parts one after another, merging through the softmax
 // state (variants/engine/regroup.cc), and their scratch bytes beyond one
 // pass's.
+// With `keep`: the merged softmax state is left there (each row's final
+// max and sum, for the backward) and O normalised at the end.
 void RunBlockedParts(const Problem& problem, const Tensors& tensors,
-                     EngineTuning tuning);
+                     EngineTuning tuning, const SoftmaxState* keep = nullptr);
+
+// The backward of a rule with Parts (Nq = Nk, fp32): each part's backward
+// (variants/engine/backward.h) with the merged forward's max and sum, on
+// copies in class order where the part regroups, its dQ, dK, dV added into
+// grads' in part order. grads.row_max and row_sum come from RunBlockedParts
+// with `keep`.
+void RunBlockedBackwardParts(const Problem& problem, const Tensors& tensors,
+                             const Gradients& grads);
+size_t BlockedBackwardPartsWorkspaceBytes(const Problem& problem);
 size_t BlockedPartsWorkspaceBytes(const Problem& problem);
 
 }  // namespace attnbench

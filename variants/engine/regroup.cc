@@ -9,9 +9,12 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 
 #include "harness/contract/mask.h"
 #include "harness/contract/workspace.h"
+#include "variants/engine/backward.h"
 #include "variants/engine/blocked_pass.h"
 #include "variants/engine/class_order.h"
 
@@ -125,7 +128,7 @@ void Normalise(const Problem& problem, const Tensors& t,
 }  // namespace
 
 void RunBlockedParts(const Problem& problem, const Tensors& t,
-                     EngineTuning tuning) {
+                     EngineTuning tuning, const SoftmaxState* keep) {
   std::vector<ClassPart> parts = problem.mask.Rule().Parts();
   // A part in the original order last, so that it can normalise with the
   // whole rule's visibility.
@@ -133,9 +136,10 @@ void RunBlockedParts(const Problem& problem, const Tensors& t,
                         [](const ClassPart& p) { return p.modulus != 1; });
   const Shape& s = problem.shape;
   const auto rows = static_cast<size_t>(s.B * s.H * s.Nq);
-  ScratchBuffer<float> m(rows), l(rows);
-  const SoftmaxState state{m.data(), l.data()};
-  const bool last_in_order = parts.back().modulus == 1 || parts.size() == 1;
+  ScratchBuffer<float> m(keep ? 0 : rows), l(keep ? 0 : rows);
+  const SoftmaxState state = keep ? *keep : SoftmaxState{m.data(), l.data()};
+  const bool last_in_order =
+      !keep && (parts.back().modulus == 1 || parts.size() == 1);
   for (size_t i = 0; i < parts.size(); ++i) {
     const ClassPart& part = parts[i];
     BlockedPass pass;
@@ -155,6 +159,80 @@ void RunBlockedParts(const Problem& problem, const Tensors& t,
     }
   }
   if (!last_in_order) Normalise(problem, t, state);
+}
+
+void RunBlockedBackwardParts(const Problem& problem, const Tensors& t,
+                             const Gradients& grads) {
+  const Shape& s = problem.shape;
+  const int64_t n = s.Nk, heads = s.B * s.H, kv_heads = s.B * s.Hkv;
+  const auto q_size = static_cast<size_t>(s.QElements());
+  const auto kv_size = static_cast<size_t>(s.KVElements());
+  const auto rows = static_cast<size_t>(heads * n);
+  std::fill(grads.dq, grads.dq + q_size, 0.0f);
+  std::fill(grads.dk, grads.dk + kv_size, 0.0f);
+  std::fill(grads.dv, grads.dv + kv_size, 0.0f);
+  // One part's gradients, then (where it regroups) the part's inputs.
+  ScratchBuffer<float> dq(q_size), dk(kv_size), dv(kv_size);
+  const std::vector<ClassPart> parts = problem.mask.Rule().Parts();
+  const bool copies =
+      std::any_of(parts.begin(), parts.end(),
+                  [](const ClassPart& p) { return p.modulus != 1; });
+  ScratchBuffer<float> q(copies ? q_size : 0), k(copies ? kv_size : 0),
+      v(copies ? kv_size : 0), o(copies ? q_size : 0),
+      d_out(copies ? q_size : 0), m(copies ? rows : 0), l(copies ? rows : 0);
+  const auto add = [](const float* src, float* dst, size_t size) {
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, size, size_t{1} << 14),
+                      [&](const tbb::blocked_range<size_t>& range) {
+                        for (size_t e = range.begin(); e != range.end(); ++e) {
+                          dst[e] += src[e];
+                        }
+                      });
+  };
+  for (const ClassPart& part : parts) {
+    Gradients g = grads;
+    g.dq = dq.data();
+    g.dk = dk.data();
+    g.dv = dv.data();
+    g.dz = nullptr;
+    Problem sub = problem;
+    if (part.modulus == 1) {
+      sub.mask = Mask(part.name, part.within);
+      RunBlockedBackward(sub, t, g);
+      add(dq.data(), grads.dq, q_size);
+      add(dk.data(), grads.dk, kv_size);
+      add(dv.data(), grads.dv, kv_size);
+      continue;
+    }
+    const ClassOrder order(n, part.modulus);
+    PermuteRows(t.q, q.data(), heads, n, s.D, order, true);
+    PermuteRows(t.k, k.data(), kv_heads, n, s.D, order, true);
+    PermuteRows(t.v, v.data(), kv_heads, n, s.D, order, true);
+    PermuteRows(t.o, o.data(), heads, n, s.D, order, true);
+    PermuteRows(grads.d_out, d_out.data(), heads, n, s.D, order, true);
+    PermuteRows(grads.row_max, m.data(), heads, n, 1, order, true);
+    PermuteRows(grads.row_sum, l.data(), heads, n, 1, order, true);
+    sub.mask = Mask(part.name, std::make_shared<ClassOrderRule>(n, part.modulus,
+                                                                part.within));
+    g.d_out = d_out.data();
+    g.row_max = m.data();
+    g.row_sum = l.data();
+    RunBlockedBackward(sub, {q.data(), k.data(), v.data(), o.data()}, g);
+    // Back to the original order (reusing the copies), then added.
+    PermuteRows(dq.data(), q.data(), heads, n, s.D, order, false);
+    PermuteRows(dk.data(), k.data(), kv_heads, n, s.D, order, false);
+    PermuteRows(dv.data(), v.data(), kv_heads, n, s.D, order, false);
+    add(q.data(), grads.dq, q_size);
+    add(k.data(), grads.dk, kv_size);
+    add(v.data(), grads.dv, kv_size);
+  }
+}
+
+size_t BlockedBackwardPartsWorkspaceBytes(const Problem& problem) {
+  const Shape& s = problem.shape;
+  const auto rows = static_cast<size_t>(s.B * s.H * s.Nq);
+  return (4 * static_cast<size_t>(s.QElements()) +
+          4 * static_cast<size_t>(s.KVElements()) + 2 * rows) *
+         sizeof(float);
 }
 
 size_t BlockedPartsWorkspaceBytes(const Problem& problem) {
