@@ -115,15 +115,17 @@ def series_names(keys):
 
 
 def subtitle(meta, rows):
-    """One line naming the machine, Highway target, threads and revision."""
+    """One line naming the machine, Highway target, threads, pass and revision."""
     machine = meta.get("machine", {})
+    pass_name = meta.get("sweep", {}).get("pass", "forward")
     build = meta.get("build", {})
     threads = ", ".join(str(t) for t in sorted({r.get("threads") for r in rows}))
     target = meta.get("highway_target") or ", ".join(
         sorted({str(r.get("target")) for r in rows}))
     return (f"{machine.get('cpu_model', 'unknown CPU')}, "
             f"{machine.get('cores', '?')} cores | Highway {target} | "
-            f"threads {threads} | git {build.get('git_revision', '?')}")
+            f"threads {threads} | {pass_name} pass | "
+            f"git {build.get('git_revision', '?')}")
 
 
 def style_n_axis(ax):

@@ -8,9 +8,13 @@
 #   4. a decode sweep: one new token (Nq=1) against Nk = 1024 ... 131072
 #      cached keys with Llama-3-8B's heads (H=32, Hkv=8, D=128), causal,
 #      window:4096 and span:4096, in GB/s against the measured read
-#      bandwidth, into results/<run-id>-decode/ with its figures.
-# Everything lands in results/<run-id>/ and results/<run-id>-decode/, the
-# figures in their figures/ folders. The committed figures the README shows
+#      bandwidth, into results/<run-id>-decode/ with its figures;
+#   5. a backward sweep: naive, flash, sliding_window and adaptive_span on
+#      the default sweep's masks, N = 256 ... 4096, the gradients checked
+#      (sampled beyond the oracle's budget), into results/<run-id>-backward/
+#      with its figures.
+# Everything lands in results/<run-id>/, results/<run-id>-decode/ and
+# results/<run-id>-backward/, the figures in their figures/ folders. The committed figures the README shows
 # (results/figures/) change only with ATTNBENCH_UPDATE_FIGURES=1. Extra
 # arguments go to the first `attnbench sweep` (e.g. --N-max 4096).
 set -euo pipefail
@@ -43,6 +47,13 @@ $bin sweep --threads "${ATTNBENCH_THREADS:-$(nproc)}" --out "$out-decode" \
   --masks 'causal;window:4096;span:4096' || status=$?
 [[ ${#committed[@]} -gt 0 ]] && committed=(--figures-dir results/figures/decode)
 /usr/bin/python3 scripts/plot.py "$out-decode" "${committed[@]}"
-echo "== results in $out and $out-decode"
+
+echo "== attnbench sweep (backward)"
+$bin sweep --threads "${ATTNBENCH_THREADS:-$(nproc)}" --out "$out-backward" \
+  --pass backward --N-min 256 --N-max 4096 \
+  --variants naive,flash,sliding_window,adaptive_span || status=$?
+[[ ${#committed[@]} -gt 0 ]] && committed=(--figures-dir results/figures/backward)
+/usr/bin/python3 scripts/plot.py "$out-backward" "${committed[@]}"
+echo "== results in $out, $out-decode and $out-backward"
 [[ $status -eq 0 ]] || echo "== some configuration disagreed with the oracle (exit $status)" >&2
 exit $status

@@ -10,10 +10,11 @@
 namespace attnbench {
 namespace {
 
-// The backward of one query row (b, h, i), accumulated into g.
+// The backward of one query row (b, h, i): its dQ row into dq_row[0, D)
+// (added), and, with g, its contributions to dK, dV and dz.
 void BackwardRow(const Problem& problem, const Tensors& t, const float* d_out,
                  const SpanParameters* span, int64_t b, int64_t h, int64_t i,
-                 OracleGradients& g) {
+                 double* dq_row, OracleGradients* g) {
   const Shape& s = problem.shape;
   const double scale = problem.Scale();
   const MaskRule& rule = problem.mask.Rule();
@@ -60,12 +61,15 @@ void BackwardRow(const Problem& problem, const Tensors& t, const float* d_out,
     for (int64_t x = 0; x < s.D; ++x) dp += dout[x] * v[j * s.D + x];
     const double ds = prob[j] * (dp - d_row);
     for (int64_t x = 0; x < s.D; ++x) {
-      g.dq[q_row + x] += scale * ds * k[j * s.D + x];
-      g.dk[kv0 + j * s.D + x] += scale * ds * q[x];
-      g.dv[kv0 + j * s.D + x] += prob[j] * dout[x];
+      dq_row[x] += scale * ds * k[j * s.D + x];
+    }
+    if (g == nullptr) continue;
+    for (int64_t x = 0; x < s.D; ++x) {
+      g->dk[kv0 + j * s.D + x] += scale * ds * q[x];
+      g->dv[kv0 + j * s.D + x] += prob[j] * dout[x];
     }
     if (span != nullptr && w[j] < 1.0) {  // inside the ramp: dw/dz = 1/R
-      g.dz[h] += prob[j] / w[j] * (dp - d_row) / span->ramp;
+      g->dz[h] += prob[j] / w[j] * (dp - d_row) / span->ramp;
     }
   }
 }
@@ -83,11 +87,26 @@ OracleGradients OracleBackward(const Problem& problem, const Tensors& t,
   for (int64_t b = 0; b < s.B; ++b) {
     for (int64_t h = 0; h < s.H; ++h) {
       for (int64_t i = 0; i < s.Nq; ++i) {
-        BackwardRow(problem, t, d_out, span, b, h, i, g);
+        const int64_t q_row = ((b * s.H + h) * s.Nq + i) * s.D;
+        BackwardRow(problem, t, d_out, span, b, h, i, g.dq.data() + q_row,
+                    &g);
       }
     }
   }
   return g;
+}
+
+std::vector<double> OracleDqRows(const Problem& problem, const Tensors& t,
+                                 const float* d_out,
+                                 const std::vector<int64_t>& rows) {
+  const Shape& s = problem.shape;
+  std::vector<double> dq(rows.size() * static_cast<size_t>(s.D), 0.0);
+  for (size_t n = 0; n < rows.size(); ++n) {
+    const int64_t row = rows[n], bh = row / s.Nq;
+    BackwardRow(problem, t, d_out, nullptr, bh / s.H, bh % s.H, row % s.Nq,
+                dq.data() + n * static_cast<size_t>(s.D), nullptr);
+  }
+  return dq;
 }
 
 std::optional<SpanParameters> SpanParametersOf(const Mask& mask) {

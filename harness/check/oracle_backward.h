@@ -42,6 +42,13 @@ struct OracleGradients {
   std::vector<double> dz;  // [H] with span parameters, else empty
 };
 
+// dQ of the given rows only (flat indices (b * H + h) * Nq + i), rows.size()
+// x D: each needs only its own row's forward, O(Nk D), so that a sample of
+// rows can be checked where the whole gradients' oracle costs too much.
+std::vector<double> OracleDqRows(const Problem& problem, const Tensors& t,
+                                 const float* d_out,
+                                 const std::vector<int64_t>& rows);
+
 // The spans and ramp of a `span:Z[,Z...][:R]` mask, read from its text
 // (R = 32 when absent); nullopt for any other kind.
 std::optional<SpanParameters> SpanParametersOf(const Mask& mask);

@@ -32,8 +32,10 @@ double BackwardOracleCost(const Problem& problem);
 
 // dQ, dK, dV in `training` (and O in view.o when with_output) against the
 // fp64 oracle's gradients, each within the variant's bound x max(1, max
-// |oracle|); the one furthest from its bound speaks for the result.
-// nullopt when BackwardOracleCost exceeds `oracle_budget`.
+// |oracle|); the one furthest from its bound speaks for the result. When
+// BackwardOracleCost exceeds `oracle_budget`: dQ of a sample of rows and
+// two identities of dK and dV (measure_backward.cc says which), and
+// rows_checked says how many rows.
 std::optional<Agreement> CheckGradients(const Variant& variant,
                                         const Problem& problem,
                                         const Tensors& view,
@@ -41,9 +43,8 @@ std::optional<Agreement> CheckGradients(const Variant& variant,
                                         bool with_output, double oracle_budget);
 
 // Times options.pass (backward or both) of `variant` on fp32 `data`, with
-// dO in training.d_out (filled by the caller). Checks against the oracle
-// when options.check and BackwardOracleCost is within the budget (else the
-// row says it was not checked). Throws InvalidArgument when the variant
+// dO in training.d_out (filled by the caller), and checks the gradients
+// (CheckGradients) when options.check. Throws InvalidArgument when the variant
 // has no backward for this problem.
 Measurement MeasureTraining(const Variant& variant, const Problem& problem,
                             const MeasureOptions& options, AttentionData& data,
