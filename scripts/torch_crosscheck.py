@@ -6,7 +6,7 @@ Usage:
         [--N 512] [--D 64] [--H 4] [--seed 1]
 
 NumPy draws Q, K, V (standard normal, float32, [1, H, N, D]) into .npy
-files. For the masks causal, window:64 and span:32 PyTorch computes masked
+files. For the masks causal, window:64 and span:31.5 PyTorch computes masked
 attention in float32 as docs/semantics.md defines it, o = softmax(s + log w) v
 with s = q k^T / sqrt(D) and w the mask's weights (log 0 = -inf: masked keys
 drop out; the adaptive-span ramp multiplies the exponentials). Every attnbench
@@ -17,8 +17,12 @@ max |o - o_torch| <= 2e-5 * max(1, max |o_torch|).
 The backward pass: with dO drawn too (do.npy), PyTorch's autograd in float64
 gives dQ, dK and dV of the same formula, and every variant with a backward
 pass for the mask (`run --pass backward --inputs --save`) must agree with
-each within 2e-5 * max(1, max |g_torch|). The span's own gradient dz is not
-compared: attnbench does not return it yet.
+each within 2e-5 * max(1, max |g_torch|). For the span, dz (the gradient with
+respect to each head's span, attnbench's dz.npy from adaptive_span) is
+compared with autograd through w = clamp(1 + (z - x) / R, 0, 1), attention
+written as w exp(s - m) / sum w exp(s - m) so that masked keys carry no
+log 0; z = 31.5 keeps every key off the ramp's kinks, where PyTorch's clamp
+and docs/semantics.md take different one-sided derivatives.
 
 Where PyTorch is not installed (Debian: apt-get install python3-torch) the
 script says so and exits 0.
@@ -33,7 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-MASKS = ("causal", "window:64", "span:32")
+MASKS = ("causal", "window:64", "span:31.5")
+SPAN_RAMP = 32.0
 BOUND = 2e-5
 
 
@@ -71,6 +76,26 @@ def torch_attention(torch, q, k, v, weights):
     with np.errstate(divide="ignore"):  # log 0 = -inf: the masked keys
         log_w = torch.from_numpy(np.log(weights).astype(np.float32))
     return (torch.softmax(scores + log_w, dim=-1) @ tv).numpy()
+
+
+def torch_span_gradient(torch, q, k, v, d_out, span):
+    """dL/dz_h (one z per head, all equal to span) by autograd, float64."""
+    n, heads = q.shape[2], q.shape[1]
+    tq, tk, tv = (torch.from_numpy(a.astype(np.float64)) for a in (q, k, v))
+    z = torch.full((heads, 1, 1), float(span), dtype=torch.float64,
+                   requires_grad=True)
+    x = torch.from_numpy(
+        (np.arange(n)[:, None] - np.arange(n)[None, :]).astype(np.float64))
+    causal = x >= 0
+    w = torch.where(causal, torch.clamp(1.0 + (z - x) / SPAN_RAMP, 0.0, 1.0),
+                    torch.zeros_like(x))
+    scores = tq @ tk.transpose(-1, -2) / np.sqrt(q.shape[-1])
+    m = torch.where(causal, scores, torch.full_like(scores, -np.inf)).amax(
+        -1, keepdim=True).detach()
+    e = w * torch.exp(torch.where(causal, scores - m, torch.zeros_like(scores)))
+    out = (e / e.sum(-1, keepdim=True)) @ tv
+    out.backward(torch.from_numpy(d_out.astype(np.float64)))
+    return z.grad.reshape(-1).numpy()
 
 
 def variants_for(binary, kind, backward=False):
@@ -152,7 +177,12 @@ def main():
                      "--warmup", "0", "--min-time", "0", "--no-check",
                      "--pass", "backward", "--format", "json"],
                     check=True, capture_output=True)
-                for name, g in ref.items():
+                expected = dict(ref)
+                if mask.startswith("span:") and (out / "dz.npy").exists():
+                    expected["dz"] = torch_span_gradient(
+                        torch, tensors["q"], tensors["k"], tensors["v"], d_out,
+                        float(mask.split(":")[1]))
+                for name, g in expected.items():
                     bound = BOUND * max(1.0, float(np.abs(g).max()))
                     err = float(np.abs(np.load(out / f"{name}.npy") - g).max())
                     ok = err <= bound
