@@ -22,6 +22,7 @@
 #include "harness/sweep/progress.h"
 #include "harness/sweep/run_store.h"
 #include "harness/sweep/summary.h"
+#include "harness/sweep/time_predictor.h"
 
 namespace attnbench::cli {
 namespace {
@@ -62,42 +63,6 @@ nlohmann::ordered_json SkippedRow(const sweep::SweepConfig& c,
   row["skip_reason"] = reason;
   return row;
 }
-
-// Seconds per run predicted from the family's two largest measured sizes
-// (or one, assuming N^2), or 0 when nothing is known yet.
-class TimePredictor {
- public:
-  void Add(const nlohmann::json& row) {
-    if (row.value("status", "") != "ok") return;
-    known_[Family(row["variant"], row["mask"], row["D"], row["threads"])]
-          [row["Nk"].get<int64_t>()] = row["median_s"].get<double>();
-  }
-  double Predict(const sweep::SweepConfig& c) const {
-    const auto it = known_.find(Family(std::string(c.variant->Name()),
-                                       c.problem.mask.ToString(),
-                                       c.problem.shape.D, c.problem.threads));
-    if (it == known_.end() || it->second.empty()) return 0.0;
-    const auto& points = it->second;
-    const auto last = std::prev(points.end());
-    double exponent = 2.0;
-    if (points.size() >= 2) {
-      const auto before = std::prev(last);
-      exponent = std::log(last->second / before->second) /
-                 std::log(static_cast<double>(last->first) / before->first);
-      exponent = std::clamp(exponent, 1.0, 3.0);
-    }
-    return last->second *
-           std::pow(static_cast<double>(c.problem.shape.Nk) / last->first,
-                    exponent);
-  }
-
- private:
-  static std::string Family(const std::string& v, const std::string& m,
-                            int64_t dim, int t) {
-    return sweep::FamilyKey(v, m, dim, t);
-  }
-  std::map<std::string, std::map<int64_t, double>> known_;
-};
 
 nlohmann::ordered_json NewMeta(const SweepSpec& spec,
                                const std::string& run_id) {
@@ -184,7 +149,7 @@ int RunSweep(SweepOptions opt) {
   store->SaveMeta();
   fmt::print("rows: {}\n", (store->Dir() / "rows.jsonl").string());
 
-  TimePredictor predictor;
+  sweep::TimePredictor predictor;
   for (const auto& row : store->Rows()) predictor.Add(row);
   std::vector<const sweep::SweepConfig*> todo;
   for (const auto& c : plan.configs) {

@@ -12,7 +12,6 @@
 
 #include "variants/engine/backward.h"
 
-#include <fmt/format.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
@@ -351,76 +350,13 @@ namespace attnbench {
 HWY_EXPORT(EngineBackwardImpl);
 HWY_EXPORT(EngineBackwardBlockRows);
 
-std::string BlockedBackwardUnsupported(const Problem& problem) {
-  if (problem.storage != DType::kF32) {
-    return "the blocked engine's backward pass takes fp32 inputs only "
-           "(--dtype f32)";
-  }
-  if (!problem.mask.Rule().Parts().empty() &&
-      problem.shape.Nq != problem.shape.Nk) {
-    return fmt::format(
-        "the blocked engine's backward pass runs mask {} (whose rule "
-        "regroups queries and keys into parts) for Nq = Nk only; here Nq = "
-        "{}, Nk = {}; naive's runs it",
-        problem.mask.kind, problem.shape.Nq, problem.shape.Nk);
-  }
-  return {};
-}
-
-void RunBlockedForwardSaving(const Problem& problem, const Tensors& tensors,
+void RunBlockedBackwardTiles(const Problem& problem, const Tensors& tensors,
                              const Gradients& grads) {
-  const Shape& s = problem.shape;
-  const SoftmaxState state{grads.row_max, grads.row_sum};
-  if (!problem.mask.Rule().Parts().empty()) {  // merged over the parts
-    EngineTuning tuning;
-    tuning.key_block = DefaultKeyBlock(s.D);
-    RunBlockedParts(problem, tensors, tuning, &state);
-    return;
-  }
-  BlockedPass pass;
-  pass.tuning.key_block = DefaultKeyBlock(s.D);
-  pass.state = &state;
-  pass.normalise = false;
-  RunBlockedPass(problem, tensors, pass);
-  // O = O_unnormalised / l, as the forward's last step does.
-  const MaskRule& rule = problem.mask.Rule();
-  tbb::parallel_for(int64_t{0}, s.B * s.H * s.Nq, [&](int64_t row) {
-    const int64_t h = (row / s.Nq) % s.H;
-    const int64_t p = s.Nk - s.Nq + row % s.Nq;
-    const float inv = InverseSum(grads.row_sum[row], rule, h, p, s.Nk);
-    float* o = tensors.o + row * s.D;
-    for (int64_t x = 0; x < s.D; ++x) o[x] *= inv;
-  });
-}
-
-void RunBlockedBackward(const Problem& problem, const Tensors& tensors,
-                        const Gradients& grads) {
-  if (!problem.mask.Rule().Parts().empty()) {
-    RunBlockedBackwardParts(problem, tensors, grads);
-    return;
-  }
   HWY_DYNAMIC_DISPATCH(EngineBackwardImpl)(problem, tensors, grads);
 }
 
-size_t BlockedBackwardWorkspaceBytes(const Problem& problem) {
-  const size_t br = HWY_DYNAMIC_DISPATCH(EngineBackwardBlockRows)();
-  const auto dim = static_cast<size_t>(problem.shape.D);
-  const size_t bc = DefaultKeyBlock(problem.shape.D);
-  const size_t backward =
-      (ScratchLayout{br, bc, dim, false}.Floats(1) + dim * br + bc * br +
-       3 * br) *
-          sizeof(float) * static_cast<size_t>(problem.threads) +
-      static_cast<size_t>(problem.shape.B * problem.shape.H) *
-          static_cast<size_t>(
-              (problem.shape.Nq + static_cast<int64_t>(br) - 1) /
-              static_cast<int64_t>(br)) *
-          sizeof(double);
-  if (!problem.mask.Rule().Parts().empty()) {
-    return backward + BlockedBackwardPartsWorkspaceBytes(problem) +
-           BlockedPassWorkspaceBytes(problem) +
-           BlockedPartsWorkspaceBytes(problem);
-  }
-  return std::max(backward, BlockedPassWorkspaceBytes(problem));
+size_t BlockedBackwardBlockRows() {
+  return HWY_DYNAMIC_DISPATCH(EngineBackwardBlockRows)();
 }
 
 }  // namespace attnbench

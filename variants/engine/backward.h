@@ -30,6 +30,12 @@ void RunBlockedForwardSaving(const Problem& problem, const Tensors& tensors,
 void RunBlockedBackward(const Problem& problem, const Tensors& tensors,
                         const Gradients& grads);
 
+// The tile walk for a rule without Parts on the dispatched target
+// (variants/engine/backward.cc), and its query rows per block.
+void RunBlockedBackwardTiles(const Problem& problem, const Tensors& tensors,
+                             const Gradients& grads);
+size_t BlockedBackwardBlockRows();
+
 // Scratch bytes of either call, at most.
 size_t BlockedBackwardWorkspaceBytes(const Problem& problem);
 
