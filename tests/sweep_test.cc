@@ -2,13 +2,16 @@
 // the run store's rows and resume behaviour, CSV quoting, and the fit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 #include <filesystem>
 #include <fstream>
 
 #include "harness/contract/variant.h"
 #include "harness/sweep/plan.h"
 #include "harness/sweep/run_store.h"
+#include "harness/sweep/shard.h"
 #include "harness/sweep/summary.h"
 
 namespace attnbench {
@@ -84,6 +87,57 @@ TEST(SweepPlan, DecodeKeepsNqAndSweepsNk) {
   EXPECT_EQ(plan.configs.back().problem.shape.Nk, 256);
   spec.new_tokens = 65;  // more new tokens than the smallest Nk
   EXPECT_THROW(MakePlan(spec), InvalidArgument);
+}
+
+// --shard I/N: the shards are disjoint, cover the plan, keep its order and
+// identity, and no shard's predicted cost exceeds the mean by more than the
+// costliest configuration (greedy list scheduling's guarantee).
+TEST(SweepPlan, ShardsPartitionThePlanBalancedByCost) {
+  SweepSpec spec;
+  spec.variants = {"test_window_only"};
+  spec.masks = {"window:16", "window:200"};
+  spec.n_min = 64;
+  spec.n_max = 8192;
+  spec.threads = {1, 2};
+  const sweep::SweepPlan whole = MakePlan(spec);
+  std::set<std::string> all;
+  for (const auto& c : whole.configs) all.insert(sweep::ConfigKey(c));
+  ASSERT_EQ(all.size(), whole.configs.size());
+  constexpr int kShards = 3;
+  std::set<std::string> seen;
+  std::vector<double> load;
+  double max_cost = 0.0, total = 0.0;
+  for (const auto& c : whole.configs) {
+    max_cost = std::max(max_cost, sweep::ShardCost(c));
+    total += sweep::ShardCost(c);
+  }
+  for (int i = 0; i < kShards; ++i) {
+    spec.shard_index = i;
+    spec.shard_count = kShards;
+    const sweep::SweepPlan part = MakePlan(spec);
+    EXPECT_EQ(part.plan_id, whole.plan_id);
+    EXPECT_EQ(part.plan_configs, whole.configs.size());
+    double cost = 0.0;
+    for (const auto& c : part.configs) {
+      EXPECT_TRUE(seen.insert(sweep::ConfigKey(c)).second)
+          << sweep::ConfigKey(c) << " in two shards";
+      cost += sweep::ShardCost(c);
+    }
+    EXPECT_LE(cost, total / kShards + max_cost) << "shard " << i;
+  }
+  EXPECT_EQ(seen, all);
+  spec.n_max = 4096;  // another plan, another identity
+  spec.shard_count = 1;
+  spec.shard_index = 0;
+  EXPECT_NE(MakePlan(spec).plan_id, whole.plan_id);
+  spec.shard_index = 3;
+  spec.shard_count = 3;
+  EXPECT_THROW(MakePlan(spec), InvalidArgument);
+  for (const char* bad : {"3/3", "1", "-1/2", "a/b", "0/0", "1/2/3"}) {
+    EXPECT_THROW(sweep::ParseShard(bad), InvalidArgument) << bad;
+  }
+  EXPECT_EQ(sweep::ParseShard("2/5").index, 2);
+  EXPECT_EQ(sweep::ParseShard("2/5").count, 5);
 }
 
 TEST(SweepPlan, ModelPresetsSetTheHeads) {

@@ -21,6 +21,7 @@
 #include "harness/sweep/plan.h"
 #include "harness/sweep/progress.h"
 #include "harness/sweep/run_store.h"
+#include "harness/sweep/shard.h"
 #include "harness/sweep/summary.h"
 #include "harness/sweep/time_predictor.h"
 
@@ -35,6 +36,7 @@ struct SweepOptions {
   std::string resume;
   bool dry_run = false;
   int retry_noisy = 0;  // re-measurements of a noisy configuration
+  std::string shard;    // --shard I/N (into spec.shard_index, shard_count)
 };
 
 std::string UtcNow(const char* format) {
@@ -96,6 +98,16 @@ int RunSweep(SweepOptions opt) {
           opt.resume, e.what()));
     }
   }
+  if (!opt.shard.empty()) {
+    if (!opt.resume.empty()) {
+      throw InvalidArgument(
+          "--shard with --resume: a resumed run keeps its own shard; allowed: "
+          "one of them");
+    }
+    const sweep::ShardSpec shard = sweep::ParseShard(opt.shard);
+    opt.spec.shard_index = shard.index;
+    opt.spec.shard_count = shard.count;
+  }
   for (int t : opt.spec.threads) RequireThreads(t);
   PinTarget(opt.spec.target);
   SetBf16DotEnabled(opt.spec.bf16_dot);
@@ -106,9 +118,15 @@ int RunSweep(SweepOptions opt) {
   for (const auto& s : plan.skipped) {
     fmt::print("skipping {} x {}: {}\n", s.variant, s.mask, s.reason);
   }
+  const std::string shard_text =
+      opt.spec.shard_count > 1
+          ? fmt::format(" (shard {} of {}; {} in the plan {})",
+                        opt.spec.shard_index, opt.spec.shard_count,
+                        plan.plan_configs, plan.plan_id)
+          : std::string();
   if (opt.dry_run) {
     for (const auto& c : plan.configs) fmt::print("{}\n", Describe(c));
-    fmt::print("{} configurations\n", plan.configs.size());
+    fmt::print("{} configurations{}\n", plan.configs.size(), shard_text);
     return 0;
   }
   if (!store) {
@@ -125,6 +143,13 @@ int RunSweep(SweepOptions opt) {
         {{"variant", s.variant}, {"mask", s.mask}, {"reason", s.reason}});
   }
   meta["pairs_not_run"] = plan.not_run.size();
+  // The whole plan's identity, and this run's part of it (attnbench merge
+  // puts the shards of one plan back together).
+  meta["plan_id"] = plan.plan_id;
+  meta["plan_configs"] = plan.plan_configs;
+  meta["shard"] = {{"index", opt.spec.shard_index},
+                   {"count", opt.spec.shard_count},
+                   {"configs", plan.configs.size()}};
 
   // The FMA peak and read bandwidth for each thread count, measured in
   // this process.
@@ -373,6 +398,10 @@ Command AddSweepCommand(CLI::App& app) {
   sub->add_option("--resume", opt->resume,
                   "continue the run in this folder with its own settings");
   sub->add_flag("--dry-run", opt->dry_run, "list the configurations only");
+  sub->add_option("--shard", opt->shard,
+                  "I/N: run shard I (0-based) of the plan split into N "
+                  "disjoint shards balanced by predicted cost (attnbench merge "
+                  "joins them; docs/cluster.md)");
   return {sub, [opt] { return RunSweep(*opt); }};
 }
 

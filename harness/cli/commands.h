@@ -18,6 +18,7 @@ Command AddCheckCommand(CLI::App& app);
 Command AddRunCommand(CLI::App& app);
 Command AddPeakCommand(CLI::App& app);
 Command AddSweepCommand(CLI::App& app);
+Command AddMergeCommand(CLI::App& app);
 
 }  // namespace attnbench::cli
 

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
       attnbench::cli::AddRunCommand(app),
       attnbench::cli::AddPeakCommand(app),
       attnbench::cli::AddSweepCommand(app),
+      attnbench::cli::AddMergeCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/pass.h"
+#include "harness/sweep/shard.h"
 
 namespace attnbench::sweep {
 
@@ -40,6 +41,8 @@ void VisitFields(Spec& s, const Visit& visit) {
   visit("seed", s.seed);
   visit("dist", s.dist);
   visit("target", s.target);
+  visit("shard_index", s.shard_index);
+  visit("shard_count", s.shard_count);
   visit("bf16_dot", s.bf16_dot);
   visit("warmup", s.timing.warmup);
   visit("min_reps", s.timing.min_reps);
@@ -70,7 +73,8 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
       j.at(key).get_to(value);
     } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
                name != "model" && name != "dtype" && name != "rounds" &&
-               name != "bf16_dot" && name != "pass") {
+               name != "bf16_dot" && name != "pass" &&
+               name != "shard_index" && name != "shard_count") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "
           "by attnbench sweep",
@@ -139,6 +143,8 @@ SweepPlan MakePlan(const SweepSpec& spec) {
   require("oracle-budget", spec.oracle_budget, 0, 1e13);
   require("max-seconds", spec.max_seconds_per_run, 0, 1e6);
   require("Nq", static_cast<double>(spec.new_tokens), 0, 1 << 30);
+  require("shard count", spec.shard_count, 1, 1 << 20);
+  require("shard index", spec.shard_index, 0, spec.shard_count - 1);
   if (spec.threads.empty() || spec.head_dims.empty() || spec.masks.empty()) {
     throw InvalidArgument(
         "the sweep has no thread count, head dimension or mask; allowed: at "
@@ -196,6 +202,16 @@ SweepPlan MakePlan(const SweepSpec& spec) {
                             std::tie(b.problem.threads, b.problem.shape.D,
                                      b.problem.shape.Nk);
                    });
+  plan.plan_id = PlanId(plan.configs);
+  plan.plan_configs = plan.configs.size();
+  if (spec.shard_count > 1) {  // keep this shard's, in plan order
+    const std::vector<int> shard = AssignShards(plan.configs, spec.shard_count);
+    std::vector<SweepConfig> mine;
+    for (size_t i = 0; i < plan.configs.size(); ++i) {
+      if (shard[i] == spec.shard_index) mine.push_back(plan.configs[i]);
+    }
+    plan.configs = std::move(mine);
+  }
   return plan;
 }
 

@@ -56,6 +56,10 @@ struct SweepSpec {
   uint64_t seed = 1;
   std::string dist = "uniform";
   std::string target = "best";
+  // --shard I/N: this run holds shard I of N of the plan
+  // (harness/sweep/shard.h); 0 of 1 is the whole plan.
+  int shard_index = 0;
+  int shard_count = 1;
   // bf16 inputs on AVX-512 BF16: Q K^T through vdpbf16ps (kernels/
   // bf16_scores.h); false widens Q and K to fp32 as on other CPUs.
   bool bf16_dot = true;
@@ -97,6 +101,9 @@ struct PairNotRun {
 
 struct SweepPlan {
   std::vector<SweepConfig> configs;    // smaller N first, across families
+                                       // (the shard's, with --shard)
+  std::string plan_id;                 // the whole plan's (PlanId)
+  size_t plan_configs = 0;             // configurations of the whole plan
   std::vector<SkippedFamily> skipped;  // supported kinds the shape rules out
   std::vector<PairNotRun> not_run;     // mask kinds the variant does not run
 };
