@@ -25,13 +25,7 @@ void RunBenchmark(benchmark::State& state, Problem problem,
   const Tensors view = data.ViewAs(problem.storage);
   ThreadArena arena(problem.threads);
   const auto run = [&] { arena.Execute([&] { body(problem, view); }); };
-  run();  // warm-up
-  WorkspaceMeter::ResetPeak();
-  const size_t live = WorkspaceMeter::Live();
-  for (auto _ : state) {
-    run();
-    benchmark::ClobberMemory();
-  }
+  const size_t workspace = TimeIterations(state, run);
   const Agreement a =
       CompareWithOracle(problem, data.View(), tolerance,
                         RowsToCheck(problem, kDefaultOracleBudget));
@@ -44,8 +38,19 @@ void RunBenchmark(benchmark::State& state, Problem problem,
   }
   SetRateCounters(state, EffectiveFlops(problem), peak_gflops);
   state.counters["max_abs_err"] = a.max_abs_err;
-  state.counters["workspace_bytes"] =
-      static_cast<double>(WorkspaceMeter::Peak() - live);
+  state.counters["workspace_bytes"] = static_cast<double>(workspace);
+}
+
+size_t TimeIterations(benchmark::State& state,
+                      const std::function<void()>& run) {
+  run();  // warm-up
+  WorkspaceMeter::ResetPeak();
+  const size_t live = WorkspaceMeter::Live();
+  for (auto _ : state) {
+    run();
+    benchmark::ClobberMemory();
+  }
+  return WorkspaceMeter::Peak() - live;
 }
 
 void SetRateCounters(benchmark::State& state, double flops,

@@ -46,6 +46,11 @@ void RunTrainingBenchmark(benchmark::State& state, Problem problem,
                           const Variant& variant, double peak_gflops,
                           const InputSpec& inputs, Pass pass);
 
+// One warm-up run, then the timed iterations of `run`; returns the scratch
+// bytes the timed runs took at most.
+size_t TimeIterations(benchmark::State& state,
+                      const std::function<void()>& run);
+
 // The rate counters every family reports for `flops` effective FLOPs per
 // iteration: GFLOPs and pct_peak (of peak_gflops), with N for the fit.
 void SetRateCounters(benchmark::State& state, double flops, double peak_gflops);

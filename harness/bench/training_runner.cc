@@ -40,13 +40,7 @@ void RunTrainingBenchmark(benchmark::State& state, Problem problem,
     });
   };
   arena.Execute([&] { variant.RunForwardForBackward(problem, view, grads); });
-  run();  // warm-up
-  WorkspaceMeter::ResetPeak();
-  const size_t live = WorkspaceMeter::Live();
-  for (auto _ : state) {
-    run();
-    benchmark::ClobberMemory();
-  }
+  const size_t workspace = TimeIterations(state, run);
   const std::optional<Agreement> a = CheckGradients(
       variant, problem, view, training, both, kDefaultOracleBudget);
   if (a && !a->pass) {
@@ -62,8 +56,7 @@ void RunTrainingBenchmark(benchmark::State& state, Problem problem,
   // N of the family were checked).
   state.counters["checked"] = a ? 1 : 0;
   state.counters["max_abs_err"] = a ? a->max_abs_err : 0.0;
-  state.counters["workspace_bytes"] =
-      static_cast<double>(WorkspaceMeter::Peak() - live);
+  state.counters["workspace_bytes"] = static_cast<double>(workspace);
 }
 
 }  // namespace attnbench::bench
