@@ -168,8 +168,7 @@ TEST(Backward, RefusalsSayWhy) {
   const Variant* dilated = Registry::Get().Find("dilated");
   ASSERT_NE(dilated, nullptr);
   const Shape decode{1, 1, 1, 2, 4, 4};
-  ExpectRefused(*dilated,
-                {decode, ParseMask("dilated:3:2"), std::nullopt, 1},
+  ExpectRefused(*dilated, {decode, ParseMask("dilated:3:2"), std::nullopt, 1},
                 "for Nq = Nk only");
 }
 

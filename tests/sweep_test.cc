@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "harness/contract/variant.h"
 #include "harness/sweep/plan.h"

@@ -24,11 +24,7 @@ void RunTrainingBenchmark(benchmark::State& state, Problem problem,
   const Shape& s = problem.shape;
   AttentionData data = MakeInputs(s, 1, inputs.dist);
   TrainingData training(s, WantsSpanGradient(variant, problem));
-  {
-    const AttentionData grad_out =
-        MakeInputs(s, GradOutputSeed(1), inputs.dist);
-    std::copy_n(grad_out.q.get(), s.QElements(), training.d_out.get());
-  }
+  FillGradOutput(training, s, 1, inputs.dist);
   const Tensors view = data.View();
   const Gradients grads = training.View();
   const bool both = pass == Pass::kBoth;

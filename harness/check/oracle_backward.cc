@@ -88,8 +88,7 @@ OracleGradients OracleBackward(const Problem& problem, const Tensors& t,
     for (int64_t h = 0; h < s.H; ++h) {
       for (int64_t i = 0; i < s.Nq; ++i) {
         const int64_t q_row = ((b * s.H + h) * s.Nq + i) * s.D;
-        BackwardRow(problem, t, d_out, span, b, h, i, g.dq.data() + q_row,
-                    &g);
+        BackwardRow(problem, t, d_out, span, b, h, i, g.dq.data() + q_row, &g);
       }
     }
   }

@@ -67,10 +67,7 @@ void CheckOne(const Variant& variant, const Problem& problem,
       return;
     }
     TrainingData training(problem.shape, WantsSpanGradient(variant, problem));
-    const AttentionData grad_out = MakeInputs(
-        problem.shape, GradOutputSeed(opt.seed), Distribution::kUniform);
-    std::copy_n(grad_out.q.get(), problem.shape.QElements(),
-                training.d_out.get());
+    FillGradOutput(training, problem.shape, opt.seed, Distribution::kUniform);
     const Tensors view = data.View();
     const Gradients grads = training.View();
     ThreadArena(problem.threads).Execute([&] {

@@ -86,9 +86,10 @@ int RunMerge(const MergeOptions& opt) {
   meta["missing_shards"] = missing;
   for (const auto& [index, s] : by_index) {
     const nlohmann::ordered_json& m = stores[s].Meta();
-    meta["merged_shards"].push_back(
-        {{"index", index}, {"dir", opt.shards[s]}, {"run_id", m["run_id"]},
-         {"machine", m["machine"]}});
+    meta["merged_shards"].push_back({{"index", index},
+                                     {"dir", opt.shards[s]},
+                                     {"run_id", m["run_id"]},
+                                     {"machine", m["machine"]}});
     for (const auto& session : m["sessions"]) {
       nlohmann::ordered_json tagged = session;
       tagged["shard"] = index;
@@ -125,10 +126,8 @@ Command AddMergeCommand(CLI::App& app) {
       "merge",
       "Join the run folders of one sweep's shards (sweep --shard I/N) into "
       "one run folder; exit 1 if a shard is missing");
-  sub->add_option("--out", opt->out, "the merged run folder (new)")
-      ->required();
-  sub->add_option("shards", opt->shards, "the shards' run folders")
-      ->required();
+  sub->add_option("--out", opt->out, "the merged run folder (new)")->required();
+  sub->add_option("shards", opt->shards, "the shards' run folders")->required();
   sub->add_flag("--allow-missing", opt->allow_missing,
                 "merge the shards given even when some are missing (still "
                 "named, still exit 1)");

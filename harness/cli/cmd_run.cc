@@ -103,12 +103,7 @@ int RunOne(const RunOptions& opt) {
   if (pass != Pass::kForward) {
     const std::string why = variant.WhyNoBackward(stored);
     if (!why.empty()) throw InvalidArgument("--pass " + opt.pass + ": " + why);
-    // The gradients and dO take as much memory again as the inputs.
-    RequireMemory(
-        problem.shape,
-        static_cast<int64_t>(variant.EstimateBackwardWorkspaceBytes(stored)) +
-            2 * (problem.shape.QElements() + problem.shape.KVElements()) *
-                static_cast<int64_t>(sizeof(float)));
+    RequireMemory(problem.shape, TrainingMemoryEstimate(variant, stored));
   }
   RequireMemory(problem.shape,
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(stored)));
@@ -148,10 +143,7 @@ int RunOne(const RunOptions& opt) {
           LoadOutput(do_path, problem.shape, opt.io.FileLayout());
       std::copy(d_out.begin(), d_out.end(), training->d_out.get());
     } else {
-      const AttentionData grad_out = MakeInputs(
-          problem.shape, GradOutputSeed(opt.seed), measure.dist);  // its Q
-      std::copy_n(grad_out.q.get(), problem.shape.QElements(),
-                  training->d_out.get());
+      FillGradOutput(*training, problem.shape, opt.seed, measure.dist);
     }
   }
   const Measurement m =

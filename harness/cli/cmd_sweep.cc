@@ -11,6 +11,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
+#include "harness/cli/sweep_records.h"
 #include "harness/measure/bandwidth.h"
 #include "harness/measure/build_info.h"
 #include "harness/measure/machine_info.h"
@@ -38,46 +39,6 @@ struct SweepOptions {
   int retry_noisy = 0;  // re-measurements of a noisy configuration
   std::string shard;    // --shard I/N (into spec.shard_index, shard_count)
 };
-
-std::string UtcNow(const char* format) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[64];
-  std::strftime(buffer, sizeof(buffer), format, &tm);
-  return buffer;
-}
-
-// "flash causal N=4096 D=64 threads=2"; a decode step (Nq < Nk) names Nq,
-// Nk and the heads instead of N.
-std::string Describe(const sweep::SweepConfig& c) {
-  const Shape& s = c.problem.shape;
-  const std::string size =
-      s.Nq == s.Nk ? fmt::format("N={}", s.Nk)
-                   : fmt::format("Nq={} Nk={} H={}/{}", s.Nq, s.Nk, s.H, s.Hkv);
-  return fmt::format("{} {} {} D={} threads={}", c.variant->Name(),
-                     c.problem.mask.ToString(), size, s.D, c.problem.threads);
-}
-
-nlohmann::ordered_json SkippedRow(const sweep::SweepConfig& c,
-                                  const std::string& reason) {
-  nlohmann::ordered_json row = ConfigRow(*c.variant, c.problem, "skipped");
-  row["skip_reason"] = reason;
-  return row;
-}
-
-nlohmann::ordered_json NewMeta(const SweepSpec& spec,
-                               const std::string& run_id) {
-  nlohmann::ordered_json meta;
-  meta["run_id"] = run_id;
-  meta["created_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
-  meta["machine"] = MachineJson();
-  meta["build"] = BuildJson();
-  meta["highway_target"] = DispatchedTargetName();
-  meta["sweep"] = spec.ToJson();
-  meta["sessions"] = nlohmann::ordered_json::array();
-  return meta;
-}
 
 int RunSweep(SweepOptions opt) {
   std::optional<sweep::RunStore> store;

@@ -37,20 +37,12 @@ Measurement Measure(const Variant& variant, const Problem& problem,
   RequireMemory(
       s, options.pass == Pass::kForward
              ? static_cast<int64_t>(variant.EstimateWorkspaceBytes(stored))
-             // the gradients, dO and its generation take the inputs' size
-             // again twice
-             : static_cast<int64_t>(
-                   variant.EstimateBackwardWorkspaceBytes(stored)) +
-                   3 * (s.QElements() + s.KVElements()) *
-                       static_cast<int64_t>(sizeof(float)));
+             : TrainingMemoryEstimate(variant, stored));
   ResetPeakRss();
   AttentionData data = MakeInputs(problem.shape, options.seed, options.dist);
   if (options.pass != Pass::kForward) {  // fp32 only (WhyNoBackward)
     TrainingData training(problem.shape, WantsSpanGradient(variant, problem));
-    const AttentionData grad_out = MakeInputs(
-        problem.shape, GradOutputSeed(options.seed), options.dist);  // its Q
-    std::copy_n(grad_out.q.get(), problem.shape.QElements(),
-                training.d_out.get());
+    FillGradOutput(training, problem.shape, options.seed, options.dist);
     return MeasureTraining(variant, problem, options, data, training);
   }
   RoundInputs(data, options.dtype);

@@ -127,6 +127,20 @@ Gradients TrainingData::View() const {
           row_max.get(), row_sum.get(), dz.get()};
 }
 
+void FillGradOutput(TrainingData& training, const Shape& shape, uint64_t seed,
+                    Distribution dist) {
+  const AttentionData grad_out =
+      MakeInputs(shape, GradOutputSeed(seed), dist);  // its Q is dO
+  std::copy_n(grad_out.q.get(), shape.QElements(), training.d_out.get());
+}
+
+int64_t TrainingMemoryEstimate(const Variant& variant, const Problem& stored) {
+  const Shape& s = stored.shape;
+  return static_cast<int64_t>(variant.EstimateBackwardWorkspaceBytes(stored)) +
+         3 * (s.QElements() + s.KVElements()) *
+             static_cast<int64_t>(sizeof(float));
+}
+
 bool WantsSpanGradient(const Variant& variant, const Problem& problem) {
   return variant.ReturnsSpanGradient() &&
          problem.mask.Rule().SpanOf(0).has_value();

@@ -23,6 +23,15 @@ struct TrainingData {
   Gradients View() const;
 };
 
+// dO generated like Q from the seed's own stream (GradOutputSeed), into
+// training.d_out.
+void FillGradOutput(TrainingData& training, const Shape& shape, uint64_t seed,
+                    Distribution dist);
+
+// The scratch bytes beyond the inputs that measuring a backward pass takes:
+// the variant's estimate, the gradients and dO, and dO's generation.
+int64_t TrainingMemoryEstimate(const Variant& variant, const Problem& stored);
+
 // Whether `variant` returns dz for this problem's mask.
 bool WantsSpanGradient(const Variant& variant, const Problem& problem);
 

@@ -73,8 +73,8 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
       j.at(key).get_to(value);
     } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
                name != "model" && name != "dtype" && name != "rounds" &&
-               name != "bf16_dot" && name != "pass" &&
-               name != "shard_index" && name != "shard_count") {
+               name != "bf16_dot" && name != "pass" && name != "shard_index" &&
+               name != "shard_count") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "
           "by attnbench sweep",

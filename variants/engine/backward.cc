@@ -59,11 +59,8 @@ size_t EngineBackwardBlockRows() {
 // as rows as lanes [D x Br], dP / dS [Bc x Br], D_r [Br], and each row's
 // sum of dL/dw over ramp keys [Br] (adaptive span's dz).
 struct EngineBackwardScratch {
-  static size_t ExtraFloats(size_t br, size_t bc, size_t dim) {
-    return dim * br + bc * br + 3 * br;
-  }
   EngineBackwardScratch(size_t br, size_t bc, size_t dim)
-      : group(br, bc, dim, 1, false), extra(ExtraFloats(br, bc, dim)) {
+      : group(br, bc, dim, 1, false), extra(BackwardExtraFloats(br, bc, dim)) {
     dot = extra.data();
     dpt = dot + dim * br;
     drow = dpt + bc * br;

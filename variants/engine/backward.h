@@ -36,6 +36,14 @@ void RunBlockedBackwardTiles(const Problem& problem, const Tensors& tensors,
                              const Gradients& grads);
 size_t BlockedBackwardBlockRows();
 
+// Floats of one thread's backward scratch beyond the forward's GroupScratch
+// of one block: dO as rows as lanes [D x Br], dP / dS [Bc x Br], and D_r,
+// the ramp sums and their ends [Br each]. The allocation and the estimate
+// both use it.
+inline size_t BackwardExtraFloats(size_t br, size_t bc, size_t dim) {
+  return dim * br + bc * br + 3 * br;
+}
+
 // Scratch bytes of either call, at most.
 size_t BlockedBackwardWorkspaceBytes(const Problem& problem);
 

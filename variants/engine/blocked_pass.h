@@ -56,6 +56,11 @@ inline float InverseSum(float l, const MaskRule& visibility, int64_t h,
              : std::numeric_limits<float>::quiet_NaN();
 }
 
+// o *= InverseSum(l) row by row for an unnormalised output in the original
+// order, as a pass's last step does (variants/engine/regroup.cc).
+void Normalise(const Problem& problem, const Tensors& t,
+               const SoftmaxState& state);
+
 // Runs one pass on the dispatched target (variants/engine/blocked.cc).
 void RunBlockedPass(const Problem& problem, const Tensors& tensors,
                     const BlockedPass& pass);

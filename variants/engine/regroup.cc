@@ -112,7 +112,8 @@ void RunCopied(const Problem& problem, const Tensors& t, const ClassPart& part,
   }
 }
 
-// o *= InverseSum(l) for an unnormalised output in the original order.
+}  // namespace
+
 void Normalise(const Problem& problem, const Tensors& t,
                const SoftmaxState& state) {
   const Shape& s = problem.shape;
@@ -124,8 +125,6 @@ void Normalise(const Problem& problem, const Tensors& t,
     for (int64_t x = 0; x < s.D; ++x) o[x] *= inv;
   });
 }
-
-}  // namespace
 
 void RunBlockedParts(const Problem& problem, const Tensors& t,
                      EngineTuning tuning, const SoftmaxState* keep) {

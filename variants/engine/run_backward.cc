@@ -47,15 +47,7 @@ void RunBlockedForwardSaving(const Problem& problem, const Tensors& tensors,
   pass.state = &state;
   pass.normalise = false;
   RunBlockedPass(problem, tensors, pass);
-  // O = O_unnormalised / l, as the forward's last step does.
-  const MaskRule& rule = problem.mask.Rule();
-  tbb::parallel_for(int64_t{0}, s.B * s.H * s.Nq, [&](int64_t row) {
-    const int64_t h = (row / s.Nq) % s.H;
-    const int64_t p = s.Nk - s.Nq + row % s.Nq;
-    const float inv = InverseSum(grads.row_sum[row], rule, h, p, s.Nk);
-    float* o = tensors.o + row * s.D;
-    for (int64_t x = 0; x < s.D; ++x) o[x] *= inv;
-  });
+  Normalise(problem, tensors, state);  // O = O_unnormalised / l
 }
 
 void RunBlockedBackward(const Problem& problem, const Tensors& tensors,
@@ -72,8 +64,8 @@ size_t BlockedBackwardWorkspaceBytes(const Problem& problem) {
   const auto dim = static_cast<size_t>(problem.shape.D);
   const size_t bc = DefaultKeyBlock(problem.shape.D);
   const size_t backward =
-      (ScratchLayout{br, bc, dim, false}.Floats(1) + dim * br + bc * br +
-       3 * br) *
+      (ScratchLayout{br, bc, dim, false}.Floats(1) +
+       BackwardExtraFloats(br, bc, dim)) *
           sizeof(float) * static_cast<size_t>(problem.threads) +
       static_cast<size_t>(problem.shape.B * problem.shape.H) *
           static_cast<size_t>(
