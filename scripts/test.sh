@@ -4,7 +4,7 @@
 # UndefinedBehaviorSanitizer build. About 8 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --test
 echo "== release build and tests"
 cmake --workflow --preset test
 echo "== sanitizer build (ASan + UBSan) and tests"
