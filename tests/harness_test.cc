@@ -1,5 +1,6 @@
 // Harness pieces: seeded inputs, timing statistics, the workspace meter,
 // row sampling for large problems, and agreement verdicts.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,6 +13,7 @@
 #include "harness/check/oracle.h"
 #include "harness/contract/workspace.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/machine_info.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/peak_store.h"
 #include "harness/measure/timing.h"
@@ -100,6 +102,26 @@ TEST(PeakStore, KeepsTheBestAndSurvivesADamagedFile) {
   EXPECT_TRUE(PeakStorePath().empty());
   EXPECT_FALSE(StoredFmaPeak(2).has_value());
   unsetenv("ATTNBENCH_PEAK_STORE");
+}
+
+// The machine key names the CPU's family and model numbers (a bare "AMD
+// EPYC" covers several generations) and the core count; the peak store and
+// the cross-machine scripts key on it. "model" must not be read from the
+// "model name" line.
+TEST(MachineInfo, KeyNamesFamilyModelAndCores) {
+  const nlohmann::ordered_json m = MachineJson();
+  EXPECT_EQ(m["machine_key"].get<std::string>(), MachineKey());
+  EXPECT_NE(MachineKey().find(" cores"), std::string::npos);
+  EXPECT_TRUE(m["cpu_family"].is_number_integer());
+  EXPECT_TRUE(m["cpu_model_number"].is_number_integer());
+#if defined(__x86_64__)
+  EXPECT_GE(m["cpu_family"].get<int>(), 0);  // x86 Linux reports both
+  EXPECT_GE(m["cpu_model_number"].get<int>(), 0);
+  EXPECT_NE(MachineKey().find(fmt::format(
+                "(family {}, model {})", m["cpu_family"].get<int>(),
+                m["cpu_model_number"].get<int>())),
+            std::string::npos);
+#endif
 }
 
 TEST(WorkspaceMeter, TracksPeakOfLiveScratch) {

@@ -1,7 +1,7 @@
 // attnbench merge: the run folders of one sweep's shards (`sweep --shard
 // I/N`, possibly from several machines of one kind) joined into one run
-// folder, refusing shards of different plans, settings or revisions, and
-// naming the shards that are missing.
+// folder, refusing shards of different plans, settings, revisions or kinds
+// of machine, and naming the shards that are missing.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -23,6 +23,18 @@ struct MergeOptions {
   std::vector<std::string> shards;
   bool allow_missing = false;
 };
+
+// The kind of machine a run was measured on: its machine key (CPU model,
+// family, model, cores; harness/measure/machine_info.h), or for runs older
+// than the key, the model name and cores; and the Highway target.
+std::string MachineKind(const nlohmann::json& meta) {
+  const nlohmann::json& m = meta.value("machine", nlohmann::json::object());
+  std::string kind = m.contains("machine_key")
+                         ? m["machine_key"].get<std::string>()
+                         : fmt::format("{}, {} cores", m.value("cpu_model", ""),
+                                       m.value("cores", 0));
+  return kind + " | " + meta.value("highway_target", "");
+}
 
 // The settings shards of one plan share: the sweep's without the shard.
 nlohmann::json SharedSettings(const nlohmann::json& meta) {
@@ -60,6 +72,17 @@ int RunMerge(const MergeOptions& opt) {
     }
     if (SharedSettings(meta) != SharedSettings(first)) {
       throw differs("sweep settings");
+    }
+    // Rates from two CPU models (or targets) are not one series: a study
+    // over machines keeps one merged run per machine and puts them side by
+    // side (scripts/compare.py --machines; docs/cluster.md).
+    if (MachineKind(meta) != MachineKind(first)) {
+      throw InvalidArgument(fmt::format(
+          "{} and {} differ in machine or target ({} vs {}); allowed: shards "
+          "measured on machines of one kind (compare machines with "
+          "scripts/compare.py --machines)",
+          opt.shards.front(), opt.shards[s], MachineKind(first),
+          MachineKind(meta)));
     }
     const int index = meta["shard"]["index"].get<int>();
     if (!by_index.emplace(index, s).second) {

@@ -2,6 +2,8 @@
 
 #include <sys/utsname.h>
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <string>
 #include <thread>
@@ -12,27 +14,53 @@
 namespace attnbench {
 namespace {
 
-// The value of the first "key : value" line of /proc/cpuinfo, or "".
+// The value of the first "key : value" line of /proc/cpuinfo whose key is
+// exactly `key` ("model" is not "model name"), or "".
 std::string CpuInfoField(const std::string& key) {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(key, 0) != 0) continue;
     const size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
+    const size_t key_end = line.find_last_not_of(" \t", colon - 1);
+    if (key_end == std::string::npos || line.compare(0, key_end + 1, key) != 0 ||
+        key_end + 1 != key.size()) {
+      continue;
+    }
     const size_t start = line.find_first_not_of(' ', colon + 1);
     return start == std::string::npos ? "" : line.substr(start);
   }
   return "";
 }
 
+// A /proc/cpuinfo number ("cpu family", "model"), or -1.
+int CpuInfoNumber(const std::string& key) {
+  try {
+    return std::stoi(CpuInfoField(key));
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 }  // namespace
+
+std::string MachineKey() {
+  // Virtual machines often report a bare model name ("AMD EPYC") for
+  // several generations: the family and model numbers tell them apart.
+  return fmt::format("{} (family {}, model {}), {} cores",
+                     CpuInfoField("model name"), CpuInfoNumber("cpu family"),
+                     CpuInfoNumber("model"),
+                     std::thread::hardware_concurrency());
+}
 
 nlohmann::ordered_json MachineJson() {
   nlohmann::ordered_json m;
   m["cpu_model"] = CpuInfoField("model name");
+  m["cpu_family"] = CpuInfoNumber("cpu family");
+  m["cpu_model_number"] = CpuInfoNumber("model");
   m["cpu_flags"] = CpuInfoField("flags");
   m["cores"] = std::thread::hardware_concurrency();
+  m["machine_key"] = MachineKey();
   m["memory_bytes"] = PhysicalMemoryBytes();
   utsname u{};
   if (uname(&u) == 0) {

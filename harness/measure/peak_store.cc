@@ -16,8 +16,7 @@ namespace attnbench {
 namespace {
 
 std::string Key(int threads) {
-  return fmt::format("{} | {} | {} threads",
-                     MachineJson()["cpu_model"].get<std::string>(),
+  return fmt::format("{} | {} | {} threads", MachineKey(),
                      DispatchedTargetName(), threads);
 }
 

@@ -5,7 +5,7 @@
 # half-way (rows cut, a torn line) and resumed; `attnbench merge` joins the
 # three into one run holding exactly the plan's configurations, all
 # agreeing; a missing shard is named (exit 1) and a shard of another plan
-# refused.
+# or of another kind of machine refused.
 set -euo pipefail
 bin=$1
 dir=$(mktemp -d)
@@ -56,4 +56,17 @@ if "$bin" merge --out "$dir/mixed" "$dir/s0" "$dir/other" 2> "$dir/mixed.err"; t
 fi
 grep -q "differ in plan_id" "$dir/mixed.err" ||
   { echo "FAIL: no reason for refusing two plans"; cat "$dir/mixed.err"; exit 1; }
+# A shard measured on another kind of machine (its meta.json's machine key
+# changed) is refused by name.
+cp -r "$dir/s2" "$dir/s2-other-cpu"
+sed -i 's/"machine_key": *"[^"]*"/"machine_key":"Other CPU (family 25, model 1), 2 cores"/' \
+  "$dir/s2-other-cpu/meta.json"
+grep -q "Other CPU" "$dir/s2-other-cpu/meta.json" ||
+  { echo "FAIL: could not edit the machine key"; exit 1; }
+if "$bin" merge --out "$dir/cpus" "$dir/s0" "$dir/s1" "$dir/s2-other-cpu" \
+  2> "$dir/cpus.err"; then
+  echo "FAIL: shards of two kinds of machine were merged"; exit 1
+fi
+grep -q "differ in machine or target" "$dir/cpus.err" ||
+  { echo "FAIL: no reason for refusing two machines"; cat "$dir/cpus.err"; exit 1; }
 echo PASS
