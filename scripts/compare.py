@@ -3,12 +3,20 @@
 
 Usage:
     scripts/compare.py results/<run-a> results/<run-b> [--csv FILE]
+    scripts/compare.py --machines RUN... [--plot FILE] [--csv FILE]
 
 Matches the ok rows of the two runs' rows.jsonl by (variant, mask, B, H,
 Hkv, Nq, Nk, D, threads) and prints, per configuration, the median time of
 A and B, the ratio B/A of median times (below 1: B is faster) and the
 effective GFLOP/s of A and B. Then lists the configurations found in only
 one run. --csv FILE also writes the matched table as CSV. Exits 0.
+
+--machines puts runs from several machines side by side (machine_view.py):
+runs are grouped by machine (CPU model, family, model, cores) and target,
+and each configuration measured on every machine is shown as the fraction
+of that machine's own limit (pct_peak; pct_bandwidth for memory-bound
+rows), since absolute rates do not compare across CPUs. --plot FILE draws
+those fractions against N, one panel per series, one line per machine.
 """
 
 import argparse
@@ -16,6 +24,7 @@ import csv
 import sys
 from pathlib import Path
 
+from compare_machines import compare_machines
 from runrows import (ok_rows, print_table, read_meta, read_rows, run_label,
                      sort_key, warn)
 
@@ -26,11 +35,23 @@ CSV_FIELDS = KEY_FIELDS + ("median_s_a", "median_s_b", "ratio_b_over_a",
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_a", type=Path, help="results/<run-id> folder A")
-    parser.add_argument("run_b", type=Path, help="results/<run-id> folder B")
+    parser.add_argument("runs", type=Path, nargs="+",
+                        help="results/<run-id> folders: A and B, or with "
+                             "--machines any number")
+    parser.add_argument("--machines", action="store_true",
+                        help="side by side by machine, as fractions of each "
+                             "machine's limits")
+    parser.add_argument("--plot", type=Path, metavar="FILE",
+                        help="with --machines: draw the fractions (PNG)")
     parser.add_argument("--csv", type=Path, metavar="FILE",
                         help="also write the matched table as CSV")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not args.machines and len(args.runs) != 2:
+        parser.error("two run folders (A and B), or --machines with any "
+                     "number")
+    if args.plot and not args.machines:
+        parser.error("--plot needs --machines")
+    return args
 
 
 def index_rows(run_dir):
@@ -110,12 +131,18 @@ def write_csv(records, path):
 
 def main():
     args = parse_args()
+    if args.machines:
+        try:
+            return compare_machines(args.runs, args.plot, args.csv)
+        except FileNotFoundError as error:
+            sys.exit(f"compare.py: cannot read rows: {error}")
+    run_a, run_b = args.runs
     try:
-        index_a, index_b = index_rows(args.run_a), index_rows(args.run_b)
+        index_a, index_b = index_rows(run_a), index_rows(run_b)
     except FileNotFoundError as error:
         sys.exit(f"compare.py: cannot read rows: {error}")
-    label_a = run_label(args.run_a, read_meta(args.run_a))
-    label_b = run_label(args.run_b, read_meta(args.run_b))
+    label_a = run_label(run_a, read_meta(run_a))
+    label_b = run_label(run_b, read_meta(run_b))
     records = matched_records(index_a, index_b)
     print_comparison(records, label_a, label_b)
     print_unmatched(index_a, index_b, label_a, label_b)

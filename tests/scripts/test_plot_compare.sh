@@ -110,4 +110,55 @@ echo "$cmp_out"
 grep -q "^only in run-a (1):" <<<"$cmp_out" || fail "unmatched row not listed"
 [[ $(grep -c ',0\.5,' "$tmp/cmp.csv") -eq 12 ]] || fail "CSV lacks 12 ratios of 0.5"
 
+echo "== compare.py --machines and machine_table.py"
+# run-c: run-b's configurations measured on another machine (its meta.json
+# names a machine key), every row at half of that machine's peak.
+mkdir -p "$tmp/results/run-c"
+"$py" - "$tmp/results/run-b" "$tmp/results/run-c" <<'PY'
+import json, sys
+src, out = sys.argv[1], sys.argv[2]
+with open(f"{out}/rows.jsonl", "w") as f:
+    for line in open(f"{src}/rows.jsonl"):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        row["pct_peak"] = 0.5
+        f.write(json.dumps(row) + "\n")
+meta = json.load(open(f"{src}/meta.json"))
+meta["machine"] = {"cpu_model": "Other CPU", "cores": 2,
+                   "machine_key": "Other CPU (family 25, model 1), 2 cores"}
+meta["highway_target"] = "AVX2"
+json.dump(meta, open(f"{out}/meta.json", "w"))
+PY
+if "$py" "$repo/scripts/compare.py" --machines "$tmp/results/run-a" \
+  "$tmp/results/run-b" >"$tmp/one.out" 2>/dev/null; then
+  fail "compare.py --machines succeeded with one machine"
+fi
+grep -q "runs from one machine only" "$tmp/one.out" || fail "no message for one machine"
+machines_out=$("$py" "$repo/scripts/compare.py" --machines "$tmp/results/run-a" \
+  "$tmp/results/run-c" --plot "$tmp/machines.png" --csv "$tmp/machines.csv" 2>/dev/null)
+echo "$machines_out"
+grep -q "^M2: Other CPU (family 25, model 1), 2 cores · AVX2" <<<"$machines_out" ||
+  fail "machine 2 not named by its key and target"
+grep -q "^M1: Synthetic CPU 9000, 2 cores, no AVX2 flags (family not recorded) · AVX3" \
+  <<<"$machines_out" || fail "a run without a machine key not marked"
+[[ $(grep -c ' 0\.500$' <<<"$machines_out") -eq 12 ]] || fail "M2's fractions not on 12 rows"
+[[ -s $tmp/machines.png ]] || fail "no machine figure"
+[[ $(grep -c '"Other CPU (family 25, model 1), 2 cores",AVX2,0.5,peak,' "$tmp/machines.csv") -eq 12 ]] ||
+  fail "CSV lacks M2's 12 fractions"
+table_out=$("$py" "$repo/scripts/machine_table.py" "$tmp/results/run-a" \
+  "$tmp/results/run-b" "$tmp/results/run-c" 2>/dev/null)
+echo "$table_out"
+[[ $(grep -c '^| ' <<<"$table_out") -eq 3 ]] || fail "machine table: not a header and two machines"
+grep -q "^| Other CPU (family 25, model 1), 2 cores | AVX2 | 1 (newest \`run-c\`) | 12 |" \
+  <<<"$table_out" || fail "machine table: run-c's machine line"
+grep -q "^| Synthetic CPU 9000, .* | AVX3 | 2 " <<<"$table_out" ||
+  fail "machine table: run-a and run-b not one machine"
+printf 'x\n<!-- machines:begin -->\nold\n<!-- machines:end -->\ny\n' >"$tmp/README.md"
+"$py" "$repo/scripts/machine_table.py" "$tmp/results/run-a" "$tmp/results/run-c" \
+  --readme "$tmp/README.md" >/dev/null 2>&1
+grep -q "^| Other CPU" "$tmp/README.md" && ! grep -q "^old" "$tmp/README.md" ||
+  fail "machine table not written between the markers"
+
 echo ok
