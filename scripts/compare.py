@@ -43,14 +43,19 @@ def parse_args():
                              "machine's limits")
     parser.add_argument("--plot", type=Path, metavar="FILE",
                         help="with --machines: draw the fractions (PNG)")
+    parser.add_argument("--variants", metavar="V1,V2",
+                        help="with --machines: only these variants")
+    parser.add_argument("--masks", metavar="M1;M2",
+                        help="with --machines: only these masks (as rows name "
+                             "them, ';'-separated)")
     parser.add_argument("--csv", type=Path, metavar="FILE",
                         help="also write the matched table as CSV")
     args = parser.parse_args()
     if not args.machines and len(args.runs) != 2:
         parser.error("two run folders (A and B), or --machines with any "
                      "number")
-    if args.plot and not args.machines:
-        parser.error("--plot needs --machines")
+    if (args.plot or args.variants or args.masks) and not args.machines:
+        parser.error("--plot, --variants and --masks need --machines")
     return args
 
 
@@ -133,7 +138,10 @@ def main():
     args = parse_args()
     if args.machines:
         try:
-            return compare_machines(args.runs, args.plot, args.csv)
+            return compare_machines(
+                args.runs, args.plot, args.csv,
+                variants=args.variants.split(",") if args.variants else None,
+                masks=args.masks.split(";") if args.masks else None)
         except FileNotFoundError as error:
             sys.exit(f"compare.py: cannot read rows: {error}")
     run_a, run_b = args.runs

@@ -118,9 +118,15 @@ def plot(machines, path):
     return True
 
 
-def compare_machines(run_dirs, plot_path=None, csv_path=None):
-    """Exit status: 0, or 1 when fewer than two machines or nothing shared."""
+def compare_machines(run_dirs, plot_path=None, csv_path=None, variants=None,
+                     masks=None):
+    """Exit status: 0, or 1 when fewer than two machines or nothing shared.
+    variants, masks: lists to keep only those rows (None: all)."""
     machines = load_machines(run_dirs)
+    for m in machines:
+        m.rows = {k: r for k, r in m.rows.items()
+                  if (variants is None or field(r, "variant") in variants)
+                  and (masks is None or field(r, "mask") in masks)}
     if len(machines) < 2:
         names = ", ".join(m.name for m in machines) or "none"
         print(f"compare.py --machines: runs from one machine only ({names}); "
