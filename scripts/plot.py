@@ -315,9 +315,9 @@ def print_exponents(series, exponents, fit_points):
     for key, members in series.items():
         e = exponents[key]
         ns = [r["Nk"] for r in fit_rows(members, fit_points)]
+        span = f"{min(ns)}..{max(ns)}" if ns else "- (all noisy)"
         table.append(tuple(map(str, key)) + (
-            str(len(members)), f"{min(ns)}..{max(ns)}",
-            "-" if e is None else f"{e:.2f}"))
+            str(len(members)), span, "-" if e is None else f"{e:.2f}"))
     print("fitted exponents (median time ~ N^e):")
     print_table(table, left_columns=len(header))
 

@@ -94,6 +94,16 @@ expect_figures "$tmp/results/run-b/figures"
 # The committed figures next to the runs change only when asked.
 [[ ! -e "$tmp/results/figures" ]] || fail "plot.py wrote results/figures unasked"
 
+echo "== plot.py on a run whose every row is noisy (no point to fit)"
+mkdir -p "$tmp/results/noisy"
+cp "$tmp/results/run-b/meta.json" "$tmp/results/noisy/"
+sed 's/"agrees": true}/"agrees": true, "noisy": true}/' \
+  "$tmp/results/run-b/rows.jsonl" >"$tmp/results/noisy/rows.jsonl"
+grep -q '"noisy": true' "$tmp/results/noisy/rows.jsonl" || fail "could not mark rows noisy"
+noisy_out=$("$py" "$repo/scripts/plot.py" "$tmp/results/noisy" 2>&1) ||
+  fail "plot.py failed on an all-noisy run: $noisy_out"
+grep -q "all noisy" <<<"$noisy_out" || fail "no word that every point was noisy"
+
 echo "== plot.py on a run without ok rows"
 mkdir -p "$tmp/results/empty"
 grep '"skipped"' "$tmp/results/run-a/rows.jsonl" >"$tmp/results/empty/rows.jsonl"
