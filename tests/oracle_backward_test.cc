@@ -8,10 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <string>
 #include <vector>
 
+#include "harness/check/gradient_bound.h"
 #include "harness/check/oracle.h"
 #include "harness/contract/mask.h"
 
@@ -111,6 +114,41 @@ TEST(OracleBackward, SpanGradientMatchesFiniteDifferences) {
     some_nonzero = some_nonzero || std::fabs(g.dz[h]) > 1e-3;
   }
   EXPECT_TRUE(some_nonzero) << "the ramp must carry a gradient";
+}
+
+// The derived bounds are neither vacuous nor violated by rounding alone:
+// the oracle's gradients rounded to fp32 pass; moved by a relative 2^-9 (the
+// rounding of a probability stored in bf16, an error a kernel must not
+// make) each of dQ, dK, dV fails; and no element's bound is as large as
+// its gradient's magnitude scale (max |g|).
+TEST(OracleBackward, BoundsCatchAPrecisionLossAndPassRounding) {
+  Problem problem;
+  problem.shape = {1, 4, 2, 48, 48, 16};
+  problem.mask = ParseMask("causal");
+  const Shape& s = problem.shape;
+  const std::vector<float> q = GridValues(s.QElements(), 5);
+  const std::vector<float> k = GridValues(s.KVElements(), 6);
+  const std::vector<float> v = GridValues(s.KVElements(), 7);
+  const std::vector<float> d_out = GridValues(s.QElements(), 8);
+  const Tensors t{q.data(), k.data(), v.data(), nullptr};
+  const OracleGradients g = OracleBackward(problem, t, d_out.data());
+  for (const auto& [name, ref, bound] :
+       {std::tuple{"dQ", &g.dq, &g.dq_bound}, std::tuple{"dK", &g.dk, &g.dk_bound},
+        std::tuple{"dV", &g.dv, &g.dv_bound}}) {
+    std::vector<float> rounded(ref->size()), moved(ref->size());
+    double largest = 0.0, widest = 0.0;
+    for (size_t i = 0; i < ref->size(); ++i) {
+      rounded[i] = static_cast<float>((*ref)[i]);
+      moved[i] = static_cast<float>((*ref)[i] * (1.0 + 0x1p-9));
+      largest = std::max(largest, std::fabs((*ref)[i]));
+      widest = std::max(widest, (*bound)[i]);
+    }
+    const GradientCheck pass = CheckGradient(rounded.data(), *ref, *bound);
+    EXPECT_TRUE(pass.Pass()) << name << " ratio " << pass.ratio;
+    const GradientCheck fail = CheckGradient(moved.data(), *ref, *bound);
+    EXPECT_FALSE(fail.Pass()) << name << " ratio " << fail.ratio;
+    EXPECT_LT(widest, 1e-3 * largest) << name;
+  }
 }
 
 }  // namespace

@@ -35,19 +35,31 @@ struct SpanParameters {
   }
 };
 
+// The gradients and, element by element, the bound on an fp32 kernel's
+// error in each (docs/semantics.md "Gradient error bound"): a first-order
+// running error bound from the magnitudes of the terms every step adds up,
+// for any summation order and blocking, an exponential within 4 ulp and
+// the forward's saved softmax statistics (m, l) as an fp32 kernel forms
+// them.
 struct OracleGradients {
   std::vector<double> dq;  // [B, H, Nq, D]
   std::vector<double> dk;  // [B, Hkv, Nk, D]
   std::vector<double> dv;  // [B, Hkv, Nk, D]
   std::vector<double> dz;  // [H] with span parameters, else empty
+  std::vector<double> dq_bound, dk_bound, dv_bound, dz_bound;  // same shapes
+  // dz's ramp terms per head and the sum of their magnitudes (its bound's
+  // summation part).
+  std::vector<double> dz_terms, dz_magnitude;
 };
 
 // dQ of the given rows only (flat indices (b * H + h) * Nq + i), rows.size()
 // x D: each needs only its own row's forward, O(Nk D), so that a sample of
-// rows can be checked where the whole gradients' oracle costs too much.
+// rows can be checked where the whole gradients' oracle costs too much;
+// with bounds, their error bounds too.
 std::vector<double> OracleDqRows(const Problem& problem, const Tensors& t,
                                  const float* d_out,
-                                 const std::vector<int64_t>& rows);
+                                 const std::vector<int64_t>& rows,
+                                 std::vector<double>* bounds = nullptr);
 
 // The spans and ramp of a `span:Z[,Z...][:R]` mask, read from its text
 // (R = 32 when absent); nullopt for any other kind.
