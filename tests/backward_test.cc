@@ -117,9 +117,12 @@ TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
           const std::optional<SpanParameters> span = SpanParametersOf(mask);
           const OracleGradients oracle = OracleBackward(
               problem, in.View(), d_out.q.get(), span ? &*span : nullptr);
-          ExpectWithinBound(g.dq.get(), oracle.dq, oracle.dq_bound, "dQ " + what);
-          ExpectWithinBound(g.dk.get(), oracle.dk, oracle.dk_bound, "dK " + what);
-          ExpectWithinBound(g.dv.get(), oracle.dv, oracle.dv_bound, "dV " + what);
+          ExpectWithinBound(g.dq.get(), oracle.dq, oracle.dq_bound,
+                            "dQ " + what);
+          ExpectWithinBound(g.dk.get(), oracle.dk, oracle.dk_bound,
+                            "dK " + what);
+          ExpectWithinBound(g.dv.get(), oracle.dv, oracle.dv_bound,
+                            "dV " + what);
           if (with_dz) {
             ExpectWithinBound(dz.data(), oracle.dz, oracle.dz_bound,
                               "dz " + what);
@@ -133,8 +136,9 @@ TEST_P(BackwardTest, AgreesWithTheOracleAndIsDeterministic) {
       }
     }
   }
-  std::printf("largest error / derived bound over this variant's gradients: %.3g\n",
-              largest_ratio);
+  std::printf(
+      "largest error / derived bound over this variant's gradients: %.3g\n",
+      largest_ratio);
 }
 
 // A variant without a backward pass, and a problem a backward does not

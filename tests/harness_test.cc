@@ -117,9 +117,9 @@ TEST(MachineInfo, KeyNamesFamilyModelAndCores) {
 #if defined(__x86_64__)
   EXPECT_GE(m["cpu_family"].get<int>(), 0);  // x86 Linux reports both
   EXPECT_GE(m["cpu_model_number"].get<int>(), 0);
-  EXPECT_NE(MachineKey().find(fmt::format(
-                "(family {}, model {})", m["cpu_family"].get<int>(),
-                m["cpu_model_number"].get<int>())),
+  EXPECT_NE(MachineKey().find(fmt::format("(family {}, model {})",
+                                          m["cpu_family"].get<int>(),
+                                          m["cpu_model_number"].get<int>())),
             std::string::npos);
 #endif
 }

@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "harness/check/gradient_bound.h"
@@ -133,7 +133,8 @@ TEST(OracleBackward, BoundsCatchAPrecisionLossAndPassRounding) {
   const Tensors t{q.data(), k.data(), v.data(), nullptr};
   const OracleGradients g = OracleBackward(problem, t, d_out.data());
   for (const auto& [name, ref, bound] :
-       {std::tuple{"dQ", &g.dq, &g.dq_bound}, std::tuple{"dK", &g.dk, &g.dk_bound},
+       {std::tuple{"dQ", &g.dq, &g.dq_bound},
+        std::tuple{"dK", &g.dk, &g.dk_bound},
         std::tuple{"dV", &g.dv, &g.dv_bound}}) {
     std::vector<float> rounded(ref->size()), moved(ref->size());
     double largest = 0.0, widest = 0.0;

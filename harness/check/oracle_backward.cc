@@ -29,8 +29,8 @@ double Gamma(double n) {
 // its weights), whether or not dz is wanted (span).
 void BackwardRow(const Problem& problem, const Tensors& t, const float* d_out,
                  const SpanParameters* span, const SpanParameters* ramp,
-                 int64_t b, int64_t h, int64_t i,
-                 double* dq_row, double* dq_bound_row, OracleGradients* g) {
+                 int64_t b, int64_t h, int64_t i, double* dq_row,
+                 double* dq_bound_row, OracleGradients* g) {
   const Shape& s = problem.shape;
   const double scale = problem.Scale();
   const MaskRule& rule = problem.mask.Rule();
@@ -88,8 +88,9 @@ void BackwardRow(const Problem& problem, const Tensors& t, const float* d_out,
   // with 2 n + 16 covering the online softmax's rescalings of l. A partial
   // weight w (a span's ramp) errs by at most 4u (1 + |z|/R) absolutely.
   const double ramp_error =
-      ramp != nullptr ? 4.0 * u * (1.0 + std::fabs(ramp->SpanOf(h)) / ramp->ramp)
-                      : 4.0 * u;
+      ramp != nullptr
+          ? 4.0 * u * (1.0 + std::fabs(ramp->SpanOf(h)) / ramp->ramp)
+          : 4.0 * u;
   std::vector<double> own(s.Nk, 0.0), rho(s.Nk, 0.0);
   double spread = 0.0;  // A
   for (int64_t j = 0; j < s.Nk; ++j) {
@@ -108,7 +109,8 @@ void BackwardRow(const Problem& problem, const Tensors& t, const float* d_out,
     double o_error = 0.0;
     for (int64_t j = 0; j < s.Nk; ++j) {
       if (w[j] <= 0.0) continue;
-      o_error += prob[j] * std::fabs(v[j * s.D + x]) * (rho[j] + Gamma(2.0 * n));
+      o_error +=
+          prob[j] * std::fabs(v[j * s.D + x]) * (rho[j] + Gamma(2.0 * n));
     }
     d_row += dout[x] * o[x];
     d_row_error += Gamma(static_cast<double>(s.D)) * std::fabs(dout[x] * o[x]) +
@@ -184,8 +186,7 @@ OracleGradients OracleBackward(const Problem& problem, const Tensors& t,
       for (int64_t i = 0; i < s.Nq; ++i) {
         const int64_t q_row = ((b * s.H + h) * s.Nq + i) * s.D;
         BackwardRow(problem, t, d_out, span, ramp ? &*ramp : nullptr, b, h, i,
-                    g.dq.data() + q_row,
-                    g.dq_bound.data() + q_row, &g);
+                    g.dq.data() + q_row, g.dq_bound.data() + q_row, &g);
       }
     }
   }
@@ -208,8 +209,7 @@ std::vector<double> OracleDqRows(const Problem& problem, const Tensors& t,
     const int64_t row = rows[n], bh = row / s.Nq;
     const size_t at = n * static_cast<size_t>(s.D);
     BackwardRow(problem, t, d_out, nullptr, ramp ? &*ramp : nullptr, bh / s.H,
-                bh % s.H,
-                row % s.Nq, dq.data() + at,
+                bh % s.H, row % s.Nq, dq.data() + at,
                 bounds != nullptr ? bounds->data() + at : nullptr, nullptr);
   }
   return dq;

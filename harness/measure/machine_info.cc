@@ -1,8 +1,7 @@
 #include "harness/measure/machine_info.h"
 
-#include <sys/utsname.h>
-
 #include <fmt/format.h>
+#include <sys/utsname.h>
 
 #include <fstream>
 #include <string>
@@ -23,8 +22,8 @@ std::string CpuInfoField(const std::string& key) {
     const size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
     const size_t key_end = line.find_last_not_of(" \t", colon - 1);
-    if (key_end == std::string::npos || line.compare(0, key_end + 1, key) != 0 ||
-        key_end + 1 != key.size()) {
+    if (key_end == std::string::npos ||
+        line.compare(0, key_end + 1, key) != 0 || key_end + 1 != key.size()) {
       continue;
     }
     const size_t start = line.find_first_not_of(' ', colon + 1);

@@ -39,9 +39,10 @@ bool WantsSpanGradient(const Variant& variant, const Problem& problem);
 // multiply-adds (about three forwards'), against the oracle budget.
 double BackwardOracleCost(const Problem& problem);
 
-// dQ, dK, dV in `training` (and O in view.o when with_output) against the
-// fp64 oracle's gradients, each within the variant's bound x max(1, max
-// |oracle|); the one furthest from its bound speaks for the result. When
+// dQ, dK, dV (and dz) in `training` (and O in view.o when with_output)
+// against the fp64 oracle's gradients, each element within the oracle's
+// derived bound (docs/semantics.md "Gradient error bound"); the element
+// furthest from its bound speaks for the result. When
 // BackwardOracleCost exceeds `oracle_budget`: dQ of a sample of rows and
 // two identities of dK and dV (measure_backward.cc says which), and
 // rows_checked says how many rows.
