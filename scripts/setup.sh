@@ -4,8 +4,10 @@
 #   scripts/setup.sh          what the build, the sweeps and the plots need
 #   scripts/setup.sh --test   also what the tests use if present: Slurm and
 #                             munge for the one-node cluster test
-#                             (tests/cli/slurm_one_node.sh). Best effort:
-#                             where they cannot be installed the test skips.
+#                             (tests/cli/slurm_one_node.sh), PyTorch for the
+#                             autograd cross-check (scripts/torch_crosscheck.py).
+#                             Best effort: where they cannot be installed,
+#                             those tests skip.
 set -euo pipefail
 
 packages=(
@@ -16,7 +18,7 @@ packages=(
 )
 optional=()
 if [[ ${1:-} == --test ]]; then
-  optional=(slurmctld slurmd slurm-client munge)
+  optional=(slurmctld slurmd slurm-client munge python3-torch)
 fi
 
 # Prints the packages of "$@" that are not installed.
