@@ -5,11 +5,12 @@
 # a private folder (configuration, key, sockets, state and logs written
 # here, ports chosen per run), scripts/slurm/sweep_array.sbatch runs a
 # 3-shard job array of a short sweep, scripts/slurm/merge.sh joins the
-# shards, and the merged rows must be exactly the unsharded plan's
-# configurations, all agreeing; shard 1, cut as a preempted task leaves
-# it and submitted again, resumes without losing or repeating a row.
-# Everything is torn down on exit; every wait is bounded. Prints "SKIP: <reason>" (exit 0) where Slurm or munge is
-# not installed (README: how to install them).
+# shards, and the merged rows must be exactly the configurations of the
+# same sweep run unsharded (and of its plan), all agreeing; shard 1, cut
+# as a preempted task leaves it and submitted again, resumes without
+# losing or repeating a row. Everything is torn down on exit; every wait
+# is bounded. Prints "SKIP: <reason>" (exit 0) where Slurm or munge is not
+# installed (README: how to install them).
 set -euo pipefail
 bin=$(readlink -f "$1")
 repo=$(readlink -f "$2")
@@ -150,23 +151,30 @@ done
 scripts/slurm/merge.sh "$dir/study" > "$dir/merge.out" 2>&1 ||
   { cat "$dir/merge.out"; fail "merge.sh failed"; }
 
+# The same sweep unsharded, run here (outside Slurm), and its plan.
+"$bin" sweep "${args[@]}" --out "$dir/unsharded" > "$dir/unsharded.log"
 "$bin" sweep "${args[@]}" --dry-run | grep -v configurations |
   grep -v '^left out' | sort > "$dir/plan"
-planned=$(grep -c . "$dir/plan")
-merged=$dir/study/merged/rows.jsonl
-rows=$(grep -c . "$merged")
-# The merged rows' configurations, in the --dry-run plan's words.
-/usr/bin/python3 -c '
+# A run's configurations, one line each in the --dry-run plan's words.
+configs() {
+  /usr/bin/python3 -c '
 import json, sys
 for line in open(sys.argv[1]):
     r = json.loads(line)
     print("{variant} {mask} N={Nk} D={D} threads={threads}".format(**r))
-' "$merged" | sort > "$dir/merged-plan"
-echo "planned=$planned merged_rows=$rows"
-cmp -s "$dir/plan" "$dir/merged-plan" || {
-  diff "$dir/plan" "$dir/merged-plan" | head -n 10
-  fail "the merged rows are not the unsharded plan's configurations"
+' "$1" | sort
 }
+merged=$dir/study/merged/rows.jsonl
+configs "$merged" > "$dir/merged-configs"
+configs "$dir/unsharded/rows.jsonl" > "$dir/unsharded-configs"
+echo "planned=$(grep -c . "$dir/plan") unsharded_rows=$(grep -c . \
+  "$dir/unsharded-configs") merged_rows=$(grep -c . "$dir/merged-configs")"
+cmp -s "$dir/unsharded-configs" "$dir/merged-configs" || {
+  diff "$dir/unsharded-configs" "$dir/merged-configs" | head -n 10
+  fail "the merged rows are not the unsharded run's configurations"
+}
+cmp -s "$dir/plan" "$dir/merged-configs" ||
+  fail "the merged rows are not the plan's configurations"
 if grep -q '"agrees":false' "$merged"; then fail "a merged row disagrees"; fi
 ls "$dir/study/merged"/*.png > /dev/null 2>&1 ||
   ls "$dir/study/merged/figures" > /dev/null 2>&1 ||
