@@ -29,6 +29,9 @@
 namespace attnbench::cli {
 namespace {
 
+// A run at least this long needs no untimed warm-up in later rounds.
+constexpr double kLongRunSeconds = 0.25;
+
 using sweep::SweepSpec;
 
 struct SweepOptions {
@@ -177,6 +180,13 @@ int RunSweep(SweepOptions opt) {
         try {
           MeasureOptions options = measure;
           options.check = last_round;
+          // After the first round, a configuration whose runs take longer
+          // than kLongRunSeconds skips its untimed warm-up: such a run is
+          // its own warm-up (what it would warm costs well under 1% of it),
+          // and the warm-up would be a third of its time at 2 runs a round.
+          if (round > 1 && pooled[i].timing.median_s > kLongRunSeconds) {
+            options.timing.warmup = 0;
+          }
           options.cold_kv =
               options.pass == Pass::kForward &&
               BoundBy(StoredProblem(*c.variant, c.problem, options.dtype),

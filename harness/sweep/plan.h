@@ -63,9 +63,12 @@ struct SweepSpec {
   // bf16 inputs on AVX-512 BF16: Q K^T through vdpbf16ps (kernels/
   // bf16_scores.h); false widens Q and K to fp32 as on other CPUs.
   bool bf16_dot = true;
-  TimingPolicy timing{1, 3, 0.2, 50};
+  // 6 runs at least: a 95% interval of the median for every row
+  // (docs/semantics.md "Noise"), 2 in each of the default 3 rounds.
+  TimingPolicy timing{1, 6, 0.2, 50};
   // Rounds: the plan is walked this many times, each configuration timed
-  // for its share of the runs and seconds in each (and warmed up in each),
+  // for its share of the runs and seconds in each (and warmed up in each,
+  // but for runs over 0.25 s after the first round),
   // so that its runs are spread over the whole sweep instead of back to
   // back; its row pools them (docs/semantics.md "Noise"). 1 in runs stored
   // before rounds existed.
