@@ -2,8 +2,9 @@
 # (`--target NAME` as the first arguments; default: the best this CPU runs)
 # and the rows file results/<folder>/<run-id>[-<target>].jsonl.
 #   source scripts/acceptance_common.sh FOLDER "$@"
-# defines: bin, target, out, and attn_run ARGS... (= attnbench run
-# --target TARGET ARGS...). A caller with other options of its own parses
+# defines: bin, target, out, attn_run ARGS... (= attnbench run
+# --target TARGET ARGS...) and tag CASE (adds "case": CASE to the JSON row
+# on stdin). A caller with other options of its own parses
 # them first and may set `usage` for the error line.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin=build/release/attnbench
@@ -21,3 +22,6 @@ run_id=$(date -u +%Y%m%dT%H%M%SZ)-$(git rev-parse --short HEAD 2>/dev/null || ec
 out=results/$folder/$run_id.jsonl
 mkdir -p "$(dirname "$out")"
 attn_run() { "$bin" run --target "$target" "$@"; }
+tag() {
+  /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); r["case"]=sys.argv[1]; print(json.dumps(r))' "$1"
+}

@@ -11,9 +11,6 @@
 # Usage: scripts/backward_acceptance.sh [--target NAME]
 set -euo pipefail
 source "$(dirname "$0")/acceptance_common.sh" backward-acceptance "$@"
-tag() {  # adds "case" to the JSON row on stdin
-  /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); r["case"]=sys.argv[1]; print(json.dumps(r))' "$1"
-}
 for _ in $(seq "${ROUNDS:-3}"); do
   for dim in 64 128; do
     for pass in forward backward both; do

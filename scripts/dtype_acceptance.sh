@@ -11,9 +11,6 @@
 # Usage: scripts/dtype_acceptance.sh [--target NAME]
 set -euo pipefail
 source "$(dirname "$0")/acceptance_common.sh" dtype-acceptance "$@"
-tag() {  # adds "case" to the JSON row on stdin
-  /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); r["case"]=sys.argv[1]; print(json.dumps(r))' "$1"
-}
 for _ in $(seq "${ROUNDS:-3}"); do
   for nk in 16384 65536; do
     for dtype in f32 bf16 f16; do
