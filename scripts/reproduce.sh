@@ -2,8 +2,9 @@
 # README command 1: set up, build (release), then the main job:
 #   1. attnbench check on every Highway target (agreement with the oracle);
 #   2. the default sweep: every variant on causal, window:256 and span:256,
-#      D=64, H=8, N = 256 ... 16384, all cores, each configuration checked
-#      against the oracle, rows stored as they complete;
+#      D=64, H=8, N = 256 ... 16384 (the naive baseline to 8192: pass
+#      --baseline-N-max 0 for the long one), all cores, each configuration
+#      checked against the oracle, rows stored as they complete;
 #   3. the figures, drawn from the stored rows by scripts/plot.py;
 #   4. a decode sweep: one new token (Nq=1) against Nk = 1024 ... 131072
 #      cached keys with Llama-3-8B's heads (H=32, Hkv=8, D=128), causal,

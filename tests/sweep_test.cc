@@ -59,6 +59,35 @@ TEST(SweepPlan, ListsSupportedFamiliesSmallestNFirst) {
   }
 }
 
+// The baseline runs up to --baseline-N-max only (said in one line); other
+// variants, and the baseline with the cap at 0, to --N-max. A run stored
+// before the cap existed reads as uncapped.
+TEST(SweepPlan, CapsTheBaselineAtItsOwnLargestN) {
+  SweepSpec spec;
+  spec.variants = {"test_window_only"};
+  spec.masks = {"window:16"};
+  spec.n_min = 64;
+  spec.n_max = 512;
+  spec.baseline = "test_window_only";
+  spec.baseline_n_max = 128;
+  const sweep::SweepPlan plan = MakePlan(spec);
+  ASSERT_EQ(plan.configs.size(), 2u);  // N = 64, 128
+  for (const auto& c : plan.configs) EXPECT_LE(c.problem.shape.Nk, 128);
+  EXPECT_EQ(plan.baseline_capped, 2u);
+  EXPECT_NE(sweep::BaselineCapSummary(spec, plan.baseline_capped)
+                .find("left out 2 configuration(s) of the baseline "
+                      "test_window_only with N > 128"),
+            std::string::npos);
+  spec.baseline = "naive";  // not this variant: no cap on it
+  EXPECT_EQ(MakePlan(spec).configs.size(), 4u);
+  spec.baseline = "test_window_only";
+  spec.baseline_n_max = 0;
+  EXPECT_EQ(MakePlan(spec).configs.size(), 4u);
+  nlohmann::json stored = SweepSpec{}.ToJson();
+  stored.erase("baseline_n_max");
+  EXPECT_EQ(SweepSpec::FromJson(stored).baseline_n_max, 0);
+}
+
 TEST(SweepPlan, RejectsBadSettingsNamingThem) {
   SweepSpec spec;
   spec.variants = {"nope"};

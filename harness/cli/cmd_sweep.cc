@@ -79,6 +79,10 @@ int RunSweep(SweepOptions opt) {
   if (!plan.not_run.empty()) {
     fmt::print("{}\n", sweep::NotRunSummary(plan.not_run));
   }
+  if (plan.baseline_capped > 0) {
+    fmt::print("{}\n",
+               sweep::BaselineCapSummary(opt.spec, plan.baseline_capped));
+  }
   for (const auto& s : plan.skipped) {
     fmt::print("skipping {} x {}: {}\n", s.variant, s.mask, s.reason);
   }
@@ -365,6 +369,10 @@ Command AddSweepCommand(CLI::App& app) {
   sub->add_option("--baseline", s.baseline,
                   "variant the summary quotes speed-ups against")
       ->capture_default_str();
+  sub->add_option("--baseline-N-max", s.baseline_n_max,
+                  "the baseline runs only up to this N (0: to --N-max)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   sub->add_option("--out", opt->out, "run folder (default results/<run-id>)");
   sub->add_option("--resume", opt->resume,
                   "continue the run in this folder with its own settings");

@@ -52,6 +52,7 @@ void VisitFields(Spec& s, const Visit& visit) {
   visit("oracle_budget", s.oracle_budget);
   visit("max_seconds_per_run", s.max_seconds_per_run);
   visit("baseline", s.baseline);
+  visit("baseline_n_max", s.baseline_n_max);
 }
 
 nlohmann::ordered_json SweepSpec::ToJson() const {
@@ -61,12 +62,13 @@ nlohmann::ordered_json SweepSpec::ToJson() const {
   return j;
 }
 
-// A run stored before dist, baseline, new_tokens, model, dtype, bf16_dot or
-// pass existed keeps their defaults; any other missing field is an error naming
-// it.
+// A run stored before dist, baseline, new_tokens, model, dtype, bf16_dot,
+// pass or the shard existed keeps their defaults (rounds: 1, the
+// baseline's cap: none); any other missing field is an error naming it.
 SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   SweepSpec s;
-  s.rounds = 1;  // a run from before rounds existed
+  s.rounds = 1;          // a run from before rounds existed
+  s.baseline_n_max = 0;  // or before the baseline's cap
   VisitFields(s, [&j](const char* key, auto& value) {
     const std::string_view name(key);
     if (j.contains(key)) {
@@ -74,7 +76,7 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
     } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
                name != "model" && name != "dtype" && name != "rounds" &&
                name != "bf16_dot" && name != "pass" && name != "shard_index" &&
-               name != "shard_count") {
+               name != "shard_count" && name != "baseline_n_max") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "
           "by attnbench sweep",
@@ -101,6 +103,14 @@ const ModelShape& FindModelShape(const std::string& name) {
   }
   throw InvalidArgument(
       fmt::format("model '{}' is not a preset; allowed: {}", name, names));
+}
+
+std::string BaselineCapSummary(const SweepSpec& spec, size_t capped) {
+  if (capped == 0) return "";
+  return fmt::format(
+      "left out {} configuration(s) of the baseline {} with N > {} "
+      "(--baseline-N-max; 0 runs it to --N-max)",
+      capped, spec.baseline, spec.baseline_n_max);
 }
 
 std::string NotRunSummary(const std::vector<PairNotRun>& pairs) {
@@ -145,6 +155,8 @@ SweepPlan MakePlan(const SweepSpec& spec) {
   require("Nq", static_cast<double>(spec.new_tokens), 0, 1 << 30);
   require("shard count", spec.shard_count, 1, 1 << 20);
   require("shard index", spec.shard_index, 0, spec.shard_count - 1);
+  require("baseline-N-max", static_cast<double>(spec.baseline_n_max), 0,
+          1 << 30);
   if (spec.threads.empty() || spec.head_dims.empty() || spec.masks.empty()) {
     throw InvalidArgument(
         "the sweep has no thread count, head dimension or mask; allowed: at "
@@ -175,6 +187,11 @@ SweepPlan MakePlan(const SweepSpec& spec) {
                       std::nullopt,
                       threads};
             Validate(p);
+            if (v->Name() == spec.baseline && spec.baseline_n_max > 0 &&
+                n > spec.baseline_n_max) {
+              ++plan.baseline_capped;
+              continue;
+            }
             std::string why = v->WhyUnsupported(p);
             if (why.empty() && pass != Pass::kForward) {
               why = v->WhyNoBackward(StoredProblem(*v, p, dtype));

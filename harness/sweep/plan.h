@@ -81,6 +81,10 @@ struct SweepSpec {
   double max_seconds_per_run = 30.0;
   // The variant every other one's speed-up is quoted against (summary).
   std::string baseline = "naive";
+  // The baseline runs only up to this N (0: to n_max): its dense N^2 rows
+  // at N = 16384 took two thirds of the default sweep (docs/semantics.md
+  // "Noise"); the summary quotes speed-ups at the largest N both ran.
+  int64_t baseline_n_max = 8192;
 
   nlohmann::ordered_json ToJson() const;
   static SweepSpec FromJson(const nlohmann::json& j);
@@ -109,10 +113,15 @@ struct SweepPlan {
   size_t plan_configs = 0;             // configurations of the whole plan
   std::vector<SkippedFamily> skipped;  // supported kinds the shape rules out
   std::vector<PairNotRun> not_run;     // mask kinds the variant does not run
+  size_t baseline_capped = 0;  // baseline configurations past baseline_n_max
 };
 
 // One line for the pairs not run ("" if none): how many, and an example.
 std::string NotRunSummary(const std::vector<PairNotRun>& pairs);
+
+// One line for the baseline's configurations past --baseline-N-max ("" if
+// none).
+std::string BaselineCapSummary(const SweepSpec& spec, size_t capped);
 
 // Validates the spec (InvalidArgument naming the bad option) and lists the
 // configurations.
