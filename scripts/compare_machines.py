@@ -61,8 +61,8 @@ def write_csv(machines, keys, path):
 
 
 def plot(machines, path):
-    """One panel per series measured on every machine (largest first by
-    point count, at most MAX_PANELS), fraction of the limit against N."""
+    """One panel per series measured on every machine (in key order, at
+    most MAX_PANELS), fraction of the limit against N."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -78,15 +78,8 @@ def plot(machines, path):
     rows = (len(chosen) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows),
                              squeeze=False)
-    by_family = {}
-    for key in shared_configs(machines):
-        by_family.setdefault(
-            tuple(field(machines[0].rows[key], f) for f in FAMILY_FIELDS),
-            []).append(key)
     for ax, family in zip(axes.flat, chosen):
-        keys = sorted(by_family[family],
-                      key=lambda k: (field(machines[0].rows[k], "Nk"),
-                                     field(machines[0].rows[k], "Nq")))
+        keys = families[family]
         kinds = set()
         for m in machines:
             xs, ys = [], []

@@ -125,12 +125,11 @@ def shared_configs(machines):
 
 def shared_families(machines, min_points=2):
     """Families (series) with at least MIN_POINTS sizes on every machine:
-    {family key: sorted Nk values measured on all of them}."""
-    keys = shared_configs(machines)
+    {family key: its configuration keys measured on all of them, by Nk
+    then Nq}."""
     families = {}
-    for key in keys:
-        row = machines[0].rows[key]
-        families.setdefault(family_key(row), set()).add(
-            (field(row, "Nq"), field(row, "Nk")))
-    return {f: sorted(sizes, key=lambda s: (s[1], s[0]))
-            for f, sizes in families.items() if len(sizes) >= min_points}
+    for key in shared_configs(machines):
+        families.setdefault(family_key(machines[0].rows[key]), []).append(key)
+    nk, nq = CONFIG_FIELDS.index("Nk"), CONFIG_FIELDS.index("Nq")
+    return {f: sorted(keys, key=lambda k: (k[nk], k[nq]))
+            for f, keys in families.items() if len(keys) >= min_points}

@@ -22,15 +22,22 @@ double Gamma(double n) {
   return nu < 0.5 ? nu / (1.0 - nu) : 1.0;  // past n u = 1/2: no claim
 }
 
+// Per head: dz's ramp terms and the sum of their magnitudes, for the
+// summation part of dz's bound (added once every row is in).
+struct DzSums {
+  std::vector<double> terms, magnitude;
+};
+
 // The backward of one query row (b, h, i): its dQ row into dq_row[0, D)
 // (added) and its bound into dq_bound_row (if not null), and, with g, its
-// contributions to dK, dV and dz and to their bounds.
+// contributions to dK, dV and dz and to their bounds (dz's sums into
+// dz_sums).
 // ramp: the mask's span parameters where it is a span (for the bound on
 // its weights), whether or not dz is wanted (span).
 void BackwardRow(const Problem& problem, const Tensors& t, const float* d_out,
                  const SpanParameters* span, const SpanParameters* ramp,
                  int64_t b, int64_t h, int64_t i, double* dq_row,
-                 double* dq_bound_row, OracleGradients* g) {
+                 double* dq_bound_row, OracleGradients* g, DzSums* dz_sums) {
   const Shape& s = problem.shape;
   const double scale = problem.Scale();
   const MaskRule& rule = problem.mask.Rule();
@@ -157,8 +164,8 @@ void BackwardRow(const Problem& problem, const Tensors& t, const float* d_out,
                         (dp_error + d_row_error +
                          (rho[j] + 3.0 * u) * std::fabs(dp - d_row)) /
                         span->ramp;
-      g->dz_terms[h] += 1.0;
-      g->dz_magnitude[h] += ratio * std::fabs(dp - d_row) / span->ramp;
+      dz_sums->terms[h] += 1.0;
+      dz_sums->magnitude[h] += ratio * std::fabs(dp - d_row) / span->ramp;
     }
   }
 }
@@ -176,8 +183,9 @@ OracleGradients OracleBackward(const Problem& problem, const Tensors& t,
   g.dq_bound.assign(g.dq.size(), 0.0);
   g.dk_bound.assign(g.dk.size(), 0.0);
   g.dv_bound.assign(g.dv.size(), 0.0);
+  DzSums dz_sums;
   if (span != nullptr) {
-    for (auto* dz : {&g.dz, &g.dz_bound, &g.dz_terms, &g.dz_magnitude}) {
+    for (auto* dz : {&g.dz, &g.dz_bound, &dz_sums.terms, &dz_sums.magnitude}) {
       dz->assign(static_cast<size_t>(s.H), 0.0);
     }
   }
@@ -186,13 +194,14 @@ OracleGradients OracleBackward(const Problem& problem, const Tensors& t,
       for (int64_t i = 0; i < s.Nq; ++i) {
         const int64_t q_row = ((b * s.H + h) * s.Nq + i) * s.D;
         BackwardRow(problem, t, d_out, span, ramp ? &*ramp : nullptr, b, h, i,
-                    g.dq.data() + q_row, g.dq_bound.data() + q_row, &g);
+                    g.dq.data() + q_row, g.dq_bound.data() + q_row, &g,
+                    &dz_sums);
       }
     }
   }
   // dz_h sums every ramp term of the head: gamma of their count.
   for (size_t h = 0; h < g.dz.size(); ++h) {
-    g.dz_bound[h] += Gamma(g.dz_terms[h] + 1.0) * g.dz_magnitude[h];
+    g.dz_bound[h] += Gamma(dz_sums.terms[h] + 1.0) * dz_sums.magnitude[h];
   }
   return g;
 }
@@ -210,7 +219,8 @@ std::vector<double> OracleDqRows(const Problem& problem, const Tensors& t,
     const size_t at = n * static_cast<size_t>(s.D);
     BackwardRow(problem, t, d_out, nullptr, ramp ? &*ramp : nullptr, bh / s.H,
                 bh % s.H, row % s.Nq, dq.data() + at,
-                bounds != nullptr ? bounds->data() + at : nullptr, nullptr);
+                bounds != nullptr ? bounds->data() + at : nullptr, nullptr,
+                nullptr);
   }
   return dq;
 }

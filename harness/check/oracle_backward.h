@@ -47,9 +47,6 @@ struct OracleGradients {
   std::vector<double> dv;  // [B, Hkv, Nk, D]
   std::vector<double> dz;  // [H] with span parameters, else empty
   std::vector<double> dq_bound, dk_bound, dv_bound, dz_bound;  // same shapes
-  // dz's ramp terms per head and the sum of their magnitudes (its bound's
-  // summation part).
-  std::vector<double> dz_terms, dz_magnitude;
 };
 
 // dQ of the given rows only (flat indices (b * H + h) * Nq + i), rows.size()

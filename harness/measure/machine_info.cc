@@ -41,23 +41,35 @@ int CpuInfoNumber(const std::string& key) {
   }
 }
 
+// What /proc/cpuinfo says of the CPU, read once per process.
+struct CpuIdentity {
+  std::string model_name, flags;
+  int family = -1, model = -1;
+};
+
+const CpuIdentity& Cpu() {
+  static const CpuIdentity cpu{
+      CpuInfoField("model name"), CpuInfoField("flags"),
+      CpuInfoNumber("cpu family"), CpuInfoNumber("model")};
+  return cpu;
+}
+
 }  // namespace
 
 std::string MachineKey() {
   // Virtual machines often report a bare model name ("AMD EPYC") for
   // several generations: the family and model numbers tell them apart.
-  return fmt::format("{} (family {}, model {}), {} cores",
-                     CpuInfoField("model name"), CpuInfoNumber("cpu family"),
-                     CpuInfoNumber("model"),
+  return fmt::format("{} (family {}, model {}), {} cores", Cpu().model_name,
+                     Cpu().family, Cpu().model,
                      std::thread::hardware_concurrency());
 }
 
 nlohmann::ordered_json MachineJson() {
   nlohmann::ordered_json m;
-  m["cpu_model"] = CpuInfoField("model name");
-  m["cpu_family"] = CpuInfoNumber("cpu family");
-  m["cpu_model_number"] = CpuInfoNumber("model");
-  m["cpu_flags"] = CpuInfoField("flags");
+  m["cpu_model"] = Cpu().model_name;
+  m["cpu_family"] = Cpu().family;
+  m["cpu_model_number"] = Cpu().model;
+  m["cpu_flags"] = Cpu().flags;
   m["cores"] = std::thread::hardware_concurrency();
   m["machine_key"] = MachineKey();
   m["memory_bytes"] = PhysicalMemoryBytes();

@@ -92,7 +92,8 @@ std::optional<Agreement> SampledGradientCheck(const Variant& variant,
             std::pair{std::fabs(dk_sum), tol * std::max(1.0, dk_mag)}}) {
         if (!(err <= bound)) {
           a.pass = false;
-          if (err / bound > a.max_abs_err / a.bound) {
+          if (err / bound > worst) {
+            worst = err / bound;
             a.max_abs_err = err;
             a.bound = bound;
           }
