@@ -194,32 +194,55 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
                             float* HWY_RESTRICT l, float* HWY_RESTRICT ot) {
   const size_t N = hn::Lanes(d);
   const size_t br = kRowVecs * N;
+  const auto zero = hn::Zero(d);
   for (size_t v = 0; v < kRowVecs; ++v) {
     const auto m_old = hn::Load(d, m + v * N);
-    auto m0 = m_old, m1 = m_old;
+    // finite0/1 stay 0 while every score is finite (s * 0 is NaN for an
+    // Inf or NaN score): then the cheaper ExpClamped is exact enough.
+    auto m0 = m_old, m1 = m_old, finite0 = zero, finite1 = zero;
     size_t j = 0;
     for (; j + 2 <= n_keys; j += 2) {
-      m0 = hn::Max(m0, hn::Load(d, st + j * br + v * N));
-      m1 = hn::Max(m1, hn::Load(d, st + (j + 1) * br + v * N));
+      const auto s0 = hn::Load(d, st + j * br + v * N);
+      const auto s1 = hn::Load(d, st + (j + 1) * br + v * N);
+      m0 = hn::Max(m0, s0);
+      m1 = hn::Max(m1, s1);
+      finite0 = hn::MulAdd(s0, zero, finite0);
+      finite1 = hn::MulAdd(s1, zero, finite1);
     }
-    if (j < n_keys) m0 = hn::Max(m0, hn::Load(d, st + j * br + v * N));
+    if (j < n_keys) {
+      const auto s0 = hn::Load(d, st + j * br + v * N);
+      m0 = hn::Max(m0, s0);
+      finite0 = hn::MulAdd(s0, zero, finite0);
+    }
     const auto m_new = hn::Max(m0, m1);
     hn::Store(m_new, d, m + v * N);
+    const bool all_finite =
+        hn::AllFalse(d, hn::IsNaN(hn::Add(finite0, finite1)));
 
     // p_j = w_j exp(s_j - m'), summed in two chains (even and odd j).
-    const auto exp_at = [&](size_t key) HWY_ATTR {
-      float* s = st + key * br + v * N;
-      auto p = ExpNonPositive(d, hn::Sub(hn::Load(d, s), m_new));
-      if (wt != nullptr) p = hn::Mul(p, hn::Load(d, wt + key * br + v * N));
-      hn::Store(p, d, s);
-      return p;
+    // ExpClamped gives e^-86.5 (2.7e-38) where the exact value is smaller:
+    // a masked key's weight is 0, and any other term joins a sum whose
+    // largest term, w e^0 for the row's max, dwarfs it.
+    auto sum0 = zero, sum1 = zero;
+    const auto exp_keys = [&](auto exp) HWY_ATTR {
+      const auto exp_at = [&](size_t key) HWY_ATTR {
+        float* s = st + key * br + v * N;
+        auto p = exp(hn::Sub(hn::Load(d, s), m_new));
+        if (wt != nullptr) p = hn::Mul(p, hn::Load(d, wt + key * br + v * N));
+        hn::Store(p, d, s);
+        return p;
+      };
+      for (j = 0; j + 2 <= n_keys; j += 2) {
+        sum0 = hn::Add(sum0, exp_at(j));
+        sum1 = hn::Add(sum1, exp_at(j + 1));
+      }
+      if (j < n_keys) sum0 = hn::Add(sum0, exp_at(j));
     };
-    auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
-    for (j = 0; j + 2 <= n_keys; j += 2) {
-      sum0 = hn::Add(sum0, exp_at(j));
-      sum1 = hn::Add(sum1, exp_at(j + 1));
+    if (all_finite) {
+      exp_keys([&](hn::Vec<D> x) HWY_ATTR { return ExpClamped(d, x); });
+    } else {
+      exp_keys([&](hn::Vec<D> x) HWY_ATTR { return ExpNonPositive(d, x); });
     }
-    if (j < n_keys) sum0 = hn::Add(sum0, exp_at(j));
     const auto alpha = ExpNonPositive(d, hn::Sub(m_old, m_new));
     const auto l_old = hn::Load(d, l + v * N);
     hn::Store(hn::MulAdd(alpha, l_old, hn::Add(sum0, sum1)), d, l + v * N);

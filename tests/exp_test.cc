@@ -1,5 +1,6 @@
 // kernels/exp-inl.h on every compiled Highway target: ULP error against
 // double-precision exp over its whole valid range, and 0 below it.
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -78,6 +79,23 @@ void TestExpNonPositiveEdges() {
   }
 }
 
+// ExpClamped: the same values as ExpNonPositive down to -86.5, and e^-86.5
+// (a normal float) below it instead of 0.
+void TestExpClamped() {
+  const hn::ScalableTag<float> d;
+  const float floor = hn::GetLane(ExpClamped(d, hn::Set(d, -86.5f)));
+  EXPECT_GE(floor, FLT_MIN);
+  EXPECT_NEAR(floor, std::exp(-86.5), 4e-7 * std::exp(-86.5));
+  for (const float x : {-86.6f, -1000.0f, -3.4e38f, -INFINITY}) {
+    EXPECT_EQ(hn::GetLane(ExpClamped(d, hn::Set(d, x))), floor) << "x = " << x;
+  }
+  for (float x = 0.0f; x >= -86.5f; x -= 0.37f) {
+    EXPECT_EQ(hn::GetLane(ExpClamped(d, hn::Set(d, x))),
+              hn::GetLane(ExpNonPositive(d, hn::Set(d, x))))
+        << "x = " << x;
+  }
+}
+
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
 }  // namespace attnbench
@@ -88,5 +106,6 @@ namespace attnbench {
 HWY_BEFORE_TEST(ExpTest);
 HWY_EXPORT_AND_TEST_P(ExpTest, TestExpNonPositiveUlp);
 HWY_EXPORT_AND_TEST_P(ExpTest, TestExpNonPositiveEdges);
+HWY_EXPORT_AND_TEST_P(ExpTest, TestExpClamped);
 }  // namespace attnbench
 #endif
