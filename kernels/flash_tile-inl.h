@@ -198,7 +198,8 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
   for (size_t v = 0; v < kRowVecs; ++v) {
     const auto m_old = hn::Load(d, m + v * N);
     // finite0/1 stay 0 while every score is finite (s * 0 is NaN for an
-    // Inf or NaN score): then the cheaper ExpClamped is exact enough.
+    // Inf or NaN score): then ExpClamped is exact enough. Where it keeps
+    // NaN itself (kExpClampedKeepsNaN), the check is not needed.
     auto m0 = m_old, m1 = m_old, finite0 = zero, finite1 = zero;
     size_t j = 0;
     for (; j + 2 <= n_keys; j += 2) {
@@ -206,17 +207,22 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
       const auto s1 = hn::Load(d, st + (j + 1) * br + v * N);
       m0 = hn::Max(m0, s0);
       m1 = hn::Max(m1, s1);
-      finite0 = hn::MulAdd(s0, zero, finite0);
-      finite1 = hn::MulAdd(s1, zero, finite1);
+      if constexpr (!kExpClampedKeepsNaN) {
+        finite0 = hn::MulAdd(s0, zero, finite0);
+        finite1 = hn::MulAdd(s1, zero, finite1);
+      }
     }
     if (j < n_keys) {
       const auto s0 = hn::Load(d, st + j * br + v * N);
       m0 = hn::Max(m0, s0);
-      finite0 = hn::MulAdd(s0, zero, finite0);
+      if constexpr (!kExpClampedKeepsNaN) {
+        finite0 = hn::MulAdd(s0, zero, finite0);
+      }
     }
     const auto m_new = hn::Max(m0, m1);
     hn::Store(m_new, d, m + v * N);
     const bool all_finite =
+        kExpClampedKeepsNaN ||
         hn::AllFalse(d, hn::IsNaN(hn::Add(finite0, finite1)));
 
     // p_j = w_j exp(s_j - m'), summed in two chains (even and odd j).

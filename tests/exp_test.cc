@@ -89,6 +89,16 @@ void TestExpClamped() {
   for (const float x : {-86.6f, -1000.0f, -3.4e38f, -INFINITY}) {
     EXPECT_EQ(hn::GetLane(ExpClamped(d, hn::Set(d, x))), floor) << "x = " << x;
   }
+  // Where ExpClamped keeps NaN, any payload stays NaN (the integer add of
+  // n << 23 elsewhere could turn a NaN with low payload bits into a number).
+  if (kExpClampedKeepsNaN) {
+    for (const uint32_t bits : {0x7FC00000u, 0xFFC00000u, 0x7FC001FFu}) {
+      float nan;
+      std::memcpy(&nan, &bits, 4);
+      EXPECT_TRUE(std::isnan(hn::GetLane(ExpClamped(d, hn::Set(d, nan)))))
+          << std::hex << bits;
+    }
+  }
   for (float x = 0.0f; x >= -86.5f; x -= 0.37f) {
     EXPECT_EQ(hn::GetLane(ExpClamped(d, hn::Set(d, x))),
               hn::GetLane(ExpNonPositive(d, hn::Set(d, x))))
