@@ -221,9 +221,13 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
     }
     const auto m_new = hn::Max(m0, m1);
     hn::Store(m_new, d, m + v * N);
-    const bool all_finite =
-        kExpClampedKeepsNaN ||
-        hn::AllFalse(d, hn::IsNaN(hn::Add(finite0, finite1)));
+    // ExpClamped also needs a finite max in every row: where a row has seen
+    // no finite score yet (m' = kMaskedScore), its visible -inf scores must
+    // give exactly 0, so that a row of only -inf scores sums to 0, as the
+    // exact formula does.
+    const bool fast = (kExpClampedKeepsNaN ||
+                       hn::AllFalse(d, hn::IsNaN(hn::Add(finite0, finite1)))) &&
+                      hn::AllFalse(d, hn::Eq(m_new, hn::Set(d, kMaskedScore)));
 
     // p_j = w_j exp(s_j - m'), summed in two chains (even and odd j).
     // ExpClamped gives e^-86.5 (2.7e-38) where the exact value is smaller:
@@ -244,7 +248,7 @@ HWY_INLINE void SoftmaxTile(D d, size_t n_keys, size_t dim,
       }
       if (j < n_keys) sum0 = hn::Add(sum0, exp_at(j));
     };
-    if (all_finite) {
+    if (fast) {
       exp_keys([&](hn::Vec<D> x) HWY_ATTR { return ExpClamped(d, x); });
     } else {
       exp_keys([&](hn::Vec<D> x) HWY_ATTR { return ExpNonPositive(d, x); });

@@ -97,9 +97,11 @@ EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning) {
   plan.dim = static_cast<size_t>(s.D);
   const auto br = static_cast<int64_t>(plan.br);
   plan.n_blocks = (s.Nq + br - 1) / br;
-  const size_t rows_cap = tuning.group_rows != 0
-                              ? tuning.group_rows
-                              : BlockedGroupRowsCap(plan.br, plan.dim);
+  const size_t rows_cap =
+      tuning.group_rows != 0
+          ? tuning.group_rows
+          : BlockedGroupRowsCap(plan.br, plan.dim,
+                                problem.storage != DType::kF32);
   const size_t by_cache = std::max<size_t>(1, rows_cap / plan.br);
   const int64_t by_tasks =
       plan.n_blocks * s.B * s.H / (4 * int64_t{problem.threads});

@@ -100,7 +100,8 @@ size_t BlockedPassWorkspaceBytes(const Problem& problem) {
   const auto dim = static_cast<size_t>(problem.shape.D);
   const ScratchLayout layout{br, DefaultKeyBlock(problem.shape.D), dim,
                              problem.storage != DType::kF32};
-  const size_t group = std::max<size_t>(1, BlockedGroupRowsCap(br, dim) / br);
+  const size_t group =
+      std::max<size_t>(1, BlockedGroupRowsCap(br, dim, layout.half) / br);
   return static_cast<size_t>(problem.threads) * layout.Floats(group) *
          sizeof(float);
 }
