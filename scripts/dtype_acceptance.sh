@@ -5,7 +5,8 @@
 # stored as f32, bf16 and f16, the three dtypes interleaved within each
 # round so that they meet the same state of the shared host; prefill also
 # bf16 with --no-bf16-dot (Q K^T from widened rows: the A/B of the
-# vdpbf16ps path on a CPU with AVX-512 BF16). ROUNDS
+# vdpbf16ps path on a CPU with AVX-512 BF16), and `attnbench peak` once a
+# round (the FP32 FMA and bf16 dot-product peaks of the moment). ROUNDS
 # rounds (default 3). Rows go to results/dtype-acceptance/<run-id>[-<target>].jsonl;
 # scripts/dtype_table.py prints the speed-ups against f32.
 # Usage: scripts/dtype_acceptance.sh [--target NAME]
@@ -19,6 +20,10 @@ for _ in $(seq "${ROUNDS:-3}"); do
         --format json | tag decode >>"$out"
     done
   done
+  # The FMA peak in the same round: prefill's "above the fp32 peak" is
+  # judged against the machine's state of the moment, not only the stored
+  # best of some quieter hour.
+  "$bin" peak --target "$target" --threads 2 --format json | tag peak >>"$out"
   for dim in 64 128; do
     for dtype in f32 bf16 f16 "bf16 --no-bf16-dot"; do
       # shellcheck disable=SC2086  # "bf16 --no-bf16-dot" is two words

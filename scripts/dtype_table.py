@@ -4,7 +4,10 @@
 Per configuration and dtype (bf16 split by the row's bf16_dot: Q K^T by
 vdpbf16ps, or from widened rows): the median over rounds of the time, GB/s and
 pct_bandwidth (decode) or GFLOP/s and pct_peak (prefill), and the speed-up
-against f32 (f32 median time over the dtype's median time).
+against f32 (f32 median time over the dtype's median time). Where the run has
+`attnbench peak` rows (case "peak", one a round), prefill rows also get
+"x probe": GFLOP/s over the median of the rounds' FP32 FMA peaks, measured
+in the same minutes (pct_peak divides by the stored best of any hour).
 
   /usr/bin/python3 scripts/dtype_table.py results/dtype-acceptance/X.jsonl
 """
@@ -27,25 +30,37 @@ def median(rows, field):
 
 def main(path):
     rows = [json.loads(line) for line in open(path) if line.strip()]
+    peaks = [r for r in rows if r["case"] == "peak"]
+    rows = [r for r in rows if r["case"] != "peak"]
+    probe = median(peaks, "peak_gflops") if peaks else float("nan")
     groups = {}
     for r in rows:
         key = (r["case"], r["Nq"], r["Nk"], r["D"], dtype_label(r))
         groups.setdefault(key, []).append(r)
     print(f"target {rows[0]['target']}, {rows[0]['threads']} threads; "
-          f"medians over rounds\n")
+          f"medians over rounds")
+    if peaks:
+        stored = peaks[-1].get("stored_peak_gflops", float("nan"))
+        print(f"FP32 FMA peak in the same rounds: {probe:.1f} GFLOP/s "
+              f"(median of {len(peaks)}; bf16 dot product "
+              f"{median(peaks, 'bf16_dot_gflops'):.1f}); stored best "
+              f"{stored:.1f}")
+    print()
     print("| case | Nq | Nk | D | dtype | storage | rounds | time ms | "
-          "GB/s | pct_bandwidth | GFLOP/s | pct_peak | speed-up |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "GB/s | pct_bandwidth | GFLOP/s | pct_peak | x probe | speed-up |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key, rs in groups.items():
         case, nq, nk, dim, dtype = key
         base = groups.get((case, nq, nk, dim, "f32"))
         t = median(rs, "median_s")
         speedup = median(base, "median_s") / t if base else float("nan")
+        x_probe = (f"{median(rs, 'gflops') / probe:.3f}"
+                   if case == "prefill" and peaks else "")
         print(f"| {case} | {nq} | {nk} | {dim} | {dtype} | "
               f"{rs[0].get('storage', 'f32')} | {len(rs)} | {1e3 * t:.3f} | "
               f"{median(rs, 'gbps'):.1f} | {median(rs, 'pct_bandwidth'):.3f} | "
               f"{median(rs, 'gflops'):.1f} | {median(rs, 'pct_peak'):.3f} | "
-              f"{speedup:.2f} |")
+              f"{x_probe} | {speedup:.2f} |")
     print(f"\nevery row agrees with the oracle: "
           f"{all(r.get('agrees') for r in rows)}")
 
