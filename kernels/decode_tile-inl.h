@@ -109,11 +109,15 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
   for (; t + 2 <= n_keys; t += 2) {
     const auto* k0 = k[t];
     const auto* k1 = k[t + 1];
-    if (t < n_ahead) PrefetchRow(ahead[t], dim);
-    if (t + 1 < n_ahead) PrefetchRow(ahead[t + 1], dim);
+    // The rows ahead are fetched a vector's worth at a time between the
+    // FMAs, not all at once: 1 thread, causal Nk=65536, AVX3 (Zen 5), 3
+    // interleaved rounds: 29.1 -> 29.9 GB/s.
+    const bool fetch0 = t < n_ahead, fetch1 = t + 1 < n_ahead;
     V a0[kRows], a1[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = a1[r] = hn::Zero(d);
     for (size_t x = 0; x < whole; x += N) {
+      if (fetch0) PrefetchRowPart(ahead[t], x, x + N);
+      if (fetch1) PrefetchRowPart(ahead[t + 1], x, x + N);
       const V kv0 = LoadWide(d, k0 + x);
       const V kv1 = LoadWide(d, k1 + x);
       for (size_t r = 0; r < kRows; ++r) {
@@ -122,6 +126,8 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
         a1[r] = hn::MulAdd(qv, kv1, a1[r]);
       }
     }
+    if (fetch0) PrefetchRowPart(ahead[t], whole, dim);
+    if (fetch1) PrefetchRowPart(ahead[t + 1], whole, dim);
     float sums[2 * kRows];
 #if HWY_TARGET != HWY_SCALAR
     if constexpr (kRows % 2 == 0) {

@@ -103,10 +103,20 @@ HWY_INLINE hn::Vec<D> LoadWide(D d, const F16* HWY_RESTRICT p) {
 #endif
 }
 
+// Prefetches the 64-byte steps of a row that start at elements [x0, x1):
+// PrefetchRowPart(row, 0, dim) fetches the whole row.
+template <class T>
+HWY_INLINE void PrefetchRowPart(const T* row, size_t x0, size_t x1) {
+  constexpr size_t kStep = 64 / sizeof(T);
+  for (size_t x = (x0 + kStep - 1) / kStep * kStep; x < x1; x += kStep) {
+    hwy::Prefetch(row + x);
+  }
+}
+
 // Prefetches the cache lines of one row of dim elements.
 template <class T>
 HWY_INLINE void PrefetchRow(const T* row, size_t dim) {
-  for (size_t x = 0; x < dim; x += 64 / sizeof(T)) hwy::Prefetch(row + x);
+  PrefetchRowPart(row, 0, dim);
 }
 
 // dst[x] = src[x] as fp32 for x < n.
