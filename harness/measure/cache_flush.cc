@@ -1,5 +1,10 @@
 #include "harness/measure/cache_flush.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+
+#include <algorithm>
 #include <cstdint>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -25,6 +30,20 @@ void FlushFromCaches(const void* p, size_t bytes) {
 #else
   (void)p, (void)bytes;
 #endif
+}
+
+void FlushFromCachesOnThreads(const void* p, size_t bytes) {
+  constexpr size_t kBlock = size_t{1} << 20;
+  const auto* base = static_cast<const char*>(p);
+  tbb::parallel_for(
+      tbb::blocked_range<size_t>(0, (bytes + kBlock - 1) / kBlock, 1),
+      [&](const tbb::blocked_range<size_t>& blocks) {
+        for (size_t b = blocks.begin(); b != blocks.end(); ++b) {
+          FlushFromCaches(base + b * kBlock,
+                          std::min(kBlock, bytes - b * kBlock));
+        }
+      },
+      tbb::simple_partitioner());
 }
 
 }  // namespace attnbench

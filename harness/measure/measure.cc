@@ -83,8 +83,10 @@ Measurement Measure(const Variant& variant, const Problem& problem,
       TimeRepeated([&] { arena.Execute([&] { variant.Run(stored, view); }); },
                    options.timing,
                    m.cold_kv ? std::function<void()>([&] {
-                     FlushFromCaches(k, kv_bytes);
-                     FlushFromCaches(v, kv_bytes);
+                     arena.Execute([&] {
+                       FlushFromCachesOnThreads(k, kv_bytes);
+                       FlushFromCachesOnThreads(v, kv_bytes);
+                     });
                    })
                              : std::function<void()>());
   m.interference = Between(before, SampleCpu());
