@@ -111,7 +111,7 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
     const auto* k1 = k[t + 1];
     // The rows ahead are fetched a vector's worth at a time between the
     // FMAs, not all at once: 1 thread, causal Nk=65536, AVX3 (Zen 5), 3
-    // interleaved rounds: 29.1 -> 29.9 GB/s.
+    // interleaved rounds: 28.5 -> 30.8 GB/s.
     const bool fetch0 = t < n_ahead, fetch1 = t + 1 < n_ahead;
     V a0[kRows], a1[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = a1[r] = hn::Zero(d);

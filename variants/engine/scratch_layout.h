@@ -23,7 +23,7 @@ inline constexpr size_t kKeyTileBytes = 256 * 1024;
 inline constexpr size_t kGroupBytes = 512 * 1024;
 // Most query rows a group holds however small D is. Half precision widens
 // each K/V tile once per group, so larger groups pay that less often:
-// 512 rows there (causal N=4096 D=64 bf16, 2 threads, Zen 5: +0.8% over
+// 512 rows there (causal N=4096 D=64 bf16, 2 threads, Zen 5: +0.8-1.1% over
 // 256, three interleaved rounds).
 inline constexpr size_t kMaxGroupRows = 256;
 inline constexpr size_t kMaxGroupRowsHalf = 512;
