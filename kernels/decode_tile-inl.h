@@ -24,8 +24,10 @@
 #define ATTNBENCH_KERNELS_DECODE_TILE_INL_H_
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
@@ -53,6 +55,16 @@ constexpr size_t kDecodeCols = 2;
 // (AVX3, 2 threads, 82 GB/s read) 16 keys ahead gave 72 GB/s, 8 gave 44,
 // 32 and 48 gave 67-69 (docs/flash.md "Decode").
 constexpr size_t kPrefetchKeys = 16;
+// O += P V takes this many keys through all of d's blocks at a time.
+// 1 thread, causal Nk=65536 H=32 Hkv=8 D=128 (Zen 5), GB/s by keys per
+// group, 3 interleaved rounds: AVX3 2: 30.5, 4: 31.2, 8: 30.2, all (the
+// chunk's 128): 29.2; AVX2 2: 27.8, 3: 29.7, 4: 31.4, 8: 27.9, 16: 22.0,
+// all: 20.8. SSE4 (Nk=16384, ms): 2: 8.45, 4: 7.81, 8: 7.50, all: 9.27.
+#if HWY_TARGET <= HWY_AVX2
+constexpr size_t kDecodeValueKeys = 4;
+#else
+constexpr size_t kDecodeValueKeys = 8;
+#endif
 
 // A chunk's rows that are adjacent rows of the tensor (one run of keys):
 // row t at first + t * stride, its address computed rather than loaded
@@ -93,6 +105,122 @@ HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
 }
 #endif
 
+#if HWY_TARGET <= HWY_AVX3
+// Four rows by four keys of dot products, reduced across lanes at once:
+// acc[r][j] holds row r's partial sums with key j. Returns, in 128-bit
+// block r, the four keys' scores of row r: per row, two rounds of
+// interleaves within blocks leave each block's partial sums of the four
+// keys side by side (as SumOfLanes4); the four rows' vectors are then
+// summed across blocks with 128-bit block shuffles (vshuff32x4). 45
+// operations for 16 dot products, none through memory.
+HWY_INLINE hn::Vec512<float> SumOfLanes4x4(hn::Vec512<float> (&acc)[4][4]) {
+  using V = hn::Vec512<float>;
+  const hn::Full512<float> d;
+  const hn::Full512<uint64_t> d64;
+  V x[4];
+  for (size_t r = 0; r < 4; ++r) {
+    const V ab = hn::Add(hn::InterleaveLower(d, acc[r][0], acc[r][1]),
+                         hn::InterleaveUpper(d, acc[r][0], acc[r][1]));
+    const V ce = hn::Add(hn::InterleaveLower(d, acc[r][2], acc[r][3]),
+                         hn::InterleaveUpper(d, acc[r][2], acc[r][3]));
+    const auto ab64 = hn::BitCast(d64, ab);
+    const auto ce64 = hn::BitCast(d64, ce);
+    x[r] = hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, ab64, ce64)),
+                   hn::BitCast(d, hn::InterleaveUpper(d64, ab64, ce64)));
+  }
+  // Blocks (a0 + a1, a2 + a3, b0 + b1, b2 + b3) of blocks a0..a3, b0..b3.
+  const auto pair_sums = [](V a, V b) {
+    // maskz with every lane set: the plain shuffle, without g++ 12's
+    // false maybe-uninitialized warning on _mm512_shuffle_f32x4.
+    return V{
+        _mm512_add_ps(_mm512_maskz_shuffle_f32x4(0xFFFF, a.raw, b.raw, 0x88),
+                      _mm512_maskz_shuffle_f32x4(0xFFFF, a.raw, b.raw, 0xDD))};
+  };
+  return pair_sums(pair_sums(x[0], x[1]), pair_sums(x[2], x[3]));
+}
+
+// s[r * ld + t + j] = q_r . k[t + j] for the 4 rows at q and keys t .. t+3,
+// t < n_keys rounded down to 4 (returned): each q vector loaded once for
+// four keys, one reduction for all 16 sums. Fetches ahead[t + j] (t + j <
+// n_ahead), a vector's worth of each of the four rows per step of d.
+template <class D, class Rows, class Ahead>
+HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
+                                  Rows k, size_t n_keys, float* HWY_RESTRICT s,
+                                  size_t ld, Ahead ahead, size_t n_ahead) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  const size_t whole = dim / N * N;
+  size_t t = 0;
+  for (; t + 4 <= n_keys; t += 4) {
+    const auto* k0 = k[t];
+    const auto* k1 = k[t + 1];
+    const auto* k2 = k[t + 2];
+    const auto* k3 = k[t + 3];
+    using T = std::remove_cv_t<std::remove_pointer_t<decltype(k0)>>;
+    constexpr size_t kLine = 64 / sizeof(T);  // elements per cache line
+    const bool fetch = t + 4 <= n_ahead;
+    if (!fetch) {
+      for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
+    }
+    const T* f0 = fetch ? ahead[t] : nullptr;
+    const T* f1 = fetch ? ahead[t + 1] : nullptr;
+    const T* f2 = fetch ? ahead[t + 2] : nullptr;
+    const T* f3 = fetch ? ahead[t + 3] : nullptr;
+    V acc[4][4];
+    for (size_t r = 0; r < 4; ++r) {
+      for (size_t j = 0; j < 4; ++j) acc[r][j] = hn::Zero(d);
+    }
+    for (size_t x = 0; x < whole; x += N) {
+      if (fetch && x % kLine == 0) {
+        hwy::Prefetch(f0 + x);
+        hwy::Prefetch(f1 + x);
+        hwy::Prefetch(f2 + x);
+        hwy::Prefetch(f3 + x);
+      }
+      const V kv0 = LoadWide(d, k0 + x);
+      const V kv1 = LoadWide(d, k1 + x);
+      const V kv2 = LoadWide(d, k2 + x);
+      const V kv3 = LoadWide(d, k3 + x);
+      for (size_t r = 0; r < 4; ++r) {
+        const V qv = hn::LoadU(d, q + r * dim + x);
+        acc[r][0] = hn::MulAdd(qv, kv0, acc[r][0]);
+        acc[r][1] = hn::MulAdd(qv, kv1, acc[r][1]);
+        acc[r][2] = hn::MulAdd(qv, kv2, acc[r][2]);
+        acc[r][3] = hn::MulAdd(qv, kv3, acc[r][3]);
+      }
+    }
+    if (fetch) {  // lines of the d tail that no vector step reached
+      for (const T* f : {f0, f1, f2, f3}) {
+        PrefetchRowPart(f, (whole + kLine - 1) / kLine * kLine, dim);
+      }
+    }
+    const hn::Vec512<float> z = SumOfLanes4x4(acc);
+    if (whole == dim) {  // block r: row r's four scores
+      hn::StoreU(hn::LowerHalf(hn::LowerHalf(z)), hn::Full128<float>(), s + t);
+      _mm_storeu_ps(s + ld + t, _mm512_maskz_extractf32x4_ps(0xF, z.raw, 1));
+      _mm_storeu_ps(s + 2 * ld + t,
+                    _mm512_maskz_extractf32x4_ps(0xF, z.raw, 2));
+      _mm_storeu_ps(s + 3 * ld + t,
+                    _mm512_maskz_extractf32x4_ps(0xF, z.raw, 3));
+      continue;
+    }
+    HWY_ALIGN float sums[16];
+    hn::Store(z, d, sums);
+    for (size_t r = 0; r < 4; ++r) {
+      const T* rows[4] = {k0, k1, k2, k3};
+      for (size_t j = 0; j < 4; ++j) {
+        float sum = sums[4 * r + j];
+        for (size_t x = whole; x < dim; ++x) {
+          sum = std::fma(q[r * dim + x], WidenOne(rows[j][x]), sum);
+        }
+        s[r * ld + t + j] = sum;
+      }
+    }
+  }
+  return t;
+}
+#endif
+
 // s[r * ld + t] = sum_x q[r * dim + x] * k[t][x] for kRows rows starting
 // at q, s: dot products along d, two keys per step (each q vector loaded
 // once for both), reduced across lanes at the end (four at a time where
@@ -106,6 +234,12 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
   const size_t N = hn::Lanes(d);
   const size_t whole = dim / N * N;
   size_t t = 0;
+#if HWY_TARGET <= HWY_AVX3
+  if constexpr (kRows == 4 && hn::MaxLanes(d) == 16) {
+    if (dim >= N)
+      t = DecodeScores4x4(d, q, dim, k, n_keys, s, ld, ahead, n_ahead);
+  }
+#endif
   for (; t + 2 <= n_keys; t += 2) {
     const auto* k0 = k[t];
     const auto* k1 = k[t + 1];
@@ -298,6 +432,16 @@ HWY_INLINE void DecodeAddBias(D d, float* HWY_RESTRICT s, size_t n, float b0,
   for (; t < n; ++t) s[t] += std::fma(static_cast<float>(t), slope, b0);
 }
 
+// Rows from the n-th on.
+template <class T>
+HWY_INLINE const T* const* SkipRows(const T* const* rows, size_t n) {
+  return rows + n;
+}
+template <class T>
+HWY_INLINE AdjacentRows<T> SkipRows(AdjacentRows<T> rows, size_t n) {
+  return {rows[n], rows.stride};
+}
+
 // O += P V for n_rows rows and n_keys keys; fetches ahead[0 .. n_ahead)
 // along the way. v and ahead: row pointers (v[t]), or AdjacentRows.
 template <class D, class Rows, class Ahead>
@@ -306,9 +450,24 @@ HWY_INLINE void DecodeAccumulateOf(D d, const float* HWY_RESTRICT p, size_t ld,
                                    size_t n_keys, float* HWY_RESTRICT o,
                                    Ahead ahead, size_t n_ahead) {
   size_t r = 0;
+  // Where d takes more than one block of kDecodeCols vectors, the keys go
+  // kDecodeValueKeys at a time through every block (the accumulators
+  // stored and reloaded in between) rather than all of them through one
+  // block, then the next: the first block is where V comes from memory,
+  // and with all the chunk's keys in it the later blocks ran from the
+  // caches with the memory idle (docs/flash.md "Decode").
+  const size_t group =
+      dim > kDecodeCols * hn::Lanes(d) ? kDecodeValueKeys : n_keys;
   for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
-    DecodeAccumulateRows<kDecodeRows>(d, p + r * ld, ld, v, dim, n_keys,
-                                      o + r * dim, ahead, r == 0 ? n_ahead : 0);
+    const size_t fetch = r == 0 ? n_ahead : 0;
+    for (size_t t0 = 0; t0 < n_keys; t0 += group) {
+      const size_t keys = std::min(group, n_keys - t0);
+      const size_t left = fetch > t0 ? fetch - t0 : 0;
+      DecodeAccumulateRows<kDecodeRows>(
+          d, p + r * ld + t0, ld, SkipRows(v, t0), dim, keys, o + r * dim,
+          SkipRows(ahead, t0),
+          t0 + keys == n_keys ? left : std::min(left, keys));
+    }
   }
   for (; r < n_rows; ++r) {
     DecodeAccumulateRows<1>(d, p + r * ld, ld, v, dim, n_keys, o + r * dim,

@@ -159,9 +159,9 @@ void CheckHalfRows(size_t dim, size_t rows, size_t keys, DType dtype) {
 }
 
 void TestDecodeKernelsAgainstReference() {
-  for (size_t dim : {1, 3, 8, 17, 40, 64, 129}) {
+  for (size_t dim : {1, 3, 8, 17, 40, 64, 128, 129}) {
     for (size_t rows : {1, 2, 3, 4, 5, 7, 13}) {
-      for (size_t keys : {1, 2, 3, 16, 33}) {
+      for (size_t keys : {1, 2, 3, 6, 16, 33}) {
         CheckDecodeKernels(dim, rows, keys);
         CheckHalfRows<Bf16>(dim, rows, keys, DType::kBF16);
         CheckHalfRows<F16>(dim, rows, keys, DType::kF16);
