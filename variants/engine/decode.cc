@@ -74,8 +74,17 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   std::fill(w.l, w.l + plan.rows, 0.0f);
   const T* k = StoredAs<T>(t.k, t.k16) + group.kv_offset;
   const T* v = StoredAs<T>(t.v, t.v16) + group.kv_offset;
+  // The first chunk's first K rows: no chunk before it fetched them ahead.
+  size_t fetched = 0;
+  for (const KeyRange& r : w.seen) {
+    for (int64_t j = r.begin; j < r.end && fetched < kPrefetchKeys;
+         ++j, ++fetched) {
+      PrefetchRow(k + j * static_cast<int64_t>(dim), dim);
+    }
+  }
   size_t run = 0;
   int64_t key = w.seen.empty() ? 0 : w.seen[0].begin;
+  bool first = true;
   while (run < w.seen.size()) {
     w.runs.clear();
     size_t n = 0;
@@ -89,7 +98,8 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
         key = w.seen[run].begin;
       }
     }
-    ProcessChunk(problem, plan, group, k, v, n, run, key, w);
+    ProcessChunk(problem, plan, group, k, v, n, run, key, first, w);
+    first = false;
   }
   std::copy(w.m, w.m + plan.rows, slot);
   std::copy(w.l, w.l + plan.rows, slot + plan.rows);

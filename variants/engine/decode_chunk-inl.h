@@ -111,8 +111,10 @@ bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
     const std::vector<KeySegment>& keys = w.row_keys[r];
     size_t& c = w.cursor[r];
     const size_t first = c;  // the first segment this chunk can meet
-    // First, without writing: the keys of flat segments, and whether any
-    // other segment (a ramp, or a rule's envelope) meets the chunk.
+    // First, without writing: the keys of weight exactly 1 (flat segments,
+    // and the flat part of a ramp), and whether any other key (a ramp's
+    // slope, or a rule's envelope) meets the chunk. (span:Z's one ramp
+    // segment covers every key it sees, 1 but for the last R.)
     size_t flat = 0;
     bool other = false;
     for (const ChunkRun& run : w.runs) {
@@ -120,11 +122,15 @@ bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
       for (size_t i = c; i < keys.size() && keys[i].begin < run.end; ++i) {
         const int64_t a = std::max(run.begin, keys[i].begin);
         const int64_t b = std::min(run.end, keys[i].end);
-        if (plan.exact_keys && keys[i].Flat()) {
-          flat += static_cast<size_t>(b - a);
-        } else {
+        if (!plan.exact_keys) {
           other = true;
+          continue;
         }
+        const KeyRange ones = keys[i].FlatKeys();
+        const int64_t n_ones = std::max<int64_t>(
+            0, std::min(b, ones.end) - std::max(a, ones.begin));
+        flat += static_cast<size_t>(n_ones);
+        other = other || n_ones < b - a;
       }
     }
     if (!other) {  // exact and flat: full, none, or 0/1 weights
@@ -323,10 +329,14 @@ void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
 // The chunk of the task's keys in w.runs (n keys; the next chunk starts
 // at key next_key of run next_run of w.seen) for every row: scores, then
 // each row's softmax, then O += P V, reading K and V rows where they are.
+// The task's first chunk fetches its first V rows after the scores (later
+// chunks' were fetched ahead by the chunk before), so that they arrive
+// while the softmax runs.
 template <class T>
 void ProcessChunk(const Problem& problem, const DecodePlan& plan,
                   const DecodeGroup& group, const T* k, const T* v, size_t n,
-                  size_t next_run, int64_t next_key, TaskScratch<T>& w) {
+                  size_t next_run, int64_t next_key, bool first,
+                  TaskScratch<T>& w) {
   const hn::ScalableTag<float> d;
   if (!ClassifyRows(problem.mask.Rule(), plan, group, n, w)) return;
   ChunkRows(plan, k, v, next_run, next_key, w);
@@ -349,6 +359,11 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
   } else {
     DecodeScores(d, w.q, plan.dim, plan.rows, w.k_rows.data(), n, w.s, plan.bc,
                  w.ahead_k.data(), w.ahead_k.size());
+  }
+  if (first) {
+    for (size_t t = 0; t < std::min(n, kPrefetchKeys); ++t) {
+      PrefetchRow(w.v_rows[t], plan.dim);
+    }
   }
   for (size_t r = 0; r < plan.rows; ++r) {
     SoftmaxRow(plan, group.rows[r], r, n, w);
