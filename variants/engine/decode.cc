@@ -68,7 +68,7 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
               w.row_keys[r]);
     w.cursor[r] = 0;
   }
-  UnionOfRows(w);
+  UnionOfRows(plan.exact_keys, w);
   std::fill(w.o, w.o + plan.rows * dim, 0.0f);
   std::fill(w.m, w.m + plan.rows, kMaskedScore);
   std::fill(w.l, w.l + plan.rows, 0.0f);

@@ -52,7 +52,8 @@ struct TaskScratch {
       : buffer(plan.TaskScratchFloats()),
         kind(plan.rows),
         row_keys(plan.rows),
-        cursor(plan.rows) {
+        cursor(plan.rows),
+        repeats(plan.rows) {
     // kt and st first: whole vectors from the aligned start.
     kt = buffer.data();
     st = kt + plan.dim * kDecodeKeyLanes;
@@ -74,6 +75,10 @@ struct TaskScratch {
   // them a chunk can still reach.
   std::vector<std::vector<KeySegment>> row_keys;
   std::vector<size_t> cursor;
+  // Per row: whether it sees the same keys with the same weights as the
+  // row before it (the heads of one group under a rule that does not
+  // depend on the head), so that its classification is a copy.
+  std::vector<char> repeats;
   std::vector<KeyRange> seen;  // the union of row_keys, in order
   std::vector<ChunkRun> runs;  // the chunk's runs
   // The chunk's K and V rows, and the rows kPrefetchKeys keys later in the
@@ -84,17 +89,25 @@ struct TaskScratch {
 
 // The union of the rows' keys, as disjoint ranges in order (a row that
 // repeats the one before it, as the heads of one group with one mask do,
-// costs a comparison).
+// costs a comparison), and which rows repeat the one before: the same
+// segments, and, with exact keys, weights from the segments alone.
 template <class T>
-void UnionOfRows(TaskScratch<T>& w) {
+void UnionOfRows(bool exact_keys, TaskScratch<T>& w) {
   const auto same = [](const KeySegment& a, const KeySegment& b) {
-    return a.begin == b.begin && a.end == b.end;
+    return a.begin == b.begin && a.end == b.end && a.ramp_zero == b.ramp_zero &&
+           a.ramp_width == b.ramp_width;
   };
   w.seen.clear();
   for (size_t r = 0; r < w.row_keys.size(); ++r) {
     const std::vector<KeySegment>& keys = w.row_keys[r];
+    w.repeats[r] = false;
     if (r > 0 && std::equal(keys.begin(), keys.end(), w.row_keys[r - 1].begin(),
                             w.row_keys[r - 1].end(), same)) {
+      w.repeats[r] =
+          exact_keys &&
+          std::all_of(keys.begin(), keys.end(), [](const KeySegment& k) {
+            return k.Flat() || k.RampPrecise();
+          });
       continue;
     }
     MergeKeys(keys, w.seen);
@@ -108,6 +121,14 @@ bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
                   const DecodeGroup& group, size_t n, TaskScratch<T>& w) {
   bool any_row = false;
   for (size_t r = 0; r < plan.rows; ++r) {
+    if (w.repeats[r]) {  // r > 0: a copy of row r - 1
+      w.kind[r] = w.kind[r - 1];
+      if (w.kind[r] == RowChunk::kPartial) {
+        std::copy(w.w + (r - 1) * plan.bc, w.w + (r - 1) * plan.bc + n,
+                  w.w + r * plan.bc);
+      }
+      continue;
+    }
     const std::vector<KeySegment>& keys = w.row_keys[r];
     size_t& c = w.cursor[r];
     const size_t first = c;  // the first segment this chunk can meet
@@ -126,7 +147,8 @@ bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
           other = true;
           continue;
         }
-        const KeyRange ones = keys[i].FlatKeys();
+        const KeyRange ones =
+            keys[i].Flat() ? KeyRange{a, b} : keys[i].FlatKeys();
         const int64_t n_ones = std::max<int64_t>(
             0, std::min(b, ones.end) - std::max(a, ones.begin));
         flat += static_cast<size_t>(n_ones);
