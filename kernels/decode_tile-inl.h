@@ -10,7 +10,7 @@
 //   s[r * ld + t]         score, then probability, of row r and key t
 //   o[r * dim + x]        unnormalised output of row r
 //   ahead[t], t < n_ahead rows fetched into the caches while key t is in
-//                         use (the caller's: the keys kPrefetchKeys later
+//                         use (the caller's: the keys PrefetchKeys later
 //                         in the task's order)
 // Any dim >= 1 (a tail of dim % Lanes runs scalar), any row and key count.
 // kernels/decode_reference.h is the scalar twin of each kernel, which
@@ -49,12 +49,26 @@ constexpr size_t kDecodeCols = 4;
 #else
 constexpr size_t kDecodeCols = 2;
 #endif
-// Callers fetch K and V rows this many keys ahead of the one in use (8
-// KiB at D = 128): the chunk streams from memory, and the hardware
-// prefetcher alone left decode at a third of the read bandwidth. On Zen 5
-// (AVX3, 2 threads, 82 GB/s read) 16 keys ahead gave 72 GB/s, 8 gave 44,
-// 32 and 48 gave 67-69 (docs/flash.md "Decode").
-constexpr size_t kPrefetchKeys = 16;
+// Callers fetch K and V rows about this many bytes of K (or V) ahead of
+// the key in use: the chunk streams from memory, and the hardware
+// prefetcher alone left decode at a third of the read bandwidth. The
+// distance trades fetches in flight against time ahead; it is set in
+// bytes, since rows of half the bytes wanted twice the keys. 1 thread,
+// causal Nk=65536 H=32 Hkv=8 (Zen 5), GB/s, interleaved rounds: AVX3 fp32
+// D=128 by keys ahead 8: 31.0, 10: 31.8, 12 (6 KiB): 33.7, 14: 32.0, 16:
+// 31.9, 24: 29.3; AVX3 bf16 D=128 16: 24.9, 24 (6 KiB): 28.5; AVX3 fp32
+// D=64 4, 6, 8 KiB: 28.1, 32.0, 30.4; AVX2 fp32 D=128 12: 29.4, 14: 31.1,
+// 16 (8 KiB): 31.8; AVX2 bf16 D=128 4 -> 8 KiB: 15.0 -> 13.8 ms.
+#if HWY_TARGET <= HWY_AVX3
+constexpr size_t kPrefetchBytes = 6144;
+#else
+constexpr size_t kPrefetchBytes = 8192;
+#endif
+// The keys ahead for rows of dim elements of T: 4 to 64.
+template <class T>
+HWY_INLINE size_t PrefetchKeys(size_t dim) {
+  return std::clamp<size_t>(kPrefetchBytes / (dim * sizeof(T)), 4, 64);
+}
 // O += P V takes this many keys through all of d's blocks at a time.
 // 1 thread, causal Nk=65536 H=32 Hkv=8 D=128 (Zen 5), GB/s by keys per
 // group, 3 interleaved rounds: AVX3 2: 30.5, 4: 31.2, 8: 30.2, all (the

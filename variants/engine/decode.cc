@@ -77,7 +77,7 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   // The first chunk's first K rows: no chunk before it fetched them ahead.
   size_t fetched = 0;
   for (const KeyRange& r : w.seen) {
-    for (int64_t j = r.begin; j < r.end && fetched < kPrefetchKeys;
+    for (int64_t j = r.begin; j < r.end && fetched < PrefetchKeys<T>(dim);
          ++j, ++fetched) {
       PrefetchRow(k + j * static_cast<int64_t>(dim), dim);
     }

@@ -81,8 +81,8 @@ struct TaskScratch {
   std::vector<char> repeats;
   std::vector<KeyRange> seen;  // the union of row_keys, in order
   std::vector<ChunkRun> runs;  // the chunk's runs
-  // The chunk's K and V rows, and the rows kPrefetchKeys keys later in the
-  // task's order (fewer near its end), fetched ahead.
+  // The chunk's K and V rows, and the rows PrefetchKeys<T>(dim) keys later in
+  // the task's order (fewer near its end), fetched ahead.
   std::vector<const T*> k_rows, v_rows, ahead_k, ahead_v;
   bool adjacent = false;  // one run, and the rows ahead continue it
 };
@@ -285,9 +285,10 @@ void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch<T>& w) {
   }
   if (finite && w.adjacent) {  // one run, fetched ahead in place
     const AdjacentRows<T> rows{w.v_rows[0], dim};
-    DecodeAccumulateOf(d, w.s, bc, plan.rows, rows, dim, n, w.o,
-                       AdjacentRows<T>{rows[std::min(n, kPrefetchKeys)], dim},
-                       w.ahead_v.size());
+    DecodeAccumulateOf(
+        d, w.s, bc, plan.rows, rows, dim, n, w.o,
+        AdjacentRows<T>{rows[std::min(n, PrefetchKeys<T>(dim))], dim},
+        w.ahead_v.size());
     return;
   }
   if (finite) {
@@ -307,7 +308,7 @@ void AccumulateChunk(const DecodePlan& plan, size_t n, TaskScratch<T>& w) {
 }
 
 // The chunk's K and V rows (w.runs), and those to fetch ahead: the keys
-// kPrefetchKeys later in the task's order, the next chunk's first keys
+// PrefetchKeys<T>(dim) later in the task's order, the next chunk's first keys
 // included (it starts at key next_key of run next_run of w.seen).
 template <class T>
 void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
@@ -328,13 +329,14 @@ void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
       w.v_rows[t] = vj;
     }
   }
-  w.ahead_k.assign(w.k_rows.begin() + std::min(n, kPrefetchKeys),
+  w.ahead_k.assign(w.k_rows.begin() + std::min(n, PrefetchKeys<T>(plan.dim)),
                    w.k_rows.end());
-  w.ahead_v.assign(w.v_rows.begin() + std::min(n, kPrefetchKeys),
+  w.ahead_v.assign(w.v_rows.begin() + std::min(n, PrefetchKeys<T>(plan.dim)),
                    w.v_rows.end());
   // One run whose rows ahead are the same run's next ones: addresses
   // computed in the kernels (AdjacentRows) instead of read from the lists.
-  const auto skip = static_cast<int64_t>(std::min(n, kPrefetchKeys));
+  const auto skip =
+      static_cast<int64_t>(std::min(n, PrefetchKeys<T>(plan.dim)));
   w.adjacent =
       w.runs.size() == 1 &&
       (next_run >= w.seen.size() ||
@@ -375,15 +377,16 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
     ScoresKeysAsLanes(plan, kc, n, w);
   } else if (w.adjacent) {  // one run, fetched ahead in place
     const AdjacentRows<T> rows{w.k_rows[0], plan.dim};
-    DecodeScoresOf(d, w.q, plan.dim, plan.rows, rows, n, w.s, plan.bc,
-                   AdjacentRows<T>{rows[std::min(n, kPrefetchKeys)], plan.dim},
-                   w.ahead_k.size());
+    DecodeScoresOf(
+        d, w.q, plan.dim, plan.rows, rows, n, w.s, plan.bc,
+        AdjacentRows<T>{rows[std::min(n, PrefetchKeys<T>(plan.dim))], plan.dim},
+        w.ahead_k.size());
   } else {
     DecodeScores(d, w.q, plan.dim, plan.rows, w.k_rows.data(), n, w.s, plan.bc,
                  w.ahead_k.data(), w.ahead_k.size());
   }
   if (first) {
-    for (size_t t = 0; t < std::min(n, kPrefetchKeys); ++t) {
+    for (size_t t = 0; t < std::min(n, PrefetchKeys<T>(plan.dim)); ++t) {
       PrefetchRow(w.v_rows[t], plan.dim);
     }
   }
