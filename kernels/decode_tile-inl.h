@@ -59,11 +59,7 @@ constexpr size_t kDecodeCols = 2;
 // 31.9, 24: 29.3; AVX3 bf16 D=128 16: 24.9, 24 (6 KiB): 28.5; AVX3 fp32
 // D=64 4, 6, 8 KiB: 28.1, 32.0, 30.4; AVX2 fp32 D=128 12: 29.4, 14: 31.1,
 // 16 (8 KiB): 31.8; AVX2 bf16 D=128 4 -> 8 KiB: 15.0 -> 13.8 ms.
-#if HWY_TARGET <= HWY_AVX3
-constexpr size_t kPrefetchBytes = 6144;
-#else
-constexpr size_t kPrefetchBytes = 8192;
-#endif
+constexpr size_t kPrefetchBytes = HWY_TARGET <= HWY_AVX3 ? 6144 : 8192;
 // The keys ahead for rows of dim elements of T: 4 to 64.
 template <class T>
 HWY_INLINE size_t PrefetchKeys(size_t dim) {
@@ -74,11 +70,7 @@ HWY_INLINE size_t PrefetchKeys(size_t dim) {
 // group, 3 interleaved rounds: AVX3 2: 30.5, 4: 31.2, 8: 30.2, all (the
 // chunk's 128): 29.2; AVX2 2: 27.8, 3: 29.7, 4: 31.4, 8: 27.9, 16: 22.0,
 // all: 20.8. SSE4 (Nk=16384, ms): 2: 8.45, 4: 7.81, 8: 7.50, all: 9.27.
-#if HWY_TARGET <= HWY_AVX2
-constexpr size_t kDecodeValueKeys = 4;
-#else
-constexpr size_t kDecodeValueKeys = 8;
-#endif
+constexpr size_t kDecodeValueKeys = HWY_TARGET <= HWY_AVX2 ? 4 : 8;
 
 // A chunk's rows that are adjacent rows of the tensor (one run of keys):
 // row t at first + t * stride, its address computed rather than loaded
@@ -90,13 +82,12 @@ struct AdjacentRows {
   const T* operator[](size_t t) const { return first + t * stride; }
 };
 
-// out[i] = the sum of the lanes of the i-th of a, b, c, e: two rounds of
-// interleaves within 128-bit blocks leave, per block, the four partial
-// sums side by side; the blocks are then added. About half the shuffles
-// of four SumOfLanes. Needs 4 lanes or more (not HWY_SCALAR).
+// Per 128-bit block: [sum a, sum b, sum c, sum e] of that block's lanes,
+// by two rounds of interleaves within blocks. Needs 4 lanes or more (not
+// HWY_SCALAR).
 #if HWY_TARGET != HWY_SCALAR
 template <class D, class V = hn::Vec<D>>
-HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
+HWY_INLINE V BlockSums4(D d, V a, V b, V c, V e) {
   const hn::Repartition<uint64_t, D> d64;
   // Per block: [a0 + a2, b0 + b2, a1 + a3, b1 + b3], and so for c, e.
   const V ab =
@@ -105,9 +96,15 @@ HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
       hn::Add(hn::InterleaveLower(d, c, e), hn::InterleaveUpper(d, c, e));
   const auto ab64 = hn::BitCast(d64, ab);
   const auto ce64 = hn::BitCast(d64, ce);
-  // Per block: [sum a, sum b, sum c, sum e] of that block's lanes.
-  const V x = hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, ab64, ce64)),
-                      hn::BitCast(d, hn::InterleaveUpper(d64, ab64, ce64)));
+  return hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, ab64, ce64)),
+                 hn::BitCast(d, hn::InterleaveUpper(d64, ab64, ce64)));
+}
+
+// out[i] = the sum of the lanes of the i-th of a, b, c, e: BlockSums4,
+// then the blocks added. About half the shuffles of four SumOfLanes.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
+  const V x = BlockSums4(d, a, b, c, e);
   HWY_ALIGN float blocks[HWY_MAX_BYTES / sizeof(float)];
   hn::Store(x, d, blocks);
   const hn::Full128<float> d4;
@@ -122,25 +119,16 @@ HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
 #if HWY_TARGET <= HWY_AVX3
 // Four rows by four keys of dot products, reduced across lanes at once:
 // acc[r][j] holds row r's partial sums with key j. Returns, in 128-bit
-// block r, the four keys' scores of row r: per row, two rounds of
-// interleaves within blocks leave each block's partial sums of the four
-// keys side by side (as SumOfLanes4); the four rows' vectors are then
-// summed across blocks with 128-bit block shuffles (vshuff32x4). 45
-// operations for 16 dot products, none through memory.
+// block r, the four keys' scores of row r: per row, BlockSums4 leaves
+// each block's partial sums of the four keys side by side; the four rows'
+// vectors are then summed across blocks with 128-bit block shuffles
+// (vshuff32x4). 45 operations for 16 dot products, none through memory.
 HWY_INLINE hn::Vec512<float> SumOfLanes4x4(hn::Vec512<float> (&acc)[4][4]) {
   using V = hn::Vec512<float>;
   const hn::Full512<float> d;
-  const hn::Full512<uint64_t> d64;
   V x[4];
   for (size_t r = 0; r < 4; ++r) {
-    const V ab = hn::Add(hn::InterleaveLower(d, acc[r][0], acc[r][1]),
-                         hn::InterleaveUpper(d, acc[r][0], acc[r][1]));
-    const V ce = hn::Add(hn::InterleaveLower(d, acc[r][2], acc[r][3]),
-                         hn::InterleaveUpper(d, acc[r][2], acc[r][3]));
-    const auto ab64 = hn::BitCast(d64, ab);
-    const auto ce64 = hn::BitCast(d64, ce);
-    x[r] = hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, ab64, ce64)),
-                   hn::BitCast(d, hn::InterleaveUpper(d64, ab64, ce64)));
+    x[r] = BlockSums4(d, acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
   }
   // Blocks (a0 + a1, a2 + a3, b0 + b1, b2 + b3) of blocks a0..a3, b0..b3.
   const auto pair_sums = [](V a, V b) {
@@ -238,8 +226,9 @@ HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
 // s[r * ld + t] = sum_x q[r * dim + x] * k[t][x] for kRows rows starting
 // at q, s: dot products along d, two keys per step (each q vector loaded
 // once for both), reduced across lanes at the end (four at a time where
-// there are four, else one by one). Fetches ahead[t] at key t, t < n_ahead
-// (0 on later passes over the chunk).
+// there are four, else one by one); with four rows on AVX3, four keys per
+// step first (DecodeScores4x4). Fetches ahead[t] at key t, t < n_ahead (0
+// on later passes over the chunk).
 template <size_t kRows, class D, class Rows, class Ahead>
 HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
                                  Rows k, size_t n_keys, float* HWY_RESTRICT s,
