@@ -38,6 +38,7 @@ struct KeySegment {
   double ramp_zero = 0.0;
   double ramp_width = 0.0;
 
+  bool operator==(const KeySegment&) const = default;
   bool Flat() const { return ramp_width == 0.0; }
   double WeightAt(int64_t j) const {
     if (Flat()) return 1.0;

@@ -93,16 +93,11 @@ struct TaskScratch {
 // segments, and, with exact keys, weights from the segments alone.
 template <class T>
 void UnionOfRows(bool exact_keys, TaskScratch<T>& w) {
-  const auto same = [](const KeySegment& a, const KeySegment& b) {
-    return a.begin == b.begin && a.end == b.end && a.ramp_zero == b.ramp_zero &&
-           a.ramp_width == b.ramp_width;
-  };
   w.seen.clear();
   for (size_t r = 0; r < w.row_keys.size(); ++r) {
     const std::vector<KeySegment>& keys = w.row_keys[r];
     w.repeats[r] = false;
-    if (r > 0 && std::equal(keys.begin(), keys.end(), w.row_keys[r - 1].begin(),
-                            w.row_keys[r - 1].end(), same)) {
+    if (r > 0 && keys == w.row_keys[r - 1]) {
       w.repeats[r] =
           exact_keys &&
           std::all_of(keys.begin(), keys.end(), [](const KeySegment& k) {
@@ -329,14 +324,12 @@ void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
       w.v_rows[t] = vj;
     }
   }
-  w.ahead_k.assign(w.k_rows.begin() + std::min(n, PrefetchKeys<T>(plan.dim)),
-                   w.k_rows.end());
-  w.ahead_v.assign(w.v_rows.begin() + std::min(n, PrefetchKeys<T>(plan.dim)),
-                   w.v_rows.end());
+  const size_t ahead = std::min(n, PrefetchKeys<T>(plan.dim));
+  w.ahead_k.assign(w.k_rows.begin() + ahead, w.k_rows.end());
+  w.ahead_v.assign(w.v_rows.begin() + ahead, w.v_rows.end());
   // One run whose rows ahead are the same run's next ones: addresses
   // computed in the kernels (AdjacentRows) instead of read from the lists.
-  const auto skip =
-      static_cast<int64_t>(std::min(n, PrefetchKeys<T>(plan.dim)));
+  const auto skip = static_cast<int64_t>(ahead);
   w.adjacent =
       w.runs.size() == 1 &&
       (next_run >= w.seen.size() ||

@@ -51,17 +51,11 @@ std::vector<KeyRange> SeenByRows(const MaskRule& rule, const DecodeGroup& group,
                                  int64_t lo, int64_t hi) {
   std::vector<KeySegment> keys, last;
   std::vector<KeyRange> seen;
-  const auto same = [](const KeySegment& a, const KeySegment& b) {
-    return a.begin == b.begin && a.end == b.end;
-  };
   for (const DecodeRow& row : group.rows) {
     keys.clear();
     RowKeysIn(rule, row, lo, hi, keys);
     // The heads of a group often see the same keys: merged once.
-    if (&row == group.rows.data() ||
-        !std::equal(keys.begin(), keys.end(), last.begin(), last.end(), same)) {
-      MergeKeys(keys, seen);
-    }
+    if (&row == group.rows.data() || keys != last) MergeKeys(keys, seen);
     keys.swap(last);
   }
   return seen;
