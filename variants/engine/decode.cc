@@ -25,6 +25,7 @@
 #include <tbb/partitioner.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <type_traits>
 #include <vector>
@@ -55,9 +56,22 @@ namespace hn = hwy::HWY_NAMESPACE;
 // runs of a sparse rule).
 template <class T>
 void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
-             const DecodeTask& task, TaskScratch<T>& w, float* slot) {
+             size_t index, TaskScratch<T>& w, float* slot) {
+  const DecodeTask& task = plan.tasks[index];
   const DecodeGroup& group = plan.groups[task.group];
   const size_t dim = plan.dim;
+  // The next task in the plan's order is most often the next this thread
+  // runs (oneTBB runs a range's halves depth first): its first keys, where
+  // the rule's keys are a range's (no RowKeys gaps to skip), are fetched
+  // by this task's last chunk.
+  w.follow = {0, 0};
+  if (!plan.exact_keys && index + 1 < plan.tasks.size() &&
+      plan.tasks[index + 1].group == task.group) {
+    const DecodeTask& next = plan.tasks[index + 1];
+    w.follow = {next.begin,
+                std::min(next.end, next.begin + static_cast<int64_t>(
+                                                    PrefetchKeys<T>(dim)))};
+  }
   for (size_t r = 0; r < plan.rows; ++r) {
     const T* q = StoredAs<T>(t.q, t.q16) + group.rows[r].q_offset;
     for (size_t x = 0; x < dim; ++x) {
@@ -141,21 +155,22 @@ void DecodeImpl(const Problem& problem, const Tensors& t,
   ScratchBuffer<float> slots(plan.tasks.size() * plan.SlotFloats());
   tbb::enumerable_thread_specific<TaskScratch<T>> scratch(
       [&] { return TaskScratch<T>(plan); });
+  // Per group, its tasks done; the last to finish merges the group's
+  // slots (in the splits' order, whichever thread it runs on), while other
+  // tasks still stream: no second pass over the groups.
+  std::vector<std::atomic<size_t>> done(plan.groups.size());
   tbb::parallel_for(
       tbb::blocked_range<size_t>(0, plan.tasks.size(), 1),
       [&](const tbb::blocked_range<size_t>& range) HWY_ATTR {
         TaskScratch<T>& w = scratch.local();
         for (size_t i = range.begin(); i != range.end(); ++i) {
-          RunTask(problem, t, plan, plan.tasks[i], w,
-                  slots.data() + i * plan.SlotFloats());
-        }
-      },
-      tbb::simple_partitioner());
-  tbb::parallel_for(
-      tbb::blocked_range<size_t>(0, plan.groups.size(), 1),
-      [&](const tbb::blocked_range<size_t>& range) {
-        for (size_t g = range.begin(); g != range.end(); ++g) {
-          MergeGroup(problem, t, plan, g, slots.data());
+          RunTask(problem, t, plan, i, w, slots.data() + i * plan.SlotFloats());
+          const size_t g = plan.tasks[i].group;
+          const DecodeGroup& group = plan.groups[g];
+          if (done[g].fetch_add(1, std::memory_order_acq_rel) + 1 ==
+              group.end_task - group.first_task) {
+            MergeGroup(problem, t, plan, g, slots.data());
+          }
         }
       },
       tbb::simple_partitioner());

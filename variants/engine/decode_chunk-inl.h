@@ -85,6 +85,10 @@ struct TaskScratch {
   // the task's order (fewer near its end), fetched ahead.
   std::vector<const T*> k_rows, v_rows, ahead_k, ahead_v;
   bool adjacent = false;  // one run, and the rows ahead continue it
+  // The next task's first keys, where they follow on in the same group:
+  // fetched ahead by this task's last chunks, so that the next task does
+  // not start with a wait on memory.
+  KeyRange follow{0, 0};
 };
 
 // The union of the rows' keys, as disjoint ranges in order (a row that
@@ -329,17 +333,22 @@ void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
   w.ahead_v.assign(w.v_rows.begin() + ahead, w.v_rows.end());
   // One run whose rows ahead are the same run's next ones: addresses
   // computed in the kernels (AdjacentRows) instead of read from the lists.
-  const auto skip = static_cast<int64_t>(ahead);
-  w.adjacent =
-      w.runs.size() == 1 &&
-      (next_run >= w.seen.size() ||
-       (next_key == w.runs[0].end && w.seen[next_run].end - next_key >= skip));
+  w.adjacent = w.runs.size() == 1;
+  int64_t expect = w.runs[0].end;  // the key that continues the run
+  const auto fetch = [&](int64_t j) {
+    w.adjacent = w.adjacent && j == expect++;
+    w.ahead_k.push_back(k + j * dim);
+    w.ahead_v.push_back(v + j * dim);
+  };
   for (size_t i = next_run; i < w.seen.size() && w.ahead_k.size() < n; ++i) {
     for (int64_t j = i == next_run ? next_key : w.seen[i].begin;
          j < w.seen[i].end && w.ahead_k.size() < n; ++j) {
-      w.ahead_k.push_back(k + j * dim);
-      w.ahead_v.push_back(v + j * dim);
+      fetch(j);
     }
+  }
+  for (int64_t j = w.follow.begin; j < w.follow.end && w.ahead_k.size() < n;
+       ++j) {
+    fetch(j);
   }
 }
 
