@@ -8,8 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "harness/check/agreement.h"
 #include "harness/check/check_cases.h"
@@ -123,6 +125,48 @@ TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
                   0)
             << mask.ToString() << " Bc=" << bc << " threads=" << threads
             << " stored as " << DTypeName(problem.storage);
+      }
+    }
+  }
+}
+
+// Key j's weight in `keys` (0 where no segment holds it).
+double WeightIn(const std::vector<KeySegment>& keys, int64_t j) {
+  for (const KeySegment& k : keys) {
+    if (k.begin <= j && j < k.end) return k.WeightAt(j);
+  }
+  return 0.0;
+}
+
+// A task's slice of a row's keys over the group's reach says what the rule
+// itself says for the task's range: the same keys with the same weights,
+// for every mask and ranges cut anywhere.
+TEST(DecodePlanTest, SlicedKeysMatchTheRuleOnEveryRange) {
+  const Shape shape{1, 4, 2, 3, 300, 8};
+  for (const Mask& mask : CheckMasks(shape)) {
+    const Problem problem{shape, mask, std::nullopt, 1};
+    if (!UsesDecodePath(problem)) continue;
+    const DecodePlan plan = PlanDecode(problem, 5);
+    for (const DecodeGroup& group : plan.groups) {
+      ASSERT_EQ(group.keys_of.size(), group.rows.size());
+      for (size_t r = 0; r < group.rows.size(); ++r) {
+        const std::vector<KeySegment>& all = group.keys[group.keys_of[r]];
+        for (int64_t lo = 0; lo < shape.Nk; lo += 37) {
+          for (int64_t hi : {lo + 1, lo + 29, lo + 128, shape.Nk}) {
+            hi = std::min(hi, shape.Nk);
+            std::vector<KeySegment> sliced, asked;
+            SliceKeys(all, lo, hi, sliced);
+            RowKeysIn(mask.Rule(), group.rows[r], lo, hi, asked);
+            for (const KeySegment& k : sliced) {
+              ASSERT_TRUE(lo <= k.begin && k.begin < k.end && k.end <= hi);
+            }
+            for (int64_t j = lo; j < hi; ++j) {
+              ASSERT_EQ(WeightIn(sliced, j), WeightIn(asked, j))
+                  << mask.ToString() << " row " << r << " [" << lo << ", " << hi
+                  << ") key " << j;
+            }
+          }
+        }
       }
     }
   }

@@ -78,7 +78,7 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
       w.q[r * dim + x] = plan.scale * WidenOne(q[x]);
     }
     w.row_keys[r].clear();
-    RowKeysIn(problem.mask.Rule(), group.rows[r], task.begin, task.end,
+    SliceKeys(group.keys[group.keys_of[r]], task.begin, task.end,
               w.row_keys[r]);
     w.cursor[r] = 0;
   }

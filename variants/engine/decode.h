@@ -29,6 +29,11 @@ struct DecodeRow {
 // [first_task, end_task) of DecodePlan::tasks, in key order.
 struct DecodeGroup {
   std::vector<DecodeRow> rows;
+  // The keys each row may see over the group's reach (RowKeysIn), one list
+  // per run of rows that see the same: row r's are keys[keys_of[r]]. A
+  // task takes its slice (SliceKeys) rather than asking the rule again.
+  std::vector<std::vector<KeySegment>> keys;
+  std::vector<size_t> keys_of;
   int64_t kv_offset;  // first float of the group's K and V rows
   size_t first_task, end_task;
 };
@@ -81,6 +86,14 @@ bool UsesDecodePath(const Problem& problem);
 // evaluated (nothing if they miss [lo, hi)).
 void RowKeysIn(const MaskRule& rule, const DecodeRow& row, int64_t lo,
                int64_t hi, std::vector<KeySegment>& out);
+
+// The segments of `keys` (disjoint, in increasing order) within [lo, hi),
+// clipped to it, appended to `out`: what RowKeysIn gives for [lo, hi) where
+// `keys` is its answer for a range holding [lo, hi) (MaskRule::RowKeys
+// lists a row's keys in a range clipped to it; a segment's weights depend
+// on the key alone).
+void SliceKeys(const std::vector<KeySegment>& keys, int64_t lo, int64_t hi,
+               std::vector<KeySegment>& out);
 
 // Merges `keys` (disjoint, in increasing order) into `seen` (disjoint
 // ranges in order), joining ranges that touch.

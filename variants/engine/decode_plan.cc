@@ -46,17 +46,21 @@ DecodeGroup MakeGroup(const Problem& problem, int64_t b, int64_t kvh,
   return group;
 }
 
-// The keys some row of the group may see in [lo, hi), in order.
-std::vector<KeyRange> SeenByRows(const MaskRule& rule, const DecodeGroup& group,
+// Each row's keys in [lo, hi) into group.keys and keys_of; returns the keys
+// some row may see, in order.
+std::vector<KeyRange> SeenByRows(const MaskRule& rule, DecodeGroup& group,
                                  int64_t lo, int64_t hi) {
-  std::vector<KeySegment> keys, last;
+  std::vector<KeySegment> keys;
   std::vector<KeyRange> seen;
   for (const DecodeRow& row : group.rows) {
     keys.clear();
     RowKeysIn(rule, row, lo, hi, keys);
-    // The heads of a group often see the same keys: merged once.
-    if (&row == group.rows.data() || keys != last) MergeKeys(keys, seen);
-    keys.swap(last);
+    // The heads of a group often see the same keys: held and merged once.
+    if (group.keys.empty() || keys != group.keys.back()) {
+      MergeKeys(keys, seen);
+      group.keys.push_back(keys);
+    }
+    group.keys_of.push_back(group.keys.size() - 1);
   }
   return seen;
 }
@@ -81,6 +85,19 @@ void MergeKeys(const std::vector<KeySegment>& keys,
   }
   for (; i < seen.size(); ++i) add(seen[i]);
   seen.swap(merged);
+}
+
+void SliceKeys(const std::vector<KeySegment>& keys, int64_t lo, int64_t hi,
+               std::vector<KeySegment>& out) {
+  auto k = std::partition_point(
+      keys.begin(), keys.end(),
+      [lo](const KeySegment& segment) { return segment.end <= lo; });
+  for (; k != keys.end() && k->begin < hi; ++k) {
+    KeySegment clipped = *k;
+    clipped.begin = std::max(clipped.begin, lo);
+    clipped.end = std::min(clipped.end, hi);
+    out.push_back(clipped);
+  }
 }
 
 void RowKeysIn(const MaskRule& rule, const DecodeRow& row, int64_t lo,
