@@ -99,6 +99,30 @@ TEST(MaskRules, FastPathsMatchTheWeights) {
 // RowKeys, where a rule has them (the decode path reads only these keys):
 // within any [c0, c1), increasing disjoint non-empty segments holding
 // exactly the keys of positive weight, with the rule's weights.
+// A rule that says every head sees the same weights (the decode path then
+// asks for one head's keys) does: Weight agrees across heads everywhere.
+TEST(MaskRules, SameWeightsForEveryHeadHolds) {
+  const Shape s{1, 4, 2, 90, 90, 8};
+  int claimed = 0;
+  for (const MaskKindInfo* kind : MaskKinds()) {
+    for (const std::string& text : kind->check_examples(s)) {
+      const Mask mask = ParseMask(text);
+      const MaskRule& rule = *mask.rule;
+      if (!rule.SameWeightsForEveryHead()) continue;
+      ++claimed;
+      for (int64_t h = 1; h < s.H; ++h) {
+        for (int64_t p = 0; p < s.Nk; ++p) {
+          for (int64_t j = 0; j < s.Nk; ++j) {
+            ASSERT_EQ(rule.Weight(h, p, j), rule.Weight(0, p, j))
+                << text << " head " << h << " p=" << p << " j=" << j;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(claimed, 0);
+}
+
 TEST(MaskRules, RowKeysHoldExactlyTheVisibleKeys) {
   const Shape s{1, 2, 2, 90, 90, 8};
   int described = 0;

@@ -30,6 +30,7 @@ double AlibiSlope(int64_t h, int64_t heads) {
 class AlibiRule final : public MaskRule {
  public:
   std::string Params() const override { return ""; }
+  bool SameWeightsForEveryHead() const override { return true; }
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return j <= p ? 1.0 : 0.0;
   }

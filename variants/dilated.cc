@@ -21,6 +21,7 @@ class DilatedRule final : public MaskRule {
  public:
   DilatedRule(int64_t w, int64_t s) : w_(w), s_(s) {}
   std::string Params() const override { return fmt::format("{}:{}", w_, s_); }
+  bool SameWeightsForEveryHead() const override { return true; }
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return j <= p && (p - j) % s_ == 0 && (p - j) / s_ < w_ ? 1.0 : 0.0;
   }

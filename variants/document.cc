@@ -24,6 +24,7 @@ class DocumentRule final : public MaskRule {
   std::string Params() const override {
     return fmt::format("{}", fmt::join(lengths_, ","));
   }
+  bool SameWeightsForEveryHead() const override { return true; }
   // The first key of the document holding position p.
   int64_t DocStart(int64_t p) const {
     int64_t start = p / period_ * period_;

@@ -18,6 +18,7 @@ class GlobalWindowRule final : public MaskRule {
  public:
   GlobalWindowRule(int64_t g, int64_t w) : g_(g), w_(w) {}
   std::string Params() const override { return fmt::format("{}:{}", g_, w_); }
+  bool SameWeightsForEveryHead() const override { return true; }
 
   // w = 1 iff j <= p and (j < G or p - j < W).
   double Weight(int64_t, int64_t p, int64_t j) const override {

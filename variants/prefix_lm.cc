@@ -16,6 +16,7 @@ class PrefixRule final : public MaskRule {
  public:
   explicit PrefixRule(int64_t prefix) : prefix_(prefix) {}
   std::string Params() const override { return fmt::format("{}", prefix_); }
+  bool SameWeightsForEveryHead() const override { return true; }
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return j < prefix_ || j <= p ? 1.0 : 0.0;
   }

@@ -17,6 +17,7 @@ class FixedRule final : public MaskRule {
  public:
   FixedRule(int64_t l, int64_t c) : l_(l), c_(c) {}
   std::string Params() const override { return fmt::format("{}:{}", l_, c_); }
+  bool SameWeightsForEveryHead() const override { return true; }
 
   // w = 1 iff j <= p and (j in p's block, or j mod L >= L - C).
   double Weight(int64_t, int64_t p, int64_t j) const override {

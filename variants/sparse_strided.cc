@@ -37,6 +37,7 @@ class StridedRule final : public MaskRule {
  public:
   explicit StridedRule(int64_t l) : l_(l) {}
   std::string Params() const override { return fmt::format("{}", l_); }
+  bool SameWeightsForEveryHead() const override { return true; }
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return j <= p && (p - j < l_ || (p - j) % l_ == 0) ? 1.0 : 0.0;
   }

@@ -21,6 +21,7 @@ namespace {
 class NoneRule final : public MaskRule {
  public:
   std::string Params() const override { return ""; }
+  bool SameWeightsForEveryHead() const override { return true; }
   double Weight(int64_t, int64_t, int64_t) const override { return 1.0; }
   bool Segments(int64_t, int64_t, int64_t, int64_t c1,
                 std::vector<KeySegment>& out) const override {
@@ -32,6 +33,7 @@ class NoneRule final : public MaskRule {
 class CausalRule final : public MaskRule {
  public:
   std::string Params() const override { return ""; }
+  bool SameWeightsForEveryHead() const override { return true; }
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return j <= p ? 1.0 : 0.0;
   }
@@ -46,6 +48,7 @@ class WindowRule final : public MaskRule {
  public:
   explicit WindowRule(int64_t w) : w_(w) {}
   std::string Params() const override { return fmt::format("{}", w_); }
+  bool SameWeightsForEveryHead() const override { return true; }
   double Weight(int64_t, int64_t p, int64_t j) const override {
     return p - w_ < j && j <= p ? 1.0 : 0.0;
   }

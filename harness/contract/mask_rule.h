@@ -141,6 +141,11 @@ class MaskRule {
   // engine runs the rule as it is. Weight stays the definition.
   virtual std::vector<ClassPart> Parts() const { return {}; }
 
+  // Whether Weight(h, p, j) is the same for every head h (the score bias may
+  // still depend on it), so that the decode path asks for one head's keys
+  // of a position and gives them to all. Default false: asked per head.
+  virtual bool SameWeightsForEveryHead() const { return false; }
+
   // Derived from Segments (override only for speed or without Segments):
   // a range holding every visible key of position p, clipped to [0, nk),
   // whose begin and end never decrease as p grows (without Segments:

@@ -47,12 +47,20 @@ DecodeGroup MakeGroup(const Problem& problem, int64_t b, int64_t kvh,
 }
 
 // Each row's keys in [lo, hi) into group.keys and keys_of; returns the keys
-// some row may see, in order.
+// some row may see, in order. Row r = j * nq + i is query i of the group's
+// head j: under a rule with the same weights for every head, row r sees
+// what row r - nq sees.
 std::vector<KeyRange> SeenByRows(const MaskRule& rule, DecodeGroup& group,
-                                 int64_t lo, int64_t hi) {
+                                 size_t nq, int64_t lo, int64_t hi) {
+  const bool every_head = rule.SameWeightsForEveryHead();
   std::vector<KeySegment> keys;
   std::vector<KeyRange> seen;
-  for (const DecodeRow& row : group.rows) {
+  for (size_t r = 0; r < group.rows.size(); ++r) {
+    if (every_head && r >= nq) {
+      group.keys_of.push_back(group.keys_of[r - nq]);
+      continue;
+    }
+    const DecodeRow& row = group.rows[r];
     keys.clear();
     RowKeysIn(rule, row, lo, hi, keys);
     // The heads of a group often see the same keys: held and merged once.
@@ -126,7 +134,8 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
       KeyRange reach;
       plan.groups.push_back(MakeGroup(problem, b, kvh, reach));
       seen.push_back(SeenByRows(problem.mask.Rule(), plan.groups.back(),
-                                reach.begin, reach.end));
+                                static_cast<size_t>(s.Nq), reach.begin,
+                                reach.end));
       int64_t count = 0;
       for (const KeyRange& r : seen.back()) count += r.size();
       longest = std::max(longest, count);
