@@ -61,16 +61,16 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   const DecodeGroup& group = plan.groups[task.group];
   const size_t dim = plan.dim;
   // The next task in the plan's order is most often the next this thread
-  // runs (oneTBB runs a range's halves depth first): its first keys, where
-  // the rule's keys are a range's (no RowKeys gaps to skip), are fetched
-  // by this task's last chunk.
+  // runs (oneTBB runs a range's halves depth first): its first seen keys,
+  // where it is in the same group, are fetched by this task's last chunk.
   w.follow = {0, 0};
-  if (!plan.exact_keys && index + 1 < plan.tasks.size() &&
+  if (index + 1 < plan.tasks.size() &&
       plan.tasks[index + 1].group == task.group) {
     const DecodeTask& next = plan.tasks[index + 1];
-    w.follow = {next.begin,
-                std::min(next.end, next.begin + static_cast<int64_t>(
-                                                    PrefetchKeys<T>(dim)))};
+    w.follow = {
+        next.begin,
+        std::min(next.lead_end,
+                 next.begin + static_cast<int64_t>(PrefetchKeys<T>(dim)))};
   }
   for (size_t r = 0; r < plan.rows; ++r) {
     const T* q = StoredAs<T>(t.q, t.q16) + group.rows[r].q_offset;

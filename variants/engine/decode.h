@@ -49,6 +49,7 @@ inline constexpr int64_t kDecodeMaxSplits = 32;
 struct DecodeTask {
   size_t group;
   int64_t begin, end;
+  int64_t lead_end;  // [begin, lead_end): its first run of seen keys
 };
 
 struct DecodePlan {

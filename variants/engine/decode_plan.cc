@@ -150,20 +150,22 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   for (size_t g = 0; g < plan.groups.size(); ++g) {
     DecodeGroup& group = plan.groups[g];
     group.first_task = plan.tasks.size();
-    int64_t in_task = 0, begin = 0;
+    int64_t in_task = 0, begin = 0, lead_end = 0;
     for (const KeyRange& r : seen[g]) {
       for (int64_t j = r.begin; j < r.end;) {
-        if (in_task == 0) begin = j;
         const int64_t take = std::min(split - in_task, r.end - j);
+        if (in_task == 0) begin = j, lead_end = j + take;
         j += take;
         in_task += take;
         if (in_task == split) {
-          plan.tasks.push_back({g, begin, j});
+          plan.tasks.push_back({g, begin, j, lead_end});
           in_task = 0;
         }
       }
     }
-    if (in_task > 0) plan.tasks.push_back({g, begin, seen[g].back().end});
+    if (in_task > 0) {
+      plan.tasks.push_back({g, begin, seen[g].back().end, lead_end});
+    }
     group.end_task = plan.tasks.size();
   }
   return plan;
