@@ -16,7 +16,8 @@
 //     L = sum_s e^(m_s - M) l_s,  O = sum_s e^(m_s - M) O_s / L
 // The order of every floating-point operation of a row is fixed by the
 // problem: outputs are bitwise identical for every thread count. A
-// chunk's steps are in variants/engine/decode_chunk-inl.h.
+// chunk's steps are in variants/engine/decode_chunk-inl.h, which rows see
+// its keys in decode_rows-inl.h.
 
 #include "variants/engine/decode.h"
 

@@ -1,9 +1,8 @@
-// One chunk of a decode task (variants/engine/decode.cc): the task's
-// per-thread scratch, which rows see the chunk's keys and with what
-// weights, and the chunk's three steps: S = Q_g K_c^T (with the bias and
-// the weights), each row's online softmax, and O_g += P V_c, reading K and
-// V rows where they are. Compiled once per Highway target, inside the
-// engine's decode translation unit.
+// One chunk of a decode task (variants/engine/decode.cc) in three steps:
+// S = Q_g K_c^T (with the bias and the weights), each row's online
+// softmax, and O_g += P V_c, reading K and V rows where they are; which
+// rows see the chunk's keys is decode_rows-inl.h's. Compiled once per
+// Highway target, inside the engine's decode translation unit.
 
 // Per-target include guard ("toggle"): this file is compiled once per target.
 #if defined(ATTNBENCH_VARIANTS_ENGINE_DECODE_CHUNK_INL_H_) == \
@@ -26,175 +25,12 @@
 #include "kernels/flash_tile-inl.h"
 #include "kernels/row_ops-inl.h"
 #include "variants/engine/decode.h"
+#include "variants/engine/decode_rows-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-// The task's rows and the work of a chunk: per row whether it sees none,
-// all, or some of the chunk's keys.
-enum class RowChunk { kNone, kFull, kPartial };
-
-// A contiguous run of a chunk's keys: keys [begin, end) of the tensor at
-// positions [at, at + end - begin) of the chunk.
-struct ChunkRun {
-  int64_t begin, end;
-  size_t at;
-};
-
-// Per-thread scratch of a task, carved from one ScratchBuffer as
-// DecodePlan::TaskScratchFloats counts it; T is the element type K and V
-// are stored in (float, Bf16 or F16).
-template <class T>
-struct TaskScratch {
-  explicit TaskScratch(const DecodePlan& plan)
-      : buffer(plan.TaskScratchFloats()),
-        kind(plan.rows),
-        row_keys(plan.rows),
-        cursor(plan.rows),
-        repeats(plan.rows) {
-    // kt and st first: whole vectors from the aligned start.
-    kt = buffer.data();
-    st = kt + plan.dim * kDecodeKeyLanes;
-    q = st + plan.rows * kDecodeKeyLanes;
-    o = q + plan.rows * plan.dim;
-    m = o + plan.rows * plan.dim;
-    l = m + plan.rows;
-    s = l + plan.rows;
-    w = s + plan.rows * plan.bc;
-    kg = w + plan.rows * plan.bc;
-  }
-  ScratchBuffer<float> buffer;
-  float *kt, *st;  // a block of K transposed, and its scores
-  float *q, *o, *m, *l;
-  float *s, *w;  // per row r: scores and weights at r * Bc
-  float* kg;     // K rows gathered and widened (keys as lanes, several runs)
-  std::vector<RowChunk> kind;
-  // Per row: the keys it may see in the task (RowKeysIn), and the first of
-  // them a chunk can still reach.
-  std::vector<std::vector<KeySegment>> row_keys;
-  std::vector<size_t> cursor;
-  // Per row: whether it sees the same keys with the same weights as the
-  // row before it (the heads of one group under a rule that does not
-  // depend on the head), so that its classification is a copy.
-  std::vector<char> repeats;
-  std::vector<KeyRange> seen;  // the union of row_keys, in order
-  std::vector<ChunkRun> runs;  // the chunk's runs
-  // The chunk's K and V rows, and the rows PrefetchKeys<T>(dim) keys later in
-  // the task's order (fewer near its end), fetched ahead.
-  std::vector<const T*> k_rows, v_rows, ahead_k, ahead_v;
-  bool adjacent = false;  // one run, and the rows ahead continue it
-  // The next task's first keys, where they follow on in the same group:
-  // fetched ahead by this task's last chunks, so that the next task does
-  // not start with a wait on memory.
-  KeyRange follow{0, 0};
-};
-
-// The union of the rows' keys, as disjoint ranges in order (a row that
-// repeats the one before it, as the heads of one group with one mask do,
-// costs a comparison), and which rows repeat the one before: the same
-// segments, and, with exact keys, weights from the segments alone.
-template <class T>
-void UnionOfRows(bool exact_keys, TaskScratch<T>& w) {
-  w.seen.clear();
-  for (size_t r = 0; r < w.row_keys.size(); ++r) {
-    const std::vector<KeySegment>& keys = w.row_keys[r];
-    w.repeats[r] = false;
-    if (r > 0 && keys == w.row_keys[r - 1]) {
-      w.repeats[r] =
-          exact_keys &&
-          std::all_of(keys.begin(), keys.end(), [](const KeySegment& k) {
-            return k.Flat() || k.RampPrecise();
-          });
-      continue;
-    }
-    MergeKeys(keys, w.seen);
-  }
-}
-
-// Row r's weights over the chunk's n keys (w.w + r * Bc) and whether it
-// sees none, all or some of them. False if no row sees any.
-template <class T>
-bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
-                  const DecodeGroup& group, size_t n, TaskScratch<T>& w) {
-  bool any_row = false;
-  for (size_t r = 0; r < plan.rows; ++r) {
-    if (w.repeats[r]) {  // r > 0: a copy of row r - 1
-      w.kind[r] = w.kind[r - 1];
-      if (w.kind[r] == RowChunk::kPartial) {
-        std::copy(w.w + (r - 1) * plan.bc, w.w + (r - 1) * plan.bc + n,
-                  w.w + r * plan.bc);
-      }
-      continue;
-    }
-    const std::vector<KeySegment>& keys = w.row_keys[r];
-    size_t& c = w.cursor[r];
-    const size_t first = c;  // the first segment this chunk can meet
-    // First, without writing: the keys of weight exactly 1 (flat segments,
-    // and the flat part of a ramp), and whether any other key (a ramp's
-    // slope, or a rule's envelope) meets the chunk. (span:Z's one ramp
-    // segment covers every key it sees, 1 but for the last R.)
-    size_t flat = 0;
-    bool other = false;
-    for (const ChunkRun& run : w.runs) {
-      while (c < keys.size() && keys[c].end <= run.begin) ++c;
-      for (size_t i = c; i < keys.size() && keys[i].begin < run.end; ++i) {
-        const int64_t a = std::max(run.begin, keys[i].begin);
-        const int64_t b = std::min(run.end, keys[i].end);
-        if (!plan.exact_keys) {
-          other = true;
-          continue;
-        }
-        const KeyRange ones =
-            keys[i].Flat() ? KeyRange{a, b} : keys[i].FlatKeys();
-        const int64_t n_ones = std::max<int64_t>(
-            0, std::min(b, ones.end) - std::max(a, ones.begin));
-        flat += static_cast<size_t>(n_ones);
-        other = other || n_ones < b - a;
-      }
-    }
-    if (!other) {  // exact and flat: full, none, or 0/1 weights
-      w.kind[r] = flat == n   ? RowChunk::kFull
-                  : flat == 0 ? RowChunk::kNone
-                              : RowChunk::kPartial;
-      any_row = any_row || flat > 0;
-      if (w.kind[r] != RowChunk::kPartial) continue;
-    }
-    float* wr = w.w + r * plan.bc;
-    std::fill(wr, wr + n, 0.0f);
-    size_t ones = 0, seen = 0;
-    size_t i = first;
-    for (const ChunkRun& run : w.runs) {
-      while (i < keys.size() && keys[i].end <= run.begin) ++i;
-      for (size_t k = i; k < keys.size() && keys[k].begin < run.end; ++k) {
-        const KeySegment& seg = keys[k];
-        const int64_t a = std::max(run.begin, seg.begin);
-        const int64_t b = std::min(run.end, seg.end);
-        float* out = wr + run.at + static_cast<size_t>(a - run.begin);
-        const auto len = static_cast<size_t>(b - a);
-        if (!plan.exact_keys || !seg.RampPrecise()) {
-          rule.WeightRow(group.rows[r].h, group.rows[r].p, a, b - a, out);
-        } else if (seg.Flat()) {
-          std::fill(out, out + len, 1.0f);
-        } else {
-          for (int64_t j = a; j < b; ++j) {
-            out[j - a] = static_cast<float>(seg.WeightAt(j));
-          }
-        }
-        for (size_t t = 0; t < len; ++t) {
-          ones += out[t] == 1.0f;
-          seen += out[t] > 0.0f;
-        }
-      }
-    }
-    w.kind[r] = ones == n   ? RowChunk::kFull
-                : seen == 0 ? RowChunk::kNone
-                            : RowChunk::kPartial;
-    any_row = any_row || seen > 0;
-  }
-  return any_row;
-}
 
 // Rows from which S = Q K^T runs with keys as lanes: K transposed in blocks
 // (AVX3's register transposes), then the rows-as-lanes tile kernel with
