@@ -78,9 +78,14 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
     for (size_t x = 0; x < dim; ++x) {
       w.q[r * dim + x] = plan.scale * WidenOne(q[x]);
     }
-    w.row_keys[r].clear();
-    SliceKeys(group.keys[group.keys_of[r]], task.begin, task.end,
-              w.row_keys[r]);
+    w.same_list[r] = r > 0 && group.keys_of[r] == group.keys_of[r - 1];
+    if (w.same_list[r]) {
+      w.row_keys[r] = w.row_keys[r - 1];
+    } else {
+      w.row_keys[r].clear();
+      SliceKeys(group.keys[group.keys_of[r]], task.begin, task.end,
+                w.row_keys[r]);
+    }
     w.cursor[r] = 0;
   }
   UnionOfRows(plan.exact_keys, w);
