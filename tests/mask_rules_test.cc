@@ -96,9 +96,6 @@ TEST(MaskRules, FastPathsMatchTheWeights) {
               MaskKinds().size());
 }
 
-// RowKeys, where a rule has them (the decode path reads only these keys):
-// within any [c0, c1), increasing disjoint non-empty segments holding
-// exactly the keys of positive weight, with the rule's weights.
 // A rule that says every head sees the same weights (the decode path then
 // asks for one head's keys) does: Weight agrees across heads everywhere.
 TEST(MaskRules, SameWeightsForEveryHeadHolds) {
@@ -123,6 +120,9 @@ TEST(MaskRules, SameWeightsForEveryHeadHolds) {
   EXPECT_GT(claimed, 0);
 }
 
+// RowKeys, where a rule has them (the decode path reads only these keys):
+// within any [c0, c1), increasing disjoint non-empty segments holding
+// exactly the keys of positive weight, with the rule's weights.
 TEST(MaskRules, RowKeysHoldExactlyTheVisibleKeys) {
   const Shape s{1, 2, 2, 90, 90, 8};
   int described = 0;

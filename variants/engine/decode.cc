@@ -78,8 +78,7 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
     for (size_t x = 0; x < dim; ++x) {
       w.q[r * dim + x] = plan.scale * WidenOne(q[x]);
     }
-    w.same_list[r] = r > 0 && group.keys_of[r] == group.keys_of[r - 1];
-    if (w.same_list[r]) {
+    if (r > 0 && group.keys_of[r] == group.keys_of[r - 1]) {
       w.row_keys[r] = w.row_keys[r - 1];
     } else {
       w.row_keys[r].clear();
@@ -88,7 +87,7 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
     }
     w.cursor[r] = 0;
   }
-  UnionOfRows(plan.exact_keys, w);
+  UnionOfRows(plan.exact_keys, group, w);
   std::fill(w.o, w.o + plan.rows * dim, 0.0f);
   std::fill(w.m, w.m + plan.rows, kMaskedScore);
   std::fill(w.l, w.l + plan.rows, 0.0f);

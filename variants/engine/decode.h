@@ -29,9 +29,11 @@ struct DecodeRow {
 // [first_task, end_task) of DecodePlan::tasks, in key order.
 struct DecodeGroup {
   std::vector<DecodeRow> rows;
-  // The keys each row may see over the group's reach (RowKeysIn), one list
-  // per run of rows that see the same: row r's are keys[keys_of[r]]. A
-  // task takes its slice (SliceKeys) rather than asking the rule again.
+  // The keys each row may see over the group's reach (RowKeysIn): row r's
+  // are keys[keys_of[r]], one list per run of rows that see the same, and
+  // under MaskRule::SameWeightsForEveryHead row r shares row r - Nq's (the
+  // same position, another head). A task takes its slice (SliceKeys)
+  // rather than asking the rule again.
   std::vector<std::vector<KeySegment>> keys;
   std::vector<size_t> keys_of;
   int64_t kv_offset;  // first float of the group's K and V rows

@@ -46,8 +46,7 @@ struct TaskScratch {
         kind(plan.rows),
         row_keys(plan.rows),
         cursor(plan.rows),
-        repeats(plan.rows),
-        same_list(plan.rows) {
+        repeats(plan.rows) {
     // kt and st first: whole vectors from the aligned start.
     kt = buffer.data();
     st = kt + plan.dim * kDecodeKeyLanes;
@@ -65,17 +64,14 @@ struct TaskScratch {
   float *s, *w;  // per row r: scores and weights at r * Bc
   float* kg;     // K rows gathered and widened (keys as lanes, several runs)
   std::vector<RowChunk> kind;
-  // Per row: the keys it may see in the task (RowKeysIn), and the first of
-  // them a chunk can still reach.
+  // Per row: the keys it may see in the task (its slice of the plan's
+  // list, SliceKeys), and the first of them a chunk can still reach.
   std::vector<std::vector<KeySegment>> row_keys;
   std::vector<size_t> cursor;
   // Per row: whether it sees the same keys with the same weights as the
   // row before it (the heads of one group under a rule that does not
   // depend on the head), so that its classification is a copy.
   std::vector<char> repeats;
-  // Per row: whether its keys are sliced from the same list of the plan as
-  // the row before's (DecodeGroup::keys_of): equal without a comparison.
-  std::vector<char> same_list;
   std::vector<KeyRange> seen;  // the union of row_keys, in order
   std::vector<ChunkRun> runs;  // the chunk's runs
   // The chunk's K and V rows, and the rows PrefetchKeys<T>(dim) keys later in
@@ -90,24 +86,24 @@ struct TaskScratch {
 
 // The union of the rows' keys, as disjoint ranges in order (a row that
 // repeats the one before it, as the heads of one group with one mask do,
-// costs a comparison at most), and which rows repeat the one before: the
-// same segments, and, with exact keys, weights from the segments alone.
+// costs a comparison at most: none where both slice the same list of the
+// plan, `group.keys_of`), and which rows repeat the one before: the same
+// segments, and, with exact keys, weights from the segments alone.
 template <class T>
-void UnionOfRows(bool exact_keys, TaskScratch<T>& w) {
+void UnionOfRows(bool exact_keys, const DecodeGroup& group, TaskScratch<T>& w) {
   w.seen.clear();
   for (size_t r = 0; r < w.row_keys.size(); ++r) {
     const std::vector<KeySegment>& keys = w.row_keys[r];
     w.repeats[r] = false;
-    if (r > 0 && (w.same_list[r] || keys == w.row_keys[r - 1])) {
-      // Whether the weights come from the segments alone: known already
-      // where row r - 1 repeats the row before it.
+    if (r > 0 && (group.keys_of[r] == group.keys_of[r - 1] ||
+                  keys == w.row_keys[r - 1])) {
+      // Row r - 1 repeating the row before it settles it for these keys.
       w.repeats[r] =
-          r > 1 && (w.same_list[r - 1] || w.repeats[r - 1])
-              ? w.repeats[r - 1]
-              : exact_keys && std::all_of(keys.begin(), keys.end(),
-                                          [](const KeySegment& k) {
-                                            return k.Flat() || k.RampPrecise();
-                                          });
+          (r > 1 && w.repeats[r - 1]) ||
+          (exact_keys &&
+           std::all_of(keys.begin(), keys.end(), [](const KeySegment& k) {
+             return k.Flat() || k.RampPrecise();
+           }));
       continue;
     }
     MergeKeys(keys, w.seen);
