@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "harness/io/atomic_file.h"
+#include "harness/io/huge_pages.h"
 #include "harness/io/npy.h"
 
 namespace attnbench {
@@ -94,24 +94,11 @@ int64_t AttentionData::Bytes(DType storage) const {
 
 namespace {
 
-// Allocates n floats and asks the kernel for transparent huge pages (2 MiB)
-// over them where it offers them on request ("madvise" mode, Debian's
-// default): decode streams K and V from memory, and with 4 KiB pages a
-// page walk every 4 KiB held it to 0.6 of the read bandwidth at Nk=131072.
+// Decode streams K and V from memory: with 4 KiB pages a page walk every
+// 4 KiB held it to 0.6 of the read bandwidth at Nk=131072.
 template <typename T>
 hwy::AlignedFreeUniquePtr<T[]> AllocateTensor(int64_t n) {
-  auto p = hwy::AllocateAligned<T>(static_cast<size_t>(n));
-  if (!p) throw std::bad_alloc();
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const auto begin = reinterpret_cast<uintptr_t>(p.get());
-  const uintptr_t end = begin + static_cast<uintptr_t>(n) * sizeof(T);
-  const uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t last = end & ~(kHuge - 1);
-  // Advice only: a kernel without THP refuses it, and that is fine.
-  if (last > first) {
-    (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-  }
-  return p;
+  return AllocateOnHugePages<T>(static_cast<size_t>(n));
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 #include <chrono>
 #include <vector>
 
+#include "harness/io/huge_pages.h"
 #include "harness/measure/execute.h"
-#include "hwy/aligned_allocator.h"
 #include "kernels/read_sum.h"
 
 namespace attnbench {
@@ -54,7 +54,7 @@ BandwidthResult MeasureReadBandwidth(int threads, int reps, int passes,
     }
     return sum;
   };
-  auto buffer = hwy::AllocateAligned<float>(static_cast<size_t>(floats));
+  auto buffer = AllocateOnHugePages<float>(static_cast<size_t>(floats));
   ThreadArena arena(threads);
   const auto each_task = [&](auto&& fn) {
     arena.Execute([&] {
