@@ -26,6 +26,8 @@ DecodeGroup MakeGroup(const Problem& problem, int64_t b, int64_t kvh,
   const int64_t heads_per_kv = s.H / s.Hkv;
   DecodeGroup group{};
   group.kv_offset = (b * s.Hkv + kvh) * s.Nk * s.D;
+  group.rows.reserve(static_cast<size_t>(heads_per_kv * s.Nq));
+  group.keys_of.reserve(group.rows.capacity());
   reach = {s.Nk, 0};
   for (int64_t j = 0; j < heads_per_kv; ++j) {
     const int64_t h = kvh * heads_per_kv + j;
@@ -127,7 +129,11 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   // Per group, the keys some row may see; S, the split: the most keys seen
   // by one group in at most kDecodeMaxSplits splits, whole chunks, at
   // least 4 chunks. It depends on the problem alone.
+  // Reserved: a short step's plan is a few microseconds, allocations a
+  // good part of it.
   std::vector<std::vector<KeyRange>> seen;
+  seen.reserve(static_cast<size_t>(s.B * s.Hkv));
+  plan.groups.reserve(seen.capacity());
   int64_t longest = 0;
   for (int64_t b = 0; b < s.B; ++b) {
     for (int64_t kvh = 0; kvh < s.Hkv; ++kvh) {
@@ -147,6 +153,8 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
       std::max<int64_t>(4 * bc, (per_split + bc - 1) / bc * bc);
   // A group's tasks: its seen keys in order, S at a time; a task's range
   // runs from its first key to its last (a sparse rule's gaps included).
+  plan.tasks.reserve(plan.groups.size() *
+                     static_cast<size_t>((longest + split - 1) / split));
   for (size_t g = 0; g < plan.groups.size(); ++g) {
     DecodeGroup& group = plan.groups[g];
     group.first_task = plan.tasks.size();
