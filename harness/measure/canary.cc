@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "harness/io/huge_pages.h"
 #include "hwy/aligned_allocator.h"
 #include "kernels/read_sum.h"
 
@@ -30,7 +31,7 @@ CanaryReading ReadCanary() {
   CanaryState& state = State();
   std::lock_guard<std::mutex> lock(state.mutex);
   if (!state.buffer) {
-    state.buffer = hwy::AllocateAligned<float>(kCanaryFloats);
+    state.buffer = AllocateOnHugePages<float>(kCanaryFloats);
     std::fill(state.buffer.get(), state.buffer.get() + kCanaryFloats, 1.0f);
   }
   std::atomic<float> sink{0.0f};
