@@ -26,8 +26,9 @@ DecodeGroup MakeGroup(const Problem& problem, int64_t b, int64_t kvh,
   const int64_t heads_per_kv = s.H / s.Hkv;
   DecodeGroup group{};
   group.kv_offset = (b * s.Hkv + kvh) * s.Nk * s.D;
-  group.rows.reserve(static_cast<size_t>(heads_per_kv * s.Nq));
-  group.keys_of.reserve(group.rows.capacity());
+  const auto rows = static_cast<size_t>(heads_per_kv * s.Nq);
+  group.rows.reserve(rows);
+  group.keys_of.reserve(rows);
   reach = {s.Nk, 0};
   for (int64_t j = 0; j < heads_per_kv; ++j) {
     const int64_t h = kvh * heads_per_kv + j;
