@@ -53,7 +53,7 @@ HWY_INLINE hn::Vec512<float> SumOfLanes4x4(hn::Vec512<float> (&acc)[4][4]) {
 // s[r * ld + t + j] = q_r . k[t + j] for the 4 rows at q and keys t .. t+3,
 // t < n_keys rounded down to 4 (returned): each q vector loaded once for
 // four keys, one reduction for all 16 sums. Fetches ahead[t + j] (t + j <
-// n_ahead), a vector's worth of each of the four rows per step of d.
+// n_ahead) in address order, spread over the steps of d (LineFetcher).
 template <class D, class Rows, class Ahead>
 HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
                                   Rows k, size_t n_keys, float* HWY_RESTRICT s,
@@ -68,26 +68,22 @@ HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
     const auto* k2 = k[t + 2];
     const auto* k3 = k[t + 3];
     using T = std::remove_cv_t<std::remove_pointer_t<decltype(k0)>>;
-    constexpr size_t kLine = 64 / sizeof(T);  // elements per cache line
     const bool fetch = t + 4 <= n_ahead;
     if (!fetch) {
       for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
     }
-    const T* f0 = fetch ? ahead[t] : nullptr;
-    const T* f1 = fetch ? ahead[t + 1] : nullptr;
-    const T* f2 = fetch ? ahead[t + 2] : nullptr;
-    const T* f3 = fetch ? ahead[t + 3] : nullptr;
+    // The four rows ahead in address order, per_step lines a step.
+    LineFetcher<T, 4> fetcher(
+        {fetch ? ahead[t] : k0, fetch ? ahead[t + 1] : k0,
+         fetch ? ahead[t + 2] : k0, fetch ? ahead[t + 3] : k0},
+        dim);
+    const size_t per_step = (4 * fetcher.lines * N + whole - 1) / whole;
     V acc[4][4];
     for (size_t r = 0; r < 4; ++r) {
       for (size_t j = 0; j < 4; ++j) acc[r][j] = hn::Zero(d);
     }
     for (size_t x = 0; x < whole; x += N) {
-      if (fetch && x % kLine == 0) {
-        hwy::Prefetch(f0 + x);
-        hwy::Prefetch(f1 + x);
-        hwy::Prefetch(f2 + x);
-        hwy::Prefetch(f3 + x);
-      }
+      if (fetch) fetcher.Next(per_step);
       const V kv0 = LoadWide(d, k0 + x);
       const V kv1 = LoadWide(d, k1 + x);
       const V kv2 = LoadWide(d, k2 + x);
@@ -100,11 +96,7 @@ HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
         acc[r][3] = hn::MulAdd(qv, kv3, acc[r][3]);
       }
     }
-    if (fetch) {  // lines of the d tail that no vector step reached
-      for (const T* f : {f0, f1, f2, f3}) {
-        PrefetchRowPart(f, (whole + kLine - 1) / kLine * kLine, dim);
-      }
-    }
+    if (fetch) fetcher.Rest();  // lines of the d tail, where there is one
     const hn::Vec512<float> z = SumOfLanes4x4(acc);
     if (whole == dim) {  // block r: row r's four scores
       hn::StoreU(hn::LowerHalf(hn::LowerHalf(z)), hn::Full128<float>(), s + t);

@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
@@ -107,24 +108,30 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
     const auto* k0 = k[t];
     const auto* k1 = k[t + 1];
     // Where a vector is 32 bytes or more, the rows ahead are fetched a
-    // vector's worth at a time between the FMAs, not all at once: 1
-    // thread, causal Nk=65536, AVX3 (Zen 5), 3 interleaved rounds: 28.5 ->
-    // 30.8 GB/s; AVX2 2 threads 36.4 -> 37.9. 16-byte vectors keep the
-    // burst: on SSE4 the spread was not shown to help (2 threads, Nk=65536,
-    // 3 rounds each against the code before: 3.5% slower with it, 2.2%
+    // few lines between the FMAs, in address order (LineFetcher), not all
+    // at once: 1 thread, causal Nk=65536, AVX3 (Zen 5), 3 interleaved
+    // rounds: 28.5 -> 30.8 GB/s; AVX2 2 threads 36.4 -> 37.9 (then a
+    // vector's worth of each row a step). 16-byte vectors keep the burst:
+    // on SSE4 the spread was not shown to help (2 threads, Nk=65536, 3
+    // rounds each against the code before: 3.5% slower with it, 2.2%
     // without, the rest from elsewhere or noise).
+    using T = std::remove_cv_t<std::remove_pointer_t<decltype(k0)>>;
     constexpr bool kSpread = hn::MaxLanes(d) * sizeof(*k0) >= 32;
-    const bool fetch0 = t < n_ahead, fetch1 = t + 1 < n_ahead;
-    if constexpr (!kSpread) {
-      if (fetch0) PrefetchRow(ahead[t], dim);
-      if (fetch1) PrefetchRow(ahead[t + 1], dim);
+    const bool fetch = t + 2 <= n_ahead;
+    if (!kSpread || !fetch) {
+      for (size_t u = t; u < std::min(t + 2, n_ahead); ++u) {
+        PrefetchRow(ahead[u], dim);
+      }
     }
+    LineFetcher<T, 2> fetcher(
+        {fetch ? ahead[t] : k0, fetch ? ahead[t + 1] : k0}, dim);
+    const size_t per_step =
+        whole == 0 ? 0 : (2 * fetcher.lines * N + whole - 1) / whole;
     V a0[kRows], a1[kRows];
     for (size_t r = 0; r < kRows; ++r) a0[r] = a1[r] = hn::Zero(d);
     for (size_t x = 0; x < whole; x += N) {
       if constexpr (kSpread) {
-        if (fetch0) PrefetchRowPart(ahead[t], x, x + N);
-        if (fetch1) PrefetchRowPart(ahead[t + 1], x, x + N);
+        if (fetch) fetcher.Next(per_step);
       }
       const V kv0 = LoadWide(d, k0 + x);
       const V kv1 = LoadWide(d, k1 + x);
@@ -135,8 +142,7 @@ HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
       }
     }
     if constexpr (kSpread) {
-      if (fetch0) PrefetchRowPart(ahead[t], whole, dim);
-      if (fetch1) PrefetchRowPart(ahead[t + 1], whole, dim);
+      if (fetch) fetcher.Rest();
     }
     float sums[2 * kRows];
 #if HWY_TARGET != HWY_SCALAR
