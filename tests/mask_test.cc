@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "harness/check/oracle.h"
 #include "harness/contract/problem.h"
@@ -257,6 +259,36 @@ TEST(MinimalKvBytes, CountsTheKeysSomeQueryOfTheGroupSees) {
   p.shape.Nq = 1000;  // prefill: every key
   p.mask = Mask::Window(100);
   EXPECT_EQ(MinimalKvBytes(p), 2 * 2 * 1000 * row_bytes);
+}
+
+// The keys themselves: what the cold-cache protocol flushes.
+TEST(KeysToRead, ListsEachKvHeadsSeenKeysAsDisjointRanges) {
+  Problem p;
+  p.shape = {1, 4, 2, 1, 1000, 8};  // decode, 2 query heads per K/V head
+  const auto ranges = [&] {
+    std::vector<std::vector<std::pair<int64_t, int64_t>>> out;
+    for (const std::vector<KeyRange>& head : KeysToRead(p)) {
+      out.emplace_back();
+      for (const KeyRange& r : head) out.back().emplace_back(r.begin, r.end);
+    }
+    return out;
+  };
+  using Ranges = std::vector<std::vector<std::pair<int64_t, int64_t>>>;
+  p.mask = Mask::Causal();
+  EXPECT_EQ(ranges(), (Ranges{{{0, 1000}}, {{0, 1000}}}));
+  p.mask = Mask::Window(100);
+  EXPECT_EQ(ranges(), (Ranges{{{900, 1000}}, {{900, 1000}}}));
+  // Heads 0, 1 read K/V head 0 (spans 10 and 50, ramp 4); 2, 3 head 1.
+  p.mask = Mask::Span({10, 50, 0, 5}, 4.0);
+  EXPECT_EQ(ranges(), (Ranges{{{946, 1000}}, {{991, 1000}}}));
+  // Every other key: single keys, none joined.
+  p.mask = Mask("even_keys_test", std::make_shared<EvenKeysRule>());
+  const Ranges even = ranges();
+  ASSERT_EQ(even.size(), 2u);
+  ASSERT_EQ(even[0].size(), 500u);
+  EXPECT_EQ(even[0][0], (std::pair<int64_t, int64_t>{0, 1}));
+  EXPECT_EQ(even[0][499], (std::pair<int64_t, int64_t>{998, 999}));
+  EXPECT_EQ(even[1], even[0]);
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ int64_t CountVisiblePairs(const Problem& problem) {
   return per_batch * s.B;
 }
 
-int64_t MinimalKvBytes(const Problem& problem) {
+std::vector<std::vector<KeyRange>> KeysToRead(const Problem& problem) {
   const Shape& s = problem.shape;
   const MaskRule& rule = problem.mask.Rule();
   const int64_t heads_per_kv = s.H / s.Hkv;
@@ -85,7 +85,7 @@ int64_t MinimalKvBytes(const Problem& problem) {
   // A rule without RowKeys: every weight of its rows' Bounds where the
   // rows are few (decode), else the Bounds themselves (an upper bound).
   const bool exact_scan = s.Nq * heads_per_kv <= 256;
-  int64_t keys = 0;  // per batch: masks do not depend on the batch
+  std::vector<std::vector<KeyRange>> ranges(static_cast<size_t>(s.Hkv));
   for (int64_t kvh = 0; kvh < s.Hkv; ++kvh) {
     // +1 where a row's visible interval begins, -1 where it ends.
     std::fill(cover.begin(), cover.end(), 0);
@@ -116,12 +116,24 @@ int64_t MinimalKvBytes(const Problem& problem) {
         }
       }
     }
+    std::vector<KeyRange>& out = ranges[static_cast<size_t>(kvh)];
     int64_t depth = 0;
     for (int64_t j = 0; j < s.Nk; ++j) {
+      const bool seen_before = depth > 0;
       depth += cover[static_cast<size_t>(j)];
-      keys += depth > 0;
+      if (depth > 0 && !seen_before) out.push_back({j, j + 1});
+      if (depth > 0) out.back().end = j + 1;
     }
   }
+  return ranges;
+}
+
+int64_t MinimalKvBytes(const Problem& problem) {
+  int64_t keys = 0;  // per batch entry
+  for (const std::vector<KeyRange>& head : KeysToRead(problem)) {
+    for (const KeyRange& r : head) keys += r.size();
+  }
+  const Shape& s = problem.shape;
   return keys * s.B * 2 * s.D * ElementBytes(problem.storage);
 }
 

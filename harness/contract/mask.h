@@ -49,11 +49,15 @@ int64_t CountVisiblePairs(const Problem& problem);
 // Effective FLOPs = 4 * D * P (2D for q.k, 2D for the weighted v).
 double EffectiveFlops(const Problem& problem);
 
-// The bytes of K and V the problem must read at least: for each key/value
-// head, its keys that some query of its heads sees (from the rule's
-// RowKeys; a rule without them: from its weights over its rows' Bounds
-// when a K/V head has at most 256 query rows, else the Bounds themselves,
-// an upper bound), times 2 * D * the bytes of an element as stored
+// For each key/value head, the keys that some query of its heads sees,
+// as sorted, disjoint, non-adjacent ranges: from the rule's RowKeys; a
+// rule without them: from its weights over its rows' Bounds when a K/V
+// head has at most 256 query rows, else the Bounds themselves (an upper
+// bound). The same for every batch entry (masks do not depend on it).
+std::vector<std::vector<KeyRange>> KeysToRead(const Problem& problem);
+
+// The bytes of K and V the problem must read at least: B times the keys
+// of KeysToRead times 2 * D * the bytes of an element as stored
 // (Problem::storage: 4 for f32, 2 for bf16 and f16).
 // For an unmasked or causal fp32 decode step: 2 * B * Hkv * Nk * D * 4.
 int64_t MinimalKvBytes(const Problem& problem);

@@ -16,9 +16,10 @@
 
 namespace attnbench {
 
-bool CanFlushCaches() { return ATTNBENCH_HAVE_CLFLUSH != 0; }
+namespace {
 
-void FlushFromCaches(const void* p, size_t bytes) {
+// clflush of every line of [p, p + bytes), without the fence.
+void FlushLines(const void* p, size_t bytes) {
 #if ATTNBENCH_HAVE_CLFLUSH
   constexpr uintptr_t kLine = 64;
   const auto begin = reinterpret_cast<uintptr_t>(p) & ~(kLine - 1);
@@ -26,21 +27,59 @@ void FlushFromCaches(const void* p, size_t bytes) {
   for (uintptr_t a = begin; a < end; a += kLine) {
     _mm_clflush(reinterpret_cast<const void*>(a));
   }
-  _mm_mfence();
 #else
   (void)p, (void)bytes;
 #endif
 }
 
+void Fence() {
+#if ATTNBENCH_HAVE_CLFLUSH
+  _mm_mfence();
+#endif
+}
+
+}  // namespace
+
+bool CanFlushCaches() { return ATTNBENCH_HAVE_CLFLUSH != 0; }
+
+void FlushFromCaches(const void* p, size_t bytes) {
+  FlushLines(p, bytes);
+  Fence();
+}
+
 void FlushFromCachesOnThreads(const void* p, size_t bytes) {
-  constexpr size_t kBlock = size_t{1} << 20;
-  const auto* base = static_cast<const char*>(p);
+  FlushFromCachesOnThreads(std::vector<ByteSpan>{{p, bytes}});
+}
+
+void FlushFromCachesOnThreads(const std::vector<ByteSpan>& spans) {
+  // Tasks of about 1 MiB: a long span cut into pieces, short ones (the
+  // single keys of a sparse rule) joined, one fence per task.
+  constexpr size_t kTaskBytes = size_t{1} << 20;
+  std::vector<ByteSpan> pieces;
+  std::vector<size_t> task_begin = {0};
+  size_t in_task = 0;
+  for (const ByteSpan& span : spans) {
+    const auto* at = static_cast<const char*>(span.p);
+    for (size_t done = 0; done < span.bytes;) {
+      const size_t take = std::min(kTaskBytes - in_task, span.bytes - done);
+      pieces.push_back({at + done, take});
+      done += take;
+      in_task += take;
+      if (in_task == kTaskBytes) {
+        task_begin.push_back(pieces.size());
+        in_task = 0;
+      }
+    }
+  }
+  if (task_begin.back() != pieces.size()) task_begin.push_back(pieces.size());
   tbb::parallel_for(
-      tbb::blocked_range<size_t>(0, (bytes + kBlock - 1) / kBlock, 1),
-      [&](const tbb::blocked_range<size_t>& blocks) {
-        for (size_t b = blocks.begin(); b != blocks.end(); ++b) {
-          FlushFromCaches(base + b * kBlock,
-                          std::min(kBlock, bytes - b * kBlock));
+      tbb::blocked_range<size_t>(0, task_begin.size() - 1, 1),
+      [&](const tbb::blocked_range<size_t>& tasks) {
+        for (size_t t = tasks.begin(); t != tasks.end(); ++t) {
+          for (size_t i = task_begin[t]; i < task_begin[t + 1]; ++i) {
+            FlushLines(pieces[i].p, pieces[i].bytes);
+          }
+          Fence();
         }
       },
       tbb::simple_partitioner());

@@ -5,6 +5,7 @@
 #define ATTNBENCH_HARNESS_MEASURE_CACHE_FLUSH_H_
 
 #include <cstddef>
+#include <vector>
 
 namespace attnbench {
 
@@ -21,6 +22,18 @@ void FlushFromCaches(const void* p, size_t bytes);
 // the calling thread alone, a 70 us decode step also paid for waking the
 // other threads: dilated:64:4 at Nk=65536, 78-98 us against 42-49).
 void FlushFromCachesOnThreads(const void* p, size_t bytes);
+
+// A run of bytes: [p, p + bytes).
+struct ByteSpan {
+  const void* p = nullptr;
+  size_t bytes = 0;
+};
+
+// FlushFromCachesOnThreads over several spans at once, in tasks of about
+// 1 MiB (long spans cut, short ones joined) shared out among the threads:
+// the cold-cache protocol flushes just the K and V rows a problem must
+// read (harness/measure/measure.cc, docs/semantics.md "Work accounting").
+void FlushFromCachesOnThreads(const std::vector<ByteSpan>& spans);
 
 }  // namespace attnbench
 
