@@ -149,6 +149,18 @@ struct LineFetcher {
   size_t row = 0, line = 0;
 };
 
+// One cache line of each 4 KiB page of [p, p + bytes) fetched into the
+// outer caches (the hint T2), far ahead of a stream (decode:
+// PrefetchPagesAhead in variants/engine/decode_chunk-inl.h; the read
+// bandwidth probe). The addresses may lie past the end of the buffer: a
+// prefetch does not fault.
+HWY_INLINE void PrefetchPages(const void* p, size_t bytes) {
+  const auto begin = reinterpret_cast<uintptr_t>(p);
+  for (uintptr_t a = begin; a < begin + bytes; a += 4096) {
+    __builtin_prefetch(reinterpret_cast<const void*>(a), 0, 1);
+  }
+}
+
 // dst[x] = src[x] as fp32 for x < n.
 template <class T>
 HWY_INLINE void WidenRow(const T* HWY_RESTRICT src, size_t n,
