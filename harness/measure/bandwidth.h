@@ -2,8 +2,8 @@
 // dispatched Highway target with a given number of threads: a read loop
 // (kernels/read_sum.h) over a buffer far larger than the last-level cache,
 // as STREAM's, with one software prefetch per 4 KiB page 64 KiB ahead
-// (since a366ca9: 4-22% more on the Zen 5 VM). pct_bandwidth of a memory-bound result is its GB/s (minimal
-// K/V bytes over the median time) over this figure.
+// (since a366ca9: 4-22% more on the Zen 5 VM). pct_bandwidth of a memory-bound
+// result is its GB/s (minimal K/V bytes over the median time) over this figure.
 #ifndef ATTNBENCH_HARNESS_MEASURE_BANDWIDTH_H_
 #define ATTNBENCH_HARNESS_MEASURE_BANDWIDTH_H_
 
