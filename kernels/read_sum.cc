@@ -6,6 +6,8 @@
 #define HWY_TARGET_INCLUDE "kernels/read_sum.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+// After highway.h: per-target helpers.
+#include "kernels/half-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -26,7 +28,8 @@ float ReadSumImpl(const float* HWY_RESTRICT x, size_t n) {
   size_t i = 0;
   for (; i + 4 * N <= n; i += 4 * N) {
     if (i % kPage == 0) {
-      __builtin_prefetch(reinterpret_cast<const void*>(ahead + i * 4), 0, 1);
+      PrefetchPages(reinterpret_cast<const void*>(ahead + i * sizeof(float)),
+                    1);
     }
     a0 = hn::Add(a0, hn::LoadU(d, x + i));
     a1 = hn::Add(a1, hn::LoadU(d, x + i + N));

@@ -42,15 +42,6 @@ void Fence() {
 
 bool CanFlushCaches() { return ATTNBENCH_HAVE_CLFLUSH != 0; }
 
-void FlushFromCaches(const void* p, size_t bytes) {
-  FlushLines(p, bytes);
-  Fence();
-}
-
-void FlushFromCachesOnThreads(const void* p, size_t bytes) {
-  FlushFromCachesOnThreads(std::vector<ByteSpan>{{p, bytes}});
-}
-
 void FlushFromCachesOnThreads(const std::vector<ByteSpan>& spans) {
   // Tasks of about 1 MiB: a long span cut into pieces, short ones (the
   // single keys of a sparse rule) joined, one fence per task.

@@ -9,19 +9,9 @@
 
 namespace attnbench {
 
-// Whether FlushFromCaches works on this architecture (x86: clflush).
+// Whether FlushFromCachesOnThreads works on this architecture (x86:
+// clflush).
 bool CanFlushCaches();
-
-// Writes back and evicts every cache line of [p, p + bytes) from every
-// level; a no-op where CanFlushCaches() is false.
-void FlushFromCaches(const void* p, size_t bytes);
-
-// The same, in blocks of 1 MiB spread over the threads of the calling
-// oneTBB arena: faster, and the run timed next finds those threads awake,
-// as a decode step does after the other layers ran on them (flushed by
-// the calling thread alone, a 70 us decode step also paid for waking the
-// other threads: dilated:64:4 at Nk=65536, 78-98 us against 42-49).
-void FlushFromCachesOnThreads(const void* p, size_t bytes);
 
 // A run of bytes: [p, p + bytes).
 struct ByteSpan {
@@ -29,10 +19,15 @@ struct ByteSpan {
   size_t bytes = 0;
 };
 
-// FlushFromCachesOnThreads over several spans at once, in tasks of about
-// 1 MiB (long spans cut, short ones joined) shared out among the threads:
-// the cold-cache protocol flushes just the K and V rows a problem must
-// read (harness/measure/measure.cc, docs/semantics.md "Work accounting").
+// Writes back and evicts every cache line of the spans from every level (a
+// no-op where CanFlushCaches() is false), in tasks of about 1 MiB (long
+// spans cut, short ones joined) spread over the threads of the calling
+// oneTBB arena: faster, and the run timed next finds those threads awake,
+// as a decode step does after the other layers ran on them (flushed by
+// the calling thread alone, a 70 us decode step also paid for waking the
+// other threads: dilated:64:4 at Nk=65536, 78-98 us against 42-49). The
+// cold-cache protocol flushes just the K and V rows a problem must read
+// (harness/measure/measure.cc, docs/semantics.md "Work accounting").
 void FlushFromCachesOnThreads(const std::vector<ByteSpan>& spans);
 
 }  // namespace attnbench
