@@ -11,6 +11,7 @@
 
 #include "harness/io/huge_pages.h"
 #include "harness/measure/execute.h"
+#include "harness/measure/quick_probes.h"
 #include "kernels/read_sum.h"
 
 namespace attnbench {
@@ -22,6 +23,7 @@ constexpr int64_t kTaskFloats = int64_t{1} << 18;
 }  // namespace
 
 int64_t BandwidthBufferBytes() {
+  if (QuickProbes()) return int64_t{8} << 20;
   const long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
   const int64_t eight = 8 * static_cast<int64_t>(std::max(llc, 0L));
   return std::clamp<int64_t>(eight, int64_t{256} << 20, int64_t{1} << 30);
@@ -29,6 +31,7 @@ int64_t BandwidthBufferBytes() {
 
 BandwidthResult MeasureReadBandwidth(int threads, int reps, int passes,
                                      ReadPattern pattern) {
+  if (QuickProbes()) reps = passes = 1;
   const int64_t floats = BandwidthBufferBytes() / 4 / kTaskFloats * kTaskFloats;
   const int64_t tasks = floats / kTaskFloats;
   // Per task (its floats [t0, t0 + kTaskFloats)): the runs that start in

@@ -11,6 +11,7 @@
 #include "harness/measure/execute.h"
 #include "harness/measure/measure_backward.h"
 #include "harness/measure/memory.h"
+#include "harness/measure/quick_probes.h"
 #include "kernels/bf16_scores.h"
 #include "kernels/target.h"
 
@@ -226,6 +227,7 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["pct_bandwidth"] = gbps / peaks.read_gbps;
   row["bound"] = BoundBy(stored, peaks);
   row["kv_cache"] = m.cold_kv ? "cold" : "warm";
+  row["probes"] = ProbeDepthName();
   row["dtype"] = DTypeName(options.dtype);
   row["storage"] = DTypeName(stored.storage);
   row["pass"] = PassName(options.pass);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/measure/execute.h"
+#include "harness/measure/quick_probes.h"
 #include "kernels/bf16_dot_peak.h"
 #include "kernels/fma_peak.h"
 #include "kernels/target.h"
@@ -72,6 +73,10 @@ PeakResult MeasureChains(int threads, int reps, double seconds_per_rep,
 }  // namespace
 
 PeakResult MeasureFmaPeak(int threads, int reps, double seconds_per_rep) {
+  if (QuickProbes()) {
+    reps = 1;
+    seconds_per_rep = std::min(seconds_per_rep, 0.005);
+  }
   PeakResult result = MeasureChains(threads, reps, seconds_per_rep,
                                     RunFmaChains, FmaChainFlops);
   result.target = DispatchedTargetName();

@@ -10,6 +10,7 @@
 #include "harness/measure/bandwidth.h"
 #include "harness/measure/machine_info.h"
 #include "harness/measure/peak.h"
+#include "harness/measure/quick_probes.h"
 #include "kernels/target.h"
 
 namespace attnbench {
@@ -59,7 +60,7 @@ std::optional<double> StoredFmaPeak(int threads) {
 
 void RecordFmaPeak(int threads, double gflops) {
   const std::filesystem::path path = PeakStorePath();
-  if (path.empty() || !(gflops > 0.0)) return;
+  if (path.empty() || !(gflops > 0.0) || QuickProbes()) return;
   nlohmann::json store = ReadStore(path);
   nlohmann::json& entry = store[Key(threads)];
   if (entry.is_object() && entry.contains("fma_gflops") &&
@@ -83,6 +84,12 @@ MachinePeaks MeasureGuardedPeaks(int threads) {
                               : MeasureFmaPeak(threads).gflops;
   peaks.stored_gflops = stored.value_or(0.0);
   peaks.gflops = std::max(peaks.probe_gflops, peaks.stored_gflops);
+  // A quick probe (quick_probes.h) is too short to judge the host by, or
+  // to keep.
+  if (QuickProbes()) {
+    peaks.read_gbps = MeasureReadBandwidth(threads).gbps;
+    return peaks;
+  }
   if (stored && peaks.probe_gflops < kPeakProbeFloor * *stored) {
     peaks.noise = fmt::format(
         "FMA peak probe {:.1f} GFLOP/s below {} of this machine's stored "

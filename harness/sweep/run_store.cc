@@ -40,6 +40,7 @@ const std::vector<std::string>& CsvColumns() {
                                                    "pct_bandwidth",
                                                    "bound",
                                                    "kv_cache",
+                                                   "probes",
                                                    "dtype",
                                                    "storage",
                                                    "bf16_dot",
