@@ -84,13 +84,10 @@ MachinePeaks MeasureGuardedPeaks(int threads) {
                               : MeasureFmaPeak(threads).gflops;
   peaks.stored_gflops = stored.value_or(0.0);
   peaks.gflops = std::max(peaks.probe_gflops, peaks.stored_gflops);
-  // A quick probe (quick_probes.h) is too short to judge the host by, or
-  // to keep.
-  if (QuickProbes()) {
-    peaks.read_gbps = MeasureReadBandwidth(threads).gbps;
-    return peaks;
-  }
-  if (stored && peaks.probe_gflops < kPeakProbeFloor * *stored) {
+  // A quick probe (quick_probes.h) is too short to judge the host by
+  // (RecordFmaPeak does not keep it either).
+  if (!QuickProbes() && stored &&
+      peaks.probe_gflops < kPeakProbeFloor * *stored) {
     peaks.noise = fmt::format(
         "FMA peak probe {:.1f} GFLOP/s below {} of this machine's stored "
         "{:.1f}",

@@ -3,7 +3,7 @@
 // read-bandwidth probe reads a small buffer (which the caches hold) once,
 // and nothing is stored in the peak record. The test suite's command-line
 // runs check code paths and formats, not figures, and a full probe before
-// each of them (about 0.3 s, and 1.5 s under the sanitizers) was most of
+// each of them (about 0.3 s, and 1.8 s under the sanitizers) was most of
 // the test command's time. A row measured so says "probes": "quick"; its
 // pct_peak and pct_bandwidth mean nothing.
 #ifndef ATTNBENCH_HARNESS_MEASURE_QUICK_PROBES_H_
