@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -147,16 +148,17 @@ TEST(DecodePlanTest, SlicedKeysMatchTheRuleOnEveryRange) {
     const Problem problem{shape, mask, std::nullopt, 1};
     if (!UsesDecodePath(problem)) continue;
     const DecodePlan plan = PlanDecode(problem, 5);
+    ASSERT_EQ(plan.key_list_of.size(), plan.all_rows.size());
+    ASSERT_EQ(plan.all_rows.size(), plan.groups.size() * plan.rows);
     for (const DecodeGroup& group : plan.groups) {
-      ASSERT_EQ(group.keys_of.size(), group.rows.size());
-      for (size_t r = 0; r < group.rows.size(); ++r) {
-        const std::vector<KeySegment>& all = group.keys[group.keys_of[r]];
+      for (size_t r = 0; r < plan.rows; ++r) {
+        const std::span<const KeySegment> all = plan.KeysOf(group, r);
         for (int64_t lo = 0; lo < shape.Nk; lo += 37) {
           for (int64_t hi : {lo + 1, lo + 29, lo + 128, shape.Nk}) {
             hi = std::min(hi, shape.Nk);
             std::vector<KeySegment> sliced, asked;
             SliceKeys(all, lo, hi, sliced);
-            RowKeysIn(mask.Rule(), group.rows[r], lo, hi, asked);
+            RowKeysIn(mask.Rule(), plan.Row(group, r), lo, hi, asked);
             for (const KeySegment& k : sliced) {
               ASSERT_TRUE(lo <= k.begin && k.begin < k.end && k.end <= hi);
             }

@@ -21,7 +21,6 @@
 
 #include "variants/engine/decode.h"
 
-#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 
@@ -74,20 +73,19 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
                  next.begin + static_cast<int64_t>(PrefetchKeys<T>(dim)))};
   }
   for (size_t r = 0; r < plan.rows; ++r) {
-    const T* q = StoredAs<T>(t.q, t.q16) + group.rows[r].q_offset;
+    const T* q = StoredAs<T>(t.q, t.q16) + plan.Row(group, r).q_offset;
     for (size_t x = 0; x < dim; ++x) {
       w.q[r * dim + x] = plan.scale * WidenOne(q[x]);
     }
-    if (r > 0 && group.keys_of[r] == group.keys_of[r - 1]) {
+    if (r > 0 && plan.KeyListOf(group, r) == plan.KeyListOf(group, r - 1)) {
       w.row_keys[r] = w.row_keys[r - 1];
     } else {
       w.row_keys[r].clear();
-      SliceKeys(group.keys[group.keys_of[r]], task.begin, task.end,
-                w.row_keys[r]);
+      SliceKeys(plan.KeysOf(group, r), task.begin, task.end, w.row_keys[r]);
     }
     w.cursor[r] = 0;
   }
-  UnionOfRows(plan.exact_keys, group, w);
+  UnionOfRows(plan, group, w);
   std::fill(w.o, w.o + plan.rows * dim, 0.0f);
   std::fill(w.m, w.m + plan.rows, kMaskedScore);
   std::fill(w.l, w.l + plan.rows, 0.0f);
@@ -125,32 +123,32 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   std::copy(w.o, w.o + plan.rows * dim, slot + 2 * plan.rows);
 }
 
-// Merges the splits of one group, in order, into O.
+// Merges the splits of one group, in order, into O (summed in place, then
+// divided).
 void MergeGroup(const Problem& problem, const Tensors& t,
                 const DecodePlan& plan, size_t g, const float* slots) {
   const DecodeGroup& group = plan.groups[g];
   const size_t rows = plan.rows, dim = plan.dim;
   const size_t slot_floats = plan.SlotFloats();
-  std::vector<float> acc(dim);
   for (size_t r = 0; r < rows; ++r) {
+    const DecodeRow& row = plan.Row(group, r);
+    float* out = t.o + row.q_offset;
     float big = kMaskedScore;
     for (size_t s = group.first_task; s < group.end_task; ++s) {
       big = std::max(big, slots[s * slot_floats + r]);
     }
     float sum = 0.0f;
-    std::fill(acc.begin(), acc.end(), 0.0f);
+    std::fill(out, out + dim, 0.0f);
     for (size_t s = group.first_task; s < group.end_task; ++s) {
       const float* slot = slots + s * slot_floats;
       const float scale = std::exp(slot[r] - big);
       sum += scale * slot[rows + r];
       const float* o = slot + 2 * rows + r * dim;
-      for (size_t x = 0; x < dim; ++x) acc[x] += scale * o[x];
+      for (size_t x = 0; x < dim; ++x) out[x] += scale * o[x];
     }
-    const DecodeRow& row = group.rows[r];
     const float inv =
         InverseSum(sum, problem.mask.Rule(), row.h, row.p, problem.shape.Nk);
-    float* out = t.o + row.q_offset;
-    for (size_t x = 0; x < dim; ++x) out[x] = acc[x] * inv;
+    for (size_t x = 0; x < dim; ++x) out[x] *= inv;
   }
 }
 
@@ -158,8 +156,6 @@ template <class T>
 void DecodeImpl(const Problem& problem, const Tensors& t,
                 const DecodePlan& plan) {
   ScratchBuffer<float> slots(plan.tasks.size() * plan.SlotFloats());
-  tbb::enumerable_thread_specific<TaskScratch<T>> scratch(
-      [&] { return TaskScratch<T>(plan); });
   // Per group, its tasks done; the last to finish merges the group's
   // slots (in the splits' order, whichever thread it runs on), while other
   // tasks still stream: no second pass over the groups.
@@ -167,9 +163,10 @@ void DecodeImpl(const Problem& problem, const Tensors& t,
   tbb::parallel_for(
       tbb::blocked_range<size_t>(0, plan.tasks.size(), 1),
       [&](const tbb::blocked_range<size_t>& range) HWY_ATTR {
-        TaskScratch<T>& w = scratch.local();
+        const ThreadScratch<T> scratch(plan);
         for (size_t i = range.begin(); i != range.end(); ++i) {
-          RunTask(problem, t, plan, i, w, slots.data() + i * plan.SlotFloats());
+          RunTask(problem, t, plan, i, *scratch,
+                  slots.data() + i * plan.SlotFloats());
           const size_t g = plan.tasks[i].group;
           const DecodeGroup& group = plan.groups[g];
           if (done[g].fetch_add(1, std::memory_order_acq_rel) + 1 ==

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "harness/contract/mask_rule.h"
@@ -25,17 +26,11 @@ struct DecodeRow {
 };
 
 // The rows of all query heads that share key/value head (batch b, kv head):
-// row r = j * Nq + i is query i of the group's head j. Its tasks are
+// row r = j * Nq + i is query i of the group's head j, held in
+// DecodePlan::all_rows from first_row on. Its tasks are
 // [first_task, end_task) of DecodePlan::tasks, in key order.
 struct DecodeGroup {
-  std::vector<DecodeRow> rows;
-  // The keys each row may see over the group's reach (RowKeysIn): row r's
-  // are keys[keys_of[r]], one list per run of rows that see the same, and
-  // under MaskRule::SameWeightsForEveryHead row r shares row r - Nq's (the
-  // same position, another head). A task takes its slice (SliceKeys)
-  // rather than asking the rule again.
-  std::vector<std::vector<KeySegment>> keys;
-  std::vector<size_t> keys_of;
+  size_t first_row;
   int64_t kv_offset;  // first float of the group's K and V rows
   size_t first_task, end_task;
 };
@@ -61,7 +56,32 @@ struct DecodePlan {
   float scale;
   bool exact_keys;  // RowKeysIn gives the visible keys (else an envelope)
   std::vector<DecodeGroup> groups;
+  // Every group's rows, group after group.
+  std::vector<DecodeRow> all_rows;
+  // The keys each row may see over its group's reach (RowKeysIn): row i of
+  // all_rows sees list key_list_of[i], key_segments[key_list_start[l],
+  // key_list_start[l + 1]), one list per run of a group's rows that see the
+  // same, and under MaskRule::SameWeightsForEveryHead row r of a group
+  // shares row r - Nq's (the same position, another head). A task takes its
+  // slice (SliceKeys) rather than asking the rule again. Flat arrays: a
+  // short step's plan is a few microseconds, allocations a good part of it.
+  std::vector<size_t> key_list_of;
+  std::vector<size_t> key_list_start;
+  std::vector<KeySegment> key_segments;
   std::vector<DecodeTask> tasks;
+
+  const DecodeRow& Row(const DecodeGroup& group, size_t r) const {
+    return all_rows[group.first_row + r];
+  }
+  // Which list row r of the group sees (equal for rows that share one).
+  size_t KeyListOf(const DecodeGroup& group, size_t r) const {
+    return key_list_of[group.first_row + r];
+  }
+  std::span<const KeySegment> KeysOf(const DecodeGroup& group, size_t r) const {
+    const size_t list = KeyListOf(group, r);
+    return {key_segments.data() + key_list_start[list],
+            key_segments.data() + key_list_start[list + 1]};
+  }
   // Floats of one task's slot: m and l (R each) and O (R x D).
   size_t SlotFloats() const { return rows * (dim + 2); }
   // Floats of one thread's scratch: a block of K transposed (D x
@@ -95,13 +115,12 @@ void RowKeysIn(const MaskRule& rule, const DecodeRow& row, int64_t lo,
 // `keys` is its answer for a range holding [lo, hi) (MaskRule::RowKeys
 // lists a row's keys in a range clipped to it; a segment's weights depend
 // on the key alone).
-void SliceKeys(const std::vector<KeySegment>& keys, int64_t lo, int64_t hi,
+void SliceKeys(std::span<const KeySegment> keys, int64_t lo, int64_t hi,
                std::vector<KeySegment>& out);
 
 // Merges `keys` (disjoint, in increasing order) into `seen` (disjoint
 // ranges in order), joining ranges that touch.
-void MergeKeys(const std::vector<KeySegment>& keys,
-               std::vector<KeyRange>& seen);
+void MergeKeys(std::span<const KeySegment> keys, std::vector<KeyRange>& seen);
 
 // The plan; key_block 0 takes kDecodeKeyBlock.
 DecodePlan PlanDecode(const Problem& problem, size_t key_block);

@@ -250,7 +250,7 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
     }
   }
   for (size_t r = 0; r < plan.rows; ++r) {
-    SoftmaxRow(plan, group.rows[r], r, n, w);
+    SoftmaxRow(plan, plan.Row(group, r), r, n, w);
   }
   if (w.adjacent) PrefetchPagesAhead(w.v_rows[0], chunk_bytes);
   AccumulateChunk(plan, n, w);

@@ -1,6 +1,8 @@
 // Planning of the decode path: groups of rows, splits of keys, tasks
 // (variants/engine/decode.h).
 #include <algorithm>
+#include <cstddef>
+#include <span>
 #include <vector>
 
 #include "harness/contract/mask.h"
@@ -18,68 +20,78 @@ bool UsesDecodePath(const Problem& problem) {
 
 namespace {
 
-// Rows of group (b, kv head) and the keys any of them reaches.
-DecodeGroup MakeGroup(const Problem& problem, int64_t b, int64_t kvh,
-                      KeyRange& reach) {
+// Appends the rows of group (b, kv head) to plan.all_rows; returns the
+// keys any of them reaches.
+DecodeGroup AddGroup(const Problem& problem, int64_t b, int64_t kvh,
+                     DecodePlan& plan, KeyRange& reach) {
   const Shape& s = problem.shape;
   const MaskRule& rule = problem.mask.Rule();
   const int64_t heads_per_kv = s.H / s.Hkv;
   DecodeGroup group{};
+  group.first_row = plan.all_rows.size();
   group.kv_offset = (b * s.Hkv + kvh) * s.Nk * s.D;
-  const auto rows = static_cast<size_t>(heads_per_kv * s.Nq);
-  group.rows.reserve(rows);
-  group.keys_of.reserve(rows);
   reach = {s.Nk, 0};
   for (int64_t j = 0; j < heads_per_kv; ++j) {
     const int64_t h = kvh * heads_per_kv + j;
+    const double slope = rule.BiasSlope(h, s.H);
     for (int64_t i = 0; i < s.Nq; ++i) {
       DecodeRow row{};
       row.h = h;
       row.p = s.Nk - s.Nq + i;
       row.q_offset = ((b * s.H + h) * s.Nq + i) * s.D;
       row.keys = rule.Bounds(h, row.p, s.Nk);
-      row.slope = rule.BiasSlope(h, s.H);
+      row.slope = slope;
       if (row.keys.size() > 0) {
         reach.begin = std::min(reach.begin, row.keys.begin);
         reach.end = std::max(reach.end, row.keys.end);
       }
-      group.rows.push_back(row);
+      plan.all_rows.push_back(row);
     }
   }
   return group;
 }
 
-// Each row's keys in [lo, hi) into group.keys and keys_of; returns the keys
-// some row may see, in order. Row r = j * nq + i is query i of the group's
-// head j: under a rule with the same weights for every head, row r sees
-// what row r - nq sees.
-std::vector<KeyRange> SeenByRows(const MaskRule& rule, DecodeGroup& group,
-                                 size_t nq, int64_t lo, int64_t hi) {
+// Each of the group's rows' keys in [lo, hi) into the plan's key lists;
+// `seen` becomes the keys some row may see, in order. Row r = j * nq + i
+// is query i of the group's head j: under a rule with the same weights
+// for every head, row r sees what row r - nq sees.
+void ListKeysOfRows(const MaskRule& rule, const DecodeGroup& group, size_t nq,
+                    int64_t lo, int64_t hi, DecodePlan& plan,
+                    std::vector<KeyRange>& seen) {
   const bool every_head = rule.SameWeightsForEveryHead();
-  std::vector<KeySegment> keys;
-  std::vector<KeyRange> seen;
-  for (size_t r = 0; r < group.rows.size(); ++r) {
+  std::vector<KeySegment>& segments = plan.key_segments;
+  std::vector<size_t>& starts = plan.key_list_start;
+  const size_t group_first_list = starts.size() - 1;
+  seen.clear();
+  for (size_t r = 0; r < plan.rows; ++r) {
     if (every_head && r >= nq) {
-      group.keys_of.push_back(group.keys_of[r - nq]);
+      plan.key_list_of.push_back(plan.KeyListOf(group, r - nq));
       continue;
     }
-    const DecodeRow& row = group.rows[r];
-    keys.clear();
-    RowKeysIn(rule, row, lo, hi, keys);
-    // The heads of a group often see the same keys: held and merged once.
-    if (group.keys.empty() || keys != group.keys.back()) {
-      MergeKeys(keys, seen);
-      group.keys.push_back(keys);
+    // The row's list, appended; dropped again if it repeats the group's
+    // last one (the heads of a group often see the same keys: held and
+    // merged once).
+    const size_t begin = segments.size();
+    RowKeysIn(rule, plan.Row(group, r), lo, hi, segments);
+    const size_t last = starts.size() - 2;
+    if (starts.size() - 1 > group_first_list &&
+        std::equal(segments.begin() + static_cast<ptrdiff_t>(begin),
+                   segments.end(),
+                   segments.begin() + static_cast<ptrdiff_t>(starts[last]),
+                   segments.begin() + static_cast<ptrdiff_t>(begin))) {
+      segments.resize(begin);
+    } else {
+      MergeKeys({segments.data() + begin, segments.data() + segments.size()},
+                seen);
+      starts.push_back(segments.size());
     }
-    group.keys_of.push_back(group.keys.size() - 1);
+    plan.key_list_of.push_back(starts.size() - 2);
   }
-  return seen;
 }
 
 }  // namespace
 
-void MergeKeys(const std::vector<KeySegment>& keys,
-               std::vector<KeyRange>& seen) {
+void MergeKeys(std::span<const KeySegment> keys, std::vector<KeyRange>& seen) {
   thread_local std::vector<KeyRange> merged;
   merged.clear();
   const auto add = [](KeyRange k) {
@@ -98,7 +110,7 @@ void MergeKeys(const std::vector<KeySegment>& keys,
   seen.swap(merged);
 }
 
-void SliceKeys(const std::vector<KeySegment>& keys, int64_t lo, int64_t hi,
+void SliceKeys(std::span<const KeySegment> keys, int64_t lo, int64_t hi,
                std::vector<KeySegment>& out) {
   auto k = std::partition_point(
       keys.begin(), keys.end(),
@@ -127,27 +139,37 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   plan.bc = key_block != 0 ? key_block : kDecodeKeyBlock;
   plan.scale = static_cast<float>(problem.Scale());
   plan.exact_keys = problem.mask.Rule().HasRowKeys();
-  // Per group, the keys some row may see; S, the split: the most keys seen
-  // by one group in at most kDecodeMaxSplits splits, whole chunks, at
-  // least 4 chunks. It depends on the problem alone.
-  // Reserved: a short step's plan is a few microseconds, allocations a
-  // good part of it.
-  std::vector<std::vector<KeyRange>> seen;
-  seen.reserve(static_cast<size_t>(s.B * s.Hkv));
-  plan.groups.reserve(seen.capacity());
+  // Per group, the keys some row may see (all in `seen`, group g's from
+  // seen_start[g]); S, the split: the most keys seen by one group in at
+  // most kDecodeMaxSplits splits, whole chunks, at least 4 chunks. It
+  // depends on the problem alone. Every array is reserved once.
+  const auto groups = static_cast<size_t>(s.B * s.Hkv);
+  plan.groups.reserve(groups);
+  plan.all_rows.reserve(groups * plan.rows);
+  plan.key_list_of.reserve(groups * plan.rows);
+  plan.key_list_start.reserve(groups * plan.rows + 1);
+  plan.key_list_start.push_back(0);
+  plan.key_segments.reserve(groups * plan.rows);
+  std::vector<KeyRange> seen, seen_in_group;
+  seen.reserve(groups);
+  std::vector<size_t> seen_start;
+  seen_start.reserve(groups + 1);
   int64_t longest = 0;
   for (int64_t b = 0; b < s.B; ++b) {
     for (int64_t kvh = 0; kvh < s.Hkv; ++kvh) {
       KeyRange reach;
-      plan.groups.push_back(MakeGroup(problem, b, kvh, reach));
-      seen.push_back(SeenByRows(problem.mask.Rule(), plan.groups.back(),
-                                static_cast<size_t>(s.Nq), reach.begin,
-                                reach.end));
+      plan.groups.push_back(AddGroup(problem, b, kvh, plan, reach));
+      ListKeysOfRows(problem.mask.Rule(), plan.groups.back(),
+                     static_cast<size_t>(s.Nq), reach.begin, reach.end, plan,
+                     seen_in_group);
+      seen_start.push_back(seen.size());
+      seen.insert(seen.end(), seen_in_group.begin(), seen_in_group.end());
       int64_t count = 0;
-      for (const KeyRange& r : seen.back()) count += r.size();
+      for (const KeyRange& r : seen_in_group) count += r.size();
       longest = std::max(longest, count);
     }
   }
+  seen_start.push_back(seen.size());
   const auto bc = static_cast<int64_t>(plan.bc);
   const int64_t per_split = (longest + kDecodeMaxSplits - 1) / kDecodeMaxSplits;
   const int64_t split =
@@ -160,7 +182,9 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
     DecodeGroup& group = plan.groups[g];
     group.first_task = plan.tasks.size();
     int64_t in_task = 0, begin = 0, lead_end = 0;
-    for (const KeyRange& r : seen[g]) {
+    const std::span<const KeyRange> group_seen(seen.data() + seen_start[g],
+                                               seen.data() + seen_start[g + 1]);
+    for (const KeyRange& r : group_seen) {
       for (int64_t j = r.begin; j < r.end;) {
         const int64_t take = std::min(split - in_task, r.end - j);
         if (in_task == 0) begin = j, lead_end = j + take;
@@ -173,7 +197,7 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
       }
     }
     if (in_task > 0) {
-      plan.tasks.push_back({g, begin, seen[g].back().end, lead_end});
+      plan.tasks.push_back({g, begin, group_seen.back().end, lead_end});
     }
     group.end_task = plan.tasks.size();
   }

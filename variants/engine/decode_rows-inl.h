@@ -14,10 +14,12 @@
 #endif
 
 #include <algorithm>
+#include <new>
 #include <vector>
 
 #include "harness/contract/mask.h"
 #include "harness/contract/workspace.h"
+#include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
 #include "variants/engine/decode.h"
 
@@ -36,19 +38,27 @@ struct ChunkRun {
   size_t at;
 };
 
-// Per-thread scratch of a task, carved from one ScratchBuffer as
+// Per-thread scratch of a task, carved from one aligned array as
 // DecodePlan::TaskScratchFloats counts it; T is the element type K and V
-// are stored in (float, Bf16 or F16).
+// are stored in (float, Bf16 or F16). Each thread keeps its own across
+// calls (ThreadScratch): a short step would otherwise spend microseconds
+// allocating it and growing its lists, and as much again freeing them.
 template <class T>
 struct TaskScratch {
-  explicit TaskScratch(const DecodePlan& plan)
-      : buffer(plan.TaskScratchFloats()),
-        kind(plan.rows),
-        row_keys(plan.rows),
-        cursor(plan.rows),
-        repeats(plan.rows) {
+  // Carves the array for `plan`, reallocated only when it needs more.
+  void Fit(const DecodePlan& plan) {
+    const size_t floats = plan.TaskScratchFloats();
+    if (floats > capacity) {
+      storage = hwy::AllocateAligned<float>(floats);
+      if (!storage) throw std::bad_alloc();
+      capacity = floats;
+    }
+    kind.resize(plan.rows);
+    row_keys.resize(plan.rows);
+    cursor.resize(plan.rows);
+    repeats.resize(plan.rows);
     // kt and st first: whole vectors from the aligned start.
-    kt = buffer.data();
+    kt = storage.get();
     st = kt + plan.dim * kDecodeKeyLanes;
     q = st + plan.rows * kDecodeKeyLanes;
     o = q + plan.rows * plan.dim;
@@ -58,11 +68,12 @@ struct TaskScratch {
     w = s + plan.rows * plan.bc;
     kg = w + plan.rows * plan.bc;
   }
-  ScratchBuffer<float> buffer;
-  float *kt, *st;  // a block of K transposed, and its scores
-  float *q, *o, *m, *l;
-  float *s, *w;  // per row r: scores and weights at r * Bc
-  float* kg;     // K rows gathered and widened (keys as lanes, several runs)
+  hwy::AlignedFreeUniquePtr<float[]> storage;
+  size_t capacity = 0;                 // floats
+  float *kt = nullptr, *st = nullptr;  // a block of K transposed, scores
+  float *q = nullptr, *o = nullptr, *m = nullptr, *l = nullptr;
+  float *s = nullptr, *w = nullptr;  // per row r: scores, weights at r * Bc
+  float* kg = nullptr;  // K rows gathered and widened (keys as lanes, runs)
   std::vector<RowChunk> kind;
   // Per row: the keys it may see in the task (its slice of the plan's
   // list, SliceKeys), and the first of them a chunk can still reach.
@@ -84,23 +95,48 @@ struct TaskScratch {
   KeyRange follow{0, 0};
 };
 
+// This thread's task scratch, fitted to `plan`, for the length of one task:
+// its bytes count as workspace while the task runs (WorkspaceMeter), not
+// while the thread keeps it between calls. A task runs no other task
+// inside it, so one per thread is enough.
+template <class T>
+class ThreadScratch {
+ public:
+  explicit ThreadScratch(const DecodePlan& plan)
+      : bytes_(plan.TaskScratchFloats() * sizeof(float)) {
+    thread_local TaskScratch<T> mine;
+    mine.Fit(plan);
+    scratch_ = &mine;
+    WorkspaceMeter::Allocated(bytes_);
+  }
+  ThreadScratch(const ThreadScratch&) = delete;
+  ThreadScratch& operator=(const ThreadScratch&) = delete;
+  ~ThreadScratch() { WorkspaceMeter::Freed(bytes_); }
+  TaskScratch<T>& operator*() const { return *scratch_; }
+
+ private:
+  size_t bytes_;
+  TaskScratch<T>* scratch_;
+};
+
 // The union of the rows' keys, as disjoint ranges in order (a row that
 // repeats the one before it, as the heads of one group with one mask do,
 // costs a comparison at most: none where both slice the same list of the
-// plan, `group.keys_of`), and which rows repeat the one before: the same
-// segments, and, with exact keys, weights from the segments alone.
+// plan, DecodePlan::KeyListOf), and which rows repeat the one before: the
+// same segments, and, with exact keys, weights from the segments alone.
 template <class T>
-void UnionOfRows(bool exact_keys, const DecodeGroup& group, TaskScratch<T>& w) {
+void UnionOfRows(const DecodePlan& plan, const DecodeGroup& group,
+                 TaskScratch<T>& w) {
   w.seen.clear();
   for (size_t r = 0; r < w.row_keys.size(); ++r) {
     const std::vector<KeySegment>& keys = w.row_keys[r];
     w.repeats[r] = false;
-    if (r > 0 && (group.keys_of[r] == group.keys_of[r - 1] ||
+    if (r > 0 && (plan.KeyListOf(group, r) == plan.KeyListOf(group, r - 1) ||
                   keys == w.row_keys[r - 1])) {
       // Row r - 1 repeating the row before it settles it for these keys.
       w.repeats[r] =
           (r > 1 && w.repeats[r - 1]) ||
-          (exact_keys &&
+          (plan.exact_keys &&
            std::all_of(keys.begin(), keys.end(), [](const KeySegment& k) {
              return k.Flat() || k.RampPrecise();
            }));
@@ -171,7 +207,8 @@ bool ClassifyRows(const MaskRule& rule, const DecodePlan& plan,
         float* out = wr + run.at + static_cast<size_t>(a - run.begin);
         const auto len = static_cast<size_t>(b - a);
         if (!plan.exact_keys || !seg.RampPrecise()) {
-          rule.WeightRow(group.rows[r].h, group.rows[r].p, a, b - a, out);
+          const DecodeRow& row = plan.Row(group, r);
+          rule.WeightRow(row.h, row.p, a, b - a, out);
         } else if (seg.Flat()) {
           std::fill(out, out + len, 1.0f);
         } else {
