@@ -20,8 +20,8 @@ bool UsesDecodePath(const Problem& problem) {
 
 namespace {
 
-// Appends the rows of group (b, kv head) to plan.all_rows; returns the
-// keys any of them reaches.
+// Appends the rows of group (b, kv head) to plan.all_rows and returns the
+// group; `reach` becomes the keys any of its rows reaches.
 DecodeGroup AddGroup(const Problem& problem, int64_t b, int64_t kvh,
                      DecodePlan& plan, KeyRange& reach) {
   const Shape& s = problem.shape;
@@ -61,7 +61,7 @@ void ListKeysOfRows(const MaskRule& rule, const DecodeGroup& group, size_t nq,
   const bool every_head = rule.SameWeightsForEveryHead();
   std::vector<KeySegment>& segments = plan.key_segments;
   std::vector<size_t>& starts = plan.key_list_start;
-  const size_t group_first_list = starts.size() - 1;
+  const size_t lists_before = starts.size() - 1;  // other groups' lists
   seen.clear();
   for (size_t r = 0; r < plan.rows; ++r) {
     if (every_head && r >= nq) {
@@ -73,12 +73,13 @@ void ListKeysOfRows(const MaskRule& rule, const DecodeGroup& group, size_t nq,
     // merged once).
     const size_t begin = segments.size();
     RowKeysIn(rule, plan.Row(group, r), lo, hi, segments);
-    const size_t last = starts.size() - 2;
-    if (starts.size() - 1 > group_first_list &&
-        std::equal(segments.begin() + static_cast<ptrdiff_t>(begin),
-                   segments.end(),
-                   segments.begin() + static_cast<ptrdiff_t>(starts[last]),
-                   segments.begin() + static_cast<ptrdiff_t>(begin))) {
+    const auto at = [&](size_t i) {
+      return segments.begin() + static_cast<ptrdiff_t>(i);
+    };
+    // The group's last list is [starts[lists - 1], begin).
+    const size_t lists = starts.size() - 1;
+    if (lists > lists_before && std::equal(at(begin), segments.end(),
+                                           at(starts[lists - 1]), at(begin))) {
       segments.resize(begin);
     } else {
       MergeKeys({segments.data() + begin, segments.data() + segments.size()},
