@@ -118,6 +118,7 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
     ProcessChunk(problem, plan, group, k, v, n, run, key, first, w);
     first = false;
   }
+  AccumulatePending(plan, w);
   std::copy(w.m, w.m + plan.rows, slot);
   std::copy(w.l, w.l + plan.rows, slot + plan.rows);
   std::copy(w.o, w.o + plan.rows * dim, slot + 2 * plan.rows);

@@ -87,9 +87,10 @@ struct DecodePlan {
   // Floats of one thread's scratch: a block of K transposed (D x
   // kDecodeKeyLanes) and its scores (R x kDecodeKeyLanes), Q rows and O
   // (R x D each), m and l (R each), the chunk's scores and weights (R x Bc
-  // each), and its K rows gathered (Bc x D).
+  // each), its K rows gathered (Bc x D), and the scores and weights of the
+  // chunk before, whose P V is still to run (R x Bc each).
   size_t TaskScratchFloats() const {
-    return (dim + rows) * kDecodeKeyLanes + rows * (2 * dim + 2 + 2 * bc) +
+    return (dim + rows) * kDecodeKeyLanes + rows * (2 * dim + 2 + 4 * bc) +
            bc * dim;
   }
 };

@@ -38,6 +38,18 @@ struct ChunkRun {
   size_t at;
 };
 
+// A chunk whose O += P V is still to run: it runs interleaved with the
+// next chunk's scores (ProcessChunk, decode_chunk-inl.h), so that K and V
+// stream from memory side by side. n = 0: none.
+template <class T>
+struct PendingChunk {
+  size_t n = 0;                      // keys
+  float *s = nullptr, *w = nullptr;  // its probabilities and weights
+  std::vector<RowChunk> kind;
+  std::vector<const T*> v_rows, ahead_v;
+  bool adjacent = false;
+};
+
 // Per-thread scratch of a task, carved from one aligned array as
 // DecodePlan::TaskScratchFloats counts it; T is the element type K and V
 // are stored in (float, Bf16 or F16). Each thread keeps its own across
@@ -54,6 +66,8 @@ struct TaskScratch {
       capacity = floats;
     }
     kind.resize(plan.rows);
+    pending.kind.resize(plan.rows);
+    pending.n = 0;
     row_keys.resize(plan.rows);
     cursor.resize(plan.rows);
     repeats.resize(plan.rows);
@@ -67,6 +81,8 @@ struct TaskScratch {
     s = l + plan.rows;
     w = s + plan.rows * plan.bc;
     kg = w + plan.rows * plan.bc;
+    pending.s = kg + plan.bc * plan.dim;
+    pending.w = pending.s + plan.rows * plan.bc;
   }
   hwy::AlignedFreeUniquePtr<float[]> storage;
   size_t capacity = 0;                 // floats
@@ -93,6 +109,7 @@ struct TaskScratch {
   // fetched ahead by this task's last chunks, so that the next task does
   // not start with a wait on memory.
   KeyRange follow{0, 0};
+  PendingChunk<T> pending;  // the chunk before this one, its P V to run
 };
 
 // This thread's task scratch, fitted to `plan`, for the length of one task:
