@@ -2,7 +2,8 @@
 // every compiled Highway target and every registered mask: Nq from 1 to 17
 // (decode where Nq <= Br / 2 on the target, the rows-as-lanes path above),
 // grouped-query heads (Hkv = 1, 2 and H), key counts off every chunk and
-// split, inputs stored in fp32, bf16 and f16 (prefill too), and outputs
+// split, inputs stored in fp32, bf16 and f16 (prefill too), NaN and Inf in
+// V kept to the rows that see them across many chunks, and outputs
 // bitwise identical for 1, 2 and 3 threads.
 #include "variants/engine/decode.h"
 
@@ -10,6 +11,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <limits>
 #include <span>
 #include <utility>
 #include <vector>
@@ -35,9 +38,13 @@ class DecodeTest : public testing::TestWithParam<int64_t> {
 // O of `problem` on `threads` threads with chunks of key_block keys, its
 // inputs rounded to and stored in problem.storage (data's fp32 tensors
 // hold the same values, for the oracle).
-AttentionData RunEngine(Problem problem, int threads, size_t key_block) {
+// `plant` changes the generated inputs first.
+AttentionData RunEngine(
+    Problem problem, int threads, size_t key_block,
+    const std::function<void(AttentionData&)>& plant = nullptr) {
   problem.threads = threads;
   AttentionData data = MakeInputs(problem.shape, 7);
+  if (plant) plant(data);
   RoundInputs(data, problem.storage);
   StoreHalf(data, problem.storage);
   ThreadArena arena(threads);
@@ -127,6 +134,35 @@ TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
             << mask.ToString() << " Bc=" << bc << " threads=" << threads
             << " stored as " << DTypeName(problem.storage);
       }
+    }
+  }
+}
+
+// A NaN or Inf in V reaches exactly the rows that see its key, also where
+// a chunk some rows see only in part follows chunks whose P V ran
+// interleaved with the next chunk's scores (AVX3), and where it is the
+// task's last: many chunks (Bc = 5, 16 and the default), three query
+// positions whose windows differ at both ends.
+TEST_P(DecodeTest, NonFiniteValuesReachOnlyTheRowsThatSeeThem) {
+  const Shape shape{1, 4, 1, 3, 300, 24};
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  // Key 299 is seen by the last query position only, 248 by the first.
+  const auto plant = [&](AttentionData& data) {
+    data.v[299 * shape.D + 3] = nan;
+    data.v[248 * shape.D + 7] = inf;
+    data.v[260 * shape.D + 1] = -inf;  // seen by every row
+  };
+  for (const Mask& mask : {Mask::Window(50), Mask::Causal()}) {
+    // (On the scalar fallback Nq = 3 takes the tile path: checked too.)
+    const Problem problem{shape, mask, std::nullopt, 2};
+    for (size_t bc : {size_t{0}, size_t{5}, size_t{16}}) {
+      AttentionData data = RunEngine(problem, 2, bc, plant);
+      const Agreement a = CompareWithOracle(problem, data.View(), {},
+                                            RowsToCheck(problem, 1e12));
+      EXPECT_TRUE(a.pass) << mask.ToString() << " Bc=" << bc << ": max abs err "
+                          << a.max_abs_err << ", non-finite mismatches "
+                          << a.nonfinite_mismatch;
     }
   }
 }
