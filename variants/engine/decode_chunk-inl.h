@@ -293,11 +293,15 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
   ChunkRows(plan, k, v, next_run, next_key, w);
   // A chunk that is one run: the pages of the next chunk's K rows, a line
   // of each 4 KiB into the outer caches; with the chunk before's P V, the
-  // pages of the V rows after its.
+  // pages of the V rows after its (not on Intel CPUs: FetchPagesAhead).
   const size_t row_bytes = plan.dim * sizeof(T);
-  if (w.adjacent) PrefetchPagesAhead(w.k_rows[0], n * row_bytes);
+  if (plan.fetch_pages && w.adjacent) {
+    PrefetchPagesAhead(w.k_rows[0], n * row_bytes);
+  }
   PendingChunk<T>& p = w.pending;
-  if (p.n != 0 && p.adjacent) PrefetchPagesAhead(p.v_rows[0], p.n * row_bytes);
+  if (plan.fetch_pages && p.n != 0 && p.adjacent) {
+    PrefetchPagesAhead(p.v_rows[0], p.n * row_bytes);
+  }
   if (plan.rows >= kKeysAsLanesRows) {
     AccumulatePending(plan, w);
     const float* kc = w.kg;  // adjacent fp32 rows; gathered where not

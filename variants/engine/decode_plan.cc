@@ -132,6 +132,18 @@ void RowKeysIn(const MaskRule& rule, const DecodeRow& row, int64_t lo,
   out.push_back({a, e});
 }
 
+bool FetchPagesAhead() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool fetch = [] {
+    __builtin_cpu_init();
+    return !__builtin_cpu_is("intel");
+  }();
+  return fetch;
+#else
+  return true;
+#endif
+}
+
 DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   const Shape& s = problem.shape;
   DecodePlan plan{};
@@ -140,6 +152,7 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   plan.bc = key_block != 0 ? key_block : kDecodeKeyBlock;
   plan.scale = static_cast<float>(problem.Scale());
   plan.exact_keys = problem.mask.Rule().HasRowKeys();
+  plan.fetch_pages = FetchPagesAhead();
   // Per group, the keys some row may see (all in `seen`, group g's from
   // seen_start[g]); S, the split: the most keys seen by one group in at
   // most kDecodeMaxSplits splits, whole chunks, at least 4 chunks. It
