@@ -1,18 +1,23 @@
 // Harness pieces: seeded inputs, timing statistics, the workspace meter,
-// row sampling for large problems, and agreement verdicts.
+// row sampling for large problems, agreement verdicts, and the cache
+// flush of the cold-cache protocol.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
+#include <vector>
 
 #include "harness/check/agreement.h"
 #include "harness/check/oracle.h"
 #include "harness/contract/workspace.h"
 #include "harness/io/inputs.h"
+#include "harness/measure/cache_flush.h"
 #include "harness/measure/machine_info.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/peak_store.h"
@@ -43,6 +48,29 @@ MachinePeaks Peaks(double gflops, double read_gbps) {
   peaks.gflops = gflops;
   peaks.read_gbps = read_gbps;
   return peaks;
+}
+
+// The flush evicts lines and writes nothing (whether they left the caches
+// is a matter of time, measured in benchmarks): spans of any start and
+// length, short ones joined and long ones cut into tasks, on 2 threads.
+TEST(CacheFlush, TakesAnySpansAndLeavesTheBytes) {
+#if defined(__x86_64__) || defined(__i386__)
+  EXPECT_TRUE(CanFlushCaches());
+#endif
+  std::vector<float> data((size_t{3} << 20) / sizeof(float) + 37);
+  std::iota(data.begin(), data.end(), 0.5f);
+  const std::vector<float> before = data;
+  const char* p = reinterpret_cast<const char*>(data.data());
+  std::vector<ByteSpan> spans = {{p + 3, 5}, {p + 64, 0}, {p + 100, 4000}};
+  for (size_t at = 8192; at < (size_t{1} << 20); at += 2048) {
+    spans.push_back({p + at, 512});  // a sparse rule's single rows
+  }
+  spans.push_back({p + (size_t{1} << 20) + 1, data.size() * sizeof(float) -
+                                                  (size_t{1} << 20) - 1});
+  tbb::task_arena arena(2);
+  arena.execute([&] { FlushFromCachesOnThreads(spans); });
+  arena.execute([] { FlushFromCachesOnThreads({}); });
+  EXPECT_EQ(data, before);
 }
 
 TEST(BoundBy, ComparesFlopsPerByteWithTheMachineBalance) {

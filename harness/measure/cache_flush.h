@@ -10,7 +10,7 @@
 namespace attnbench {
 
 // Whether FlushFromCachesOnThreads works on this architecture (x86:
-// clflush).
+// clflushopt where the CPU has it, else clflush).
 bool CanFlushCaches();
 
 // A run of bytes: [p, p + bytes).
