@@ -3,8 +3,10 @@
 
 Prints, per configuration, the median over rounds of GB/s (minimal K/V
 bytes over the median time), of the fraction of the read bandwidth that
-the same process measured, and of the time; then the window's time spread
-over Nk, and prefill rates per FLOP.
+the same process measured, of the fraction of a plain read of the same
+rows timed beside each run (pct_pattern; "-" for rows without it), and of
+the time; then the window's time spread over Nk, and prefill rates per
+FLOP.
 
   /usr/bin/python3 scripts/decode_table.py results/decode-acceptance/X.jsonl
 """
@@ -15,6 +17,14 @@ import sys
 
 def median(rows, field):
     return statistics.median(r[field] for r in rows)
+
+
+def median_text(rows, field):
+    """The median as text, or "-" where a row lacks the field."""
+    values = [r.get(field) for r in rows]
+    if any(v is None for v in values):
+        return "-"
+    return f"{statistics.median(values):.3f}"
 
 
 def main(path):
@@ -28,14 +38,16 @@ def main(path):
     print(f"target {target}; medians over {len(next(iter(groups.values())))}"
           " rounds\n")
     print("| case | variant | mask | Nq | Nk | H/Hkv | time ms | GB/s | "
-          "read GB/s | pct_bandwidth | GFLOP/s | pct_peak | bound |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "read GB/s | pct_bandwidth | pct_pattern | GFLOP/s | pct_peak | "
+          "bound |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key, rs in groups.items():
         case, variant, mask, hkv, nq, nk = key
         print(f"| {case} | {variant} | {mask} | {nq} | {nk} | "
               f"{rs[0]['H']}/{hkv} | {1e3 * median(rs, 'median_s'):.3f} | "
               f"{median(rs, 'gbps'):.1f} | {median(rs, 'read_gbps'):.1f} | "
               f"{median(rs, 'pct_bandwidth'):.3f} | "
+              f"{median_text(rs, 'pct_pattern_bandwidth')} | "
               f"{median(rs, 'gflops'):.1f} | {median(rs, 'pct_peak'):.3f} | "
               f"{rs[0]['bound']} |")
     window = [median(rs, "median_s") for k, rs in groups.items()

@@ -65,11 +65,11 @@ TEST(CacheFlush, TakesAnySpansAndLeavesTheBytes) {
   for (size_t at = 8192; at < (size_t{1} << 20); at += 2048) {
     spans.push_back({p + at, 512});  // a sparse rule's single rows
   }
-  spans.push_back({p + (size_t{1} << 20) + 1, data.size() * sizeof(float) -
-                                                  (size_t{1} << 20) - 1});
+  spans.push_back({p + (size_t{1} << 20) + 1,
+                   data.size() * sizeof(float) - (size_t{1} << 20) - 1});
   tbb::task_arena arena(2);
   arena.execute([&] { FlushFromCachesOnThreads(spans); });
-  arena.execute([] { FlushFromCachesOnThreads({}); });
+  arena.execute([] { FlushFromCachesOnThreads(std::vector<ByteSpan>()); });
   EXPECT_EQ(data, before);
 }
 

@@ -76,38 +76,45 @@ void Fence() {
 
 bool CanFlushCaches() { return ATTNBENCH_HAVE_CLFLUSH != 0; }
 
-void FlushFromCachesOnThreads(const std::vector<ByteSpan>& spans) {
-  // Tasks of about 1 MiB: a long span cut into pieces, short ones (the
-  // single keys of a sparse rule) joined, one fence per task.
+SpanTasks CutIntoTasks(const std::vector<ByteSpan>& spans) {
   constexpr size_t kTaskBytes = size_t{1} << 20;
-  std::vector<ByteSpan> pieces;
-  std::vector<size_t> task_begin = {0};
+  SpanTasks tasks;
   size_t in_task = 0;
   for (const ByteSpan& span : spans) {
     const auto* at = static_cast<const char*>(span.p);
     for (size_t done = 0; done < span.bytes;) {
       const size_t take = std::min(kTaskBytes - in_task, span.bytes - done);
-      pieces.push_back({at + done, take});
+      tasks.pieces.push_back({at + done, take});
       done += take;
       in_task += take;
       if (in_task == kTaskBytes) {
-        task_begin.push_back(pieces.size());
+        tasks.begin.push_back(tasks.pieces.size());
         in_task = 0;
       }
     }
   }
-  if (task_begin.back() != pieces.size()) task_begin.push_back(pieces.size());
+  if (tasks.begin.back() != tasks.pieces.size()) {
+    tasks.begin.push_back(tasks.pieces.size());
+  }
+  return tasks;
+}
+
+void FlushFromCachesOnThreads(const SpanTasks& tasks) {
   tbb::parallel_for(
-      tbb::blocked_range<size_t>(0, task_begin.size() - 1, 1),
-      [&](const tbb::blocked_range<size_t>& tasks) {
-        for (size_t t = tasks.begin(); t != tasks.end(); ++t) {
-          for (size_t i = task_begin[t]; i < task_begin[t + 1]; ++i) {
-            FlushLines(pieces[i].p, pieces[i].bytes);
+      tbb::blocked_range<size_t>(0, tasks.size(), 1),
+      [&](const tbb::blocked_range<size_t>& range) {
+        for (size_t t = range.begin(); t != range.end(); ++t) {
+          for (size_t i = tasks.begin[t]; i < tasks.begin[t + 1]; ++i) {
+            FlushLines(tasks.pieces[i].p, tasks.pieces[i].bytes);
           }
-          Fence();
+          Fence();  // one per task
         }
       },
       tbb::simple_partitioner());
+}
+
+void FlushFromCachesOnThreads(const std::vector<ByteSpan>& spans) {
+  FlushFromCachesOnThreads(CutIntoTasks(spans));
 }
 
 }  // namespace attnbench

@@ -19,15 +19,24 @@ struct ByteSpan {
   size_t bytes = 0;
 };
 
+// Spans cut and joined into tasks of about 1 MiB (long spans cut, short
+// ones joined, in order): task t is pieces [begin[t], begin[t + 1]).
+struct SpanTasks {
+  std::vector<ByteSpan> pieces;
+  std::vector<size_t> begin = {0};
+  size_t size() const { return begin.size() - 1; }
+};
+SpanTasks CutIntoTasks(const std::vector<ByteSpan>& spans);
+
 // Writes back and evicts every cache line of the spans from every level (a
-// no-op where CanFlushCaches() is false), in tasks of about 1 MiB (long
-// spans cut, short ones joined) spread over the threads of the calling
-// oneTBB arena: faster, and the run timed next finds those threads awake,
-// as a decode step does after the other layers ran on them (flushed by
-// the calling thread alone, a 70 us decode step also paid for waking the
-// other threads: dilated:64:4 at Nk=65536, 78-98 us against 42-49). The
-// cold-cache protocol flushes just the K and V rows a problem must read
+// no-op where CanFlushCaches() is false), the tasks spread over the threads
+// of the calling oneTBB arena: faster, and the run timed next finds those
+// threads awake, as a decode step does after the other layers ran on them
+// (flushed by the calling thread alone, a 70 us decode step also paid for
+// waking the other threads: dilated:64:4 at Nk=65536, 78-98 us against 42-49).
+// The cold-cache protocol flushes just the K and V rows a problem must read
 // (harness/measure/measure.cc, docs/semantics.md "Work accounting").
+void FlushFromCachesOnThreads(const SpanTasks& tasks);
 void FlushFromCachesOnThreads(const std::vector<ByteSpan>& spans);
 
 }  // namespace attnbench

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <vector>
 
 #include "harness/contract/mask.h"
 #include "harness/contract/workspace.h"
@@ -12,6 +14,7 @@
 #include "harness/measure/measure_backward.h"
 #include "harness/measure/memory.h"
 #include "harness/measure/quick_probes.h"
+#include "harness/measure/span_read.h"
 #include "kernels/bf16_scores.h"
 #include "kernels/target.h"
 
@@ -104,15 +107,37 @@ Measurement Measure(const Variant& variant, const Problem& problem,
   // (docs/semantics.md "Work accounting").
   const std::vector<ByteSpan> kv_rows =
       m.cold_kv ? KvRowsToRead(stored, k, v) : std::vector<ByteSpan>();
+  const SpanTasks kv_tasks = CutIntoTasks(kv_rows);
+  const auto flush = [&] {
+    arena.Execute([&] { FlushFromCachesOnThreads(kv_tasks); });
+  };
+  // Before each run, the same rows read by a plain loop from the same
+  // cold state, then flushed again: the pattern's own read bandwidth, in
+  // the same seconds as the run.
+  std::vector<double> pattern_s;
+  const auto read_pattern_then_flush = [&] {
+    flush();
+    const auto start = std::chrono::steady_clock::now();
+    arena.Execute([&] { (void)ReadSpansOnThreads(kv_tasks); });
+    pattern_s.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+    flush();
+  };
   m.canary = ReadCanary();
   const CpuSample before = SampleCpu();
   m.timing =
       TimeRepeated([&] { arena.Execute([&] { variant.Run(stored, view); }); },
                    options.timing,
-                   m.cold_kv ? std::function<void()>([&] {
-                     arena.Execute([&] { FlushFromCachesOnThreads(kv_rows); });
-                   })
+                   m.cold_kv ? std::function<void()>(read_pattern_then_flush)
                              : std::function<void()>());
+  if (m.cold_kv) {  // the warm-up runs' reads dropped, as their runs are
+    const auto warmup = static_cast<ptrdiff_t>(std::min<size_t>(
+        static_cast<size_t>(std::max(0, options.timing.warmup)),
+        pattern_s.size() - 1));
+    pattern_s.erase(pattern_s.begin(), pattern_s.begin() + warmup);
+    m.pattern_read = StatsOf(std::move(pattern_s));
+  }
   m.interference = Between(before, SampleCpu());
   m.workspace_bytes = WorkspaceMeter::Peak() - live_before;
   StoreHalf(data, DType::kF32);  // frees the half-precision copies
@@ -141,6 +166,12 @@ void PoolRound(Measurement& pooled, Measurement round) {
       std::max(pooled.workspace_bytes, round.workspace_bytes);
   pooled.peak_rss_bytes = std::max(pooled.peak_rss_bytes, round.peak_rss_bytes);
   if (round.agreement) pooled.agreement = round.agreement;
+  if (pooled.pattern_read && round.pattern_read) {
+    std::vector<double> reads = pooled.pattern_read->samples;
+    reads.insert(reads.end(), round.pattern_read->samples.begin(),
+                 round.pattern_read->samples.end());
+    pooled.pattern_read = StatsOf(std::move(reads));
+  }
   if (round.precision) pooled.precision = round.precision;
   Interference& i = pooled.interference;
   const Interference& r = round.interference;
@@ -178,11 +209,19 @@ std::string BoundBy(const Problem& problem, const MachinePeaks& peaks) {
 
 std::string RateText(const nlohmann::json& row) {
   if (row.value("bound", "compute") == "memory") {
+    std::string pattern;
+    if (row.contains("pct_pattern_bandwidth") &&
+        row["pct_pattern_bandwidth"].is_number()) {
+      pattern = fmt::format(
+          ", {:.1f}% of a plain read of the same rows ({:.2f} GB/s)",
+          100 * row["pct_pattern_bandwidth"].get<double>(),
+          row["pattern_read_gbps"].get<double>());
+    }
     return fmt::format(
-        "{:.2f} GB/s = {:.1f}% of the {:.1f} GB/s read bandwidth "
+        "{:.2f} GB/s = {:.1f}% of the {:.1f} GB/s read bandwidth{} "
         "(memory-bound; {:.2f} effective GFLOP/s)",
         row["gbps"].get<double>(), 100 * row["pct_bandwidth"].get<double>(),
-        row["read_gbps"].get<double>(), row["gflops"].get<double>());
+        row["read_gbps"].get<double>(), pattern, row["gflops"].get<double>());
   }
   return fmt::format(
       "{:.2f} effective GFLOP/s = {:.1f}% of the {:.1f} GFLOP/s FMA peak "
@@ -228,6 +267,17 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["bound"] = BoundBy(stored, peaks);
   row["kv_cache"] = m.cold_kv ? "cold" : "warm";
   row["probes"] = ProbeDepthName();
+  // Cold rows: the GB/s of a plain read of the same rows, and the row's
+  // fraction of it (what the mask's pattern allows a loop to read).
+  if (m.pattern_read) {
+    const double pattern_gbps =
+        static_cast<double>(kv_bytes) / m.pattern_read->median_s * 1e-9;
+    row["pattern_read_gbps"] = pattern_gbps;
+    row["pct_pattern_bandwidth"] = gbps / pattern_gbps;
+  } else {
+    row["pattern_read_gbps"] = nullptr;
+    row["pct_pattern_bandwidth"] = nullptr;
+  }
   row["dtype"] = DTypeName(options.dtype);
   row["storage"] = DTypeName(stored.storage);
   row["pass"] = PassName(options.pass);

@@ -47,6 +47,9 @@ struct Measurement {
   int64_t peak_rss_bytes = -1;  // process peak resident memory while measuring
   std::optional<Agreement> agreement;  // absent without the check
   bool cold_kv = false;  // K and V were flushed from the caches before runs
+  // With cold_kv: a plain read of the same K and V rows, flushed the same
+  // way, timed before each run (harness/measure/span_read.h).
+  std::optional<TimingStats> pattern_read;
   // Against the fp64 oracle on the unrounded inputs (dtype not f32, with
   // the check): what the input precision costs.
   std::optional<Agreement> precision;

@@ -38,6 +38,8 @@ const std::vector<std::string>& CsvColumns() {
                                                    "gbps",
                                                    "read_gbps",
                                                    "pct_bandwidth",
+                                                   "pattern_read_gbps",
+                                                   "pct_pattern_bandwidth",
                                                    "bound",
                                                    "kv_cache",
                                                    "probes",
