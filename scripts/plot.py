@@ -273,12 +273,20 @@ def read_bandwidth(meta, rows):
 
 
 def draw_bandwidth(series, meta, rows):
-    """GB/s of the minimal K/V bytes vs Nk, read bandwidth lines dashed."""
+    """GB/s of the minimal K/V bytes vs Nk, read bandwidth lines dashed; a
+    series timed cold also gets, dotted in its colour, the GB/s of a plain
+    read of the same rows timed beside its runs (pattern_read_gbps)."""
     fig, (ax,) = new_figure("GB/s of minimal K/V bytes vs Nk "
                             "(memory-bound rows)", meta, rows)
     for (key, members), style in zip(series.items(), styles(len(series))):
-        ax.plot(column(members, "Nk"), column(members, "gbps"),
-                label=bandwidth_name(key), **style)
+        nk = column(members, "Nk")
+        ax.plot(nk, column(members, "gbps"), label=bandwidth_name(key),
+                **style)
+        pattern = column(members, "pattern_read_gbps")
+        if np.isfinite(pattern).any():
+            ax.plot(nk, pattern, color=style["color"], linestyle=":",
+                    linewidth=1,
+                    label=f"plain read of its rows ({bandwidth_name(key)})")
     dash_styles = [(0, (6, 3)), (0, (2, 2)), (0, (8, 3, 2, 3)), (0, (4, 1))]
     for i, (threads, gbps) in enumerate(read_bandwidth(meta, rows).items()):
         unit = "thread" if threads == 1 else "threads"
