@@ -251,8 +251,7 @@ void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
       w.v_rows[t] = vj;
     }
   }
-  const size_t ahead =
-      std::min(n, RowsAhead<T>(plan.dim, n, w.runs.size()));
+  const size_t ahead = std::min(n, RowsAhead<T>(plan.dim, n, w.runs.size()));
   w.ahead_k.assign(w.k_rows.begin() + ahead, w.k_rows.end());
   w.ahead_v.assign(w.v_rows.begin() + ahead, w.v_rows.end());
   // One run whose rows ahead are the same run's next ones: addresses
