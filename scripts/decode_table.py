@@ -5,8 +5,9 @@ Prints, per configuration, the median over rounds of GB/s (minimal K/V
 bytes over the median time), of the fraction of the read bandwidth that
 the same process measured, of the fraction of a plain read of the same
 rows timed beside each run (pct_pattern; "-" for rows without it), and of
-the time; then the window's time spread over Nk, and prefill rates per
-FLOP.
+the time; then the window's time spread over Nk, causal decode's time
+per key against Nk=16384 (the step's and the plain read's), and prefill
+rates per FLOP.
 
   /usr/bin/python3 scripts/decode_table.py results/decode-acceptance/X.jsonl
 """
@@ -25,6 +26,34 @@ def median_text(rows, field):
     if any(v is None for v in values):
         return "-"
     return f"{statistics.median(values):.3f}"
+
+
+def per_key(groups):
+    """Causal decode's time per key at each Nk against Nk=16384's, and the
+    same for the plain read of its rows where the rows have it: how much
+    of a short step's cost per key the memory system's, not the kernel's."""
+    causal = {k[5]: rs for k, rs in groups.items()
+              if k[0] == "decode" and k[2] == "causal"}
+    if 16384 not in causal:
+        return
+
+    def step(rs):
+        return statistics.median(r["median_s"] / r["Nk"] for r in rs)
+
+    def read(rs):
+        if any(r.get("pattern_read_gbps") is None for r in rs):
+            return None
+        return statistics.median(r["kv_bytes"] / r["pattern_read_gbps"] /
+                                 r["Nk"] for r in rs)
+
+    base_step, base_read = step(causal[16384]), read(causal[16384])
+    for nk in sorted(n for n in causal if n < 16384):
+        line = (f"causal decode per key, Nk={nk} against 16384: step "
+                f"{step(causal[nk]) / base_step:.3f}x")
+        r = read(causal[nk])
+        if r is not None and base_read is not None:
+            line += f", plain read of the same rows {r / base_read:.3f}x"
+        print(line)
 
 
 def main(path):
@@ -50,11 +79,19 @@ def main(path):
               f"{median_text(rs, 'pct_pattern_bandwidth')} | "
               f"{median(rs, 'gflops'):.1f} | {median(rs, 'pct_peak'):.3f} | "
               f"{rs[0]['bound']} |")
-    window = [median(rs, "median_s") for k, rs in groups.items()
-              if k[0] == "decode" and k[2].startswith("window:")]
-    if window:
-        print(f"\nwindow decode time, max / min over Nk: "
-              f"{max(window) / min(window):.3f}")
+    windows = [rs for k, rs in groups.items()
+               if k[0] == "decode" and k[2].startswith("window:")]
+    if windows:
+        window = [median(rs, "median_s") for rs in windows]
+        line = (f"\nwindow decode time, max / min over Nk: "
+                f"{max(window) / min(window):.3f}")
+        if all(r.get("pattern_read_gbps") for rs in windows for r in rs):
+            reads = [statistics.median(r["kv_bytes"] / r["pattern_read_gbps"]
+                                       for r in rs) for rs in windows]
+            line += (f" (a plain read of the same rows: "
+                     f"{max(reads) / min(reads):.3f})")
+        print(line)
+    per_key(groups)
     prefill = {k[3]: median(rs, "gflops") for k, rs in groups.items()
                if k[0] == "prefill"}
     if len(prefill) == 2:
