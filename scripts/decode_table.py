@@ -28,6 +28,15 @@ def median_text(rows, field):
     return f"{statistics.median(values):.3f}"
 
 
+def read_seconds(rows, per_key=False):
+    """Median seconds of the plain read of the rows' K/V (per key with
+    PER_KEY), or None where a row lacks it."""
+    if any(r.get("pattern_read_gbps") is None for r in rows):
+        return None
+    return statistics.median(r["kv_bytes"] / r["pattern_read_gbps"] /
+                             (r["Nk"] if per_key else 1) for r in rows)
+
+
 def per_key(groups):
     """Causal decode's time per key at each Nk against Nk=16384's, and the
     same for the plain read of its rows where the rows have it: how much
@@ -41,10 +50,7 @@ def per_key(groups):
         return statistics.median(r["median_s"] / r["Nk"] for r in rs)
 
     def read(rs):
-        if any(r.get("pattern_read_gbps") is None for r in rs):
-            return None
-        return statistics.median(r["kv_bytes"] / r["pattern_read_gbps"] /
-                                 r["Nk"] for r in rs)
+        return read_seconds(rs, per_key=True)
 
     base_step, base_read = step(causal[16384]), read(causal[16384])
     for nk in sorted(n for n in causal if n < 16384):
@@ -85,9 +91,8 @@ def main(path):
         window = [median(rs, "median_s") for rs in windows]
         line = (f"\nwindow decode time, max / min over Nk: "
                 f"{max(window) / min(window):.3f}")
-        if all(r.get("pattern_read_gbps") for rs in windows for r in rs):
-            reads = [statistics.median(r["kv_bytes"] / r["pattern_read_gbps"]
-                                       for r in rs) for rs in windows]
+        reads = [read_seconds(rs) for rs in windows]
+        if None not in reads:
             line += (f" (a plain read of the same rows: "
                      f"{max(reads) / min(reads):.3f})")
         print(line)

@@ -68,8 +68,8 @@ TEST(CacheFlush, TakesAnySpansAndLeavesTheBytes) {
   spans.push_back({p + (size_t{1} << 20) + 1,
                    data.size() * sizeof(float) - (size_t{1} << 20) - 1});
   tbb::task_arena arena(2);
-  arena.execute([&] { FlushFromCachesOnThreads(spans); });
-  arena.execute([] { FlushFromCachesOnThreads(std::vector<ByteSpan>()); });
+  arena.execute([&] { FlushFromCachesOnThreads(CutIntoTasks(spans)); });
+  arena.execute([] { FlushFromCachesOnThreads(CutIntoTasks({})); });
   EXPECT_EQ(data, before);
 }
 

@@ -99,22 +99,23 @@ SpanTasks CutIntoTasks(const std::vector<ByteSpan>& spans) {
   return tasks;
 }
 
-void FlushFromCachesOnThreads(const SpanTasks& tasks) {
+void RunTasksOnThreads(const SpanTasks& tasks,
+                       const std::function<void(size_t)>& task) {
   tbb::parallel_for(
       tbb::blocked_range<size_t>(0, tasks.size(), 1),
       [&](const tbb::blocked_range<size_t>& range) {
-        for (size_t t = range.begin(); t != range.end(); ++t) {
-          for (size_t i = tasks.begin[t]; i < tasks.begin[t + 1]; ++i) {
-            FlushLines(tasks.pieces[i].p, tasks.pieces[i].bytes);
-          }
-          Fence();  // one per task
-        }
+        for (size_t t = range.begin(); t != range.end(); ++t) task(t);
       },
       tbb::simple_partitioner());
 }
 
-void FlushFromCachesOnThreads(const std::vector<ByteSpan>& spans) {
-  FlushFromCachesOnThreads(CutIntoTasks(spans));
+void FlushFromCachesOnThreads(const SpanTasks& tasks) {
+  RunTasksOnThreads(tasks, [&](size_t t) {
+    for (size_t i = tasks.begin[t]; i < tasks.begin[t + 1]; ++i) {
+      FlushLines(tasks.pieces[i].p, tasks.pieces[i].bytes);
+    }
+    Fence();  // one per task
+  });
 }
 
 }  // namespace attnbench

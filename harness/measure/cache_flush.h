@@ -5,6 +5,7 @@
 #define ATTNBENCH_HARNESS_MEASURE_CACHE_FLUSH_H_
 
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 namespace attnbench {
@@ -28,6 +29,11 @@ struct SpanTasks {
 };
 SpanTasks CutIntoTasks(const std::vector<ByteSpan>& spans);
 
+// task(t) for every task t, spread over the threads of the calling oneTBB
+// arena (each task whole on one thread).
+void RunTasksOnThreads(const SpanTasks& tasks,
+                       const std::function<void(size_t)>& task);
+
 // Writes back and evicts every cache line of the spans from every level (a
 // no-op where CanFlushCaches() is false), the tasks spread over the threads
 // of the calling oneTBB arena: faster, and the run timed next finds those
@@ -37,7 +43,6 @@ SpanTasks CutIntoTasks(const std::vector<ByteSpan>& spans);
 // The cold-cache protocol flushes just the K and V rows a problem must read
 // (harness/measure/measure.cc, docs/semantics.md "Work accounting").
 void FlushFromCachesOnThreads(const SpanTasks& tasks);
-void FlushFromCachesOnThreads(const std::vector<ByteSpan>& spans);
 
 }  // namespace attnbench
 

@@ -132,10 +132,8 @@ Measurement Measure(const Variant& variant, const Problem& problem,
                    m.cold_kv ? std::function<void()>(read_pattern_then_flush)
                              : std::function<void()>());
   if (m.cold_kv) {  // the warm-up runs' reads dropped, as their runs are
-    const auto warmup = static_cast<ptrdiff_t>(std::min<size_t>(
-        static_cast<size_t>(std::max(0, options.timing.warmup)),
-        pattern_s.size() - 1));
-    pattern_s.erase(pattern_s.begin(), pattern_s.begin() + warmup);
+    pattern_s.erase(pattern_s.begin(),
+                    pattern_s.begin() + std::max(0, options.timing.warmup));
     m.pattern_read = StatsOf(std::move(pattern_s));
   }
   m.interference = Between(before, SampleCpu());

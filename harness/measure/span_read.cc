@@ -1,9 +1,5 @@
 #include "harness/measure/span_read.h"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/partitioner.h>
-
 #include <atomic>
 #include <cstdint>
 
@@ -13,26 +9,20 @@ namespace attnbench {
 
 float ReadSpansOnThreads(const SpanTasks& tasks) {
   std::atomic<float> total{0.0f};
-  tbb::parallel_for(
-      tbb::blocked_range<size_t>(0, tasks.size(), 1),
-      [&](const tbb::blocked_range<size_t>& range) {
-        float sum = 0.0f;
-        for (size_t t = range.begin(); t != range.end(); ++t) {
-          for (size_t i = tasks.begin[t]; i < tasks.begin[t + 1]; ++i) {
-            // The whole 4-byte words of the piece (a half-precision row
-            // of odd D may start between two).
-            const auto begin = reinterpret_cast<uintptr_t>(tasks.pieces[i].p);
-            const uintptr_t first = (begin + 3) & ~uintptr_t{3};
-            const uintptr_t end =
-                (begin + tasks.pieces[i].bytes) & ~uintptr_t{3};
-            if (end <= first) continue;
-            sum += ReadSum(reinterpret_cast<const float*>(first),
-                           (end - first) / sizeof(float));
-          }
-        }
-        total.fetch_add(sum, std::memory_order_relaxed);
-      },
-      tbb::simple_partitioner());
+  RunTasksOnThreads(tasks, [&](size_t t) {
+    float sum = 0.0f;
+    for (size_t i = tasks.begin[t]; i < tasks.begin[t + 1]; ++i) {
+      // The whole 4-byte words of the piece (a half-precision row of odd
+      // D may start between two).
+      const auto begin = reinterpret_cast<uintptr_t>(tasks.pieces[i].p);
+      const uintptr_t first = (begin + 3) & ~uintptr_t{3};
+      const uintptr_t end = (begin + tasks.pieces[i].bytes) & ~uintptr_t{3};
+      if (end <= first) continue;
+      sum += ReadSum(reinterpret_cast<const float*>(first),
+                     (end - first) / sizeof(float));
+    }
+    total.fetch_add(sum, std::memory_order_relaxed);
+  });
   return total.load();
 }
 
