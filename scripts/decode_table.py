@@ -72,6 +72,10 @@ def main(path):
         groups.setdefault(key, []).append(r)
     print(f"target {target}; medians over {len(next(iter(groups.values())))}"
           " rounds\n")
+    if any(r.get("probes") == "quick" for r in rows):
+        print("WARNING: rows taken with quick probes (ATTNBENCH_QUICK_PROBES=1):"
+              " their read GB/s is an 8 MiB buffer the caches hold, and"
+              " pct_bandwidth means nothing\n")
     print("| case | variant | mask | Nq | Nk | H/Hkv | time ms | GB/s | "
           "read GB/s | pct_bandwidth | pct_pattern | GFLOP/s | pct_peak | "
           "bound |")
