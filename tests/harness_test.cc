@@ -1,11 +1,12 @@
-// Harness pieces: seeded inputs, timing statistics, the workspace meter,
-// row sampling for large problems, agreement verdicts, and the cache
-// flush of the cold-cache protocol.
+// Harness pieces: seeded inputs and the buffers that hold them, timing
+// statistics, the workspace meter, row sampling for large problems,
+// agreement verdicts, and the cache flush of the cold-cache protocol.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "harness/check/agreement.h"
 #include "harness/check/oracle.h"
 #include "harness/contract/workspace.h"
+#include "harness/io/huge_pages.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/cache_flush.h"
 #include "harness/measure/machine_info.h"
@@ -39,6 +41,26 @@ TEST(Inputs, SameSeedSameBitsAndInRange) {
     EXPECT_LT(a.q[x], 1.0f);
     EXPECT_EQ(a.o[x], 0.0f);
   }
+}
+
+// A buffer of 2 MiB or more starts within the first 4 KiB of a 2 MiB page
+// (so huge pages cover all but its last few bytes), smaller ones anywhere;
+// both aligned for vectors, whole and writable.
+TEST(HugePages, LargeBuffersStartOnAHugePage) {
+  for (const size_t n : {size_t{1000}, kHugePageBytes / 4, size_t{3} << 20}) {
+    auto p = AllocateOnHugePages<float>(n);
+    const auto at = reinterpret_cast<uintptr_t>(p.get());
+    EXPECT_EQ(at % HWY_ALIGNMENT, 0u) << n;
+    if (n * sizeof(float) >= kHugePageBytes) {
+      EXPECT_LT(at % kHugePageBytes, 4096u) << n;
+    }
+    std::fill(p.get(), p.get() + n, 1.5f);
+    EXPECT_EQ(std::accumulate(p.get(), p.get() + n, 0.0), 1.5 * n);
+  }
+  void* raw = AllocateHugePageBytes(nullptr, kHugePageBytes + 1);
+  ASSERT_NE(raw, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(raw) % kHugePageBytes, 0u);
+  FreeHugePageBytes(nullptr, raw);
 }
 
 // Decode (2 FLOPs per K/V byte here) is memory-bound on a machine with 10
