@@ -113,6 +113,11 @@ def main(path):
         print(f"chunked prefill (Nq=256, Nk=16384) GFLOP/s: {chunked[0]:.1f}"
               f" = {chunked[0] / prefill[min(prefill)]:.3f} of prefill")
     print("every row agrees with the oracle:", all(r["agrees"] for r in rows))
+    # How much of the run the host disturbed (docs/semantics.md "Noise").
+    noisy = [r for r in rows if r.get("noisy")]
+    stole = [r for r in noisy if "hypervisor stole" in r.get("noise_reason", "")]
+    print(f"rows marked noisy: {len(noisy)} of {len(rows)}"
+          f" ({len(stole)} with cores stolen by the hypervisor)")
 
 
 if __name__ == "__main__":

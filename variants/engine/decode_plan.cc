@@ -27,6 +27,7 @@ DecodeGroup AddGroup(const Problem& problem, int64_t b, int64_t kvh,
   const Shape& s = problem.shape;
   const MaskRule& rule = problem.mask.Rule();
   const int64_t heads_per_kv = s.H / s.Hkv;
+  const bool every_head = rule.SameWeightsForEveryHead();
   DecodeGroup group{};
   group.first_row = plan.all_rows.size();
   group.kv_offset = (b * s.Hkv + kvh) * s.Nk * s.D;
@@ -39,7 +40,12 @@ DecodeGroup AddGroup(const Problem& problem, int64_t b, int64_t kvh,
       row.h = h;
       row.p = s.Nk - s.Nq + i;
       row.q_offset = ((b * s.H + h) * s.Nq + i) * s.D;
-      row.keys = rule.Bounds(h, row.p, s.Nk);
+      // A position's bounds, asked once where every head sees the same (a
+      // rule's Bounds may walk all its segments: sparse_fixed's 257 at
+      // Nk=65536, 32 times, were most of a 0.3 ms plan).
+      row.keys = every_head && (j > 0 || group.first_row > 0)
+                     ? plan.all_rows[static_cast<size_t>(i)].keys
+                     : rule.Bounds(h, row.p, s.Nk);
       row.slope = slope;
       if (row.keys.size() > 0) {
         reach.begin = std::min(reach.begin, row.keys.begin);
