@@ -175,9 +175,11 @@ double WeightIn(const std::vector<KeySegment>& keys, int64_t j) {
   return 0.0;
 }
 
-// A task's slice of a row's keys over the group's reach says what the rule
-// itself says for the task's range: the same keys with the same weights,
-// for every mask and ranges cut anywhere.
+// Each row's bounds are the rule's for its head and position (the plan
+// asks once where every head sees the same), and a task's slice of a
+// row's keys over the group's reach says what the rule itself says for
+// the task's range: the same keys with the same weights, for every mask
+// and ranges cut anywhere.
 TEST(DecodePlanTest, SlicedKeysMatchTheRuleOnEveryRange) {
   const Shape shape{1, 4, 2, 3, 300, 8};
   for (const Mask& mask : CheckMasks(shape)) {
@@ -188,6 +190,10 @@ TEST(DecodePlanTest, SlicedKeysMatchTheRuleOnEveryRange) {
     ASSERT_EQ(plan.all_rows.size(), plan.groups.size() * plan.rows);
     for (const DecodeGroup& group : plan.groups) {
       for (size_t r = 0; r < plan.rows; ++r) {
+        const DecodeRow& row = plan.Row(group, r);
+        const KeyRange bounds = mask.Rule().Bounds(row.h, row.p, shape.Nk);
+        ASSERT_EQ(row.keys.begin, bounds.begin) << mask.ToString();
+        ASSERT_EQ(row.keys.end, bounds.end) << mask.ToString();
         const std::span<const KeySegment> all = plan.KeysOf(group, r);
         for (int64_t lo = 0; lo < shape.Nk; lo += 37) {
           for (int64_t hi : {lo + 1, lo + 29, lo + 128, shape.Nk}) {
