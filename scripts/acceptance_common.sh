@@ -6,17 +6,19 @@
 # --target TARGET ARGS...) and tag CASE (adds "case": CASE to the JSON row
 # on stdin). A caller with other options of its own parses
 # them first and may set `usage` for the error line.
+
+# Quick probes (docs/semantics.md, "Quick probes") read an 8 MiB buffer
+# the caches hold: the read bandwidth, and every pct_bandwidth beside it,
+# means nothing.
+if [[ ${ATTNBENCH_QUICK_PROBES:-} == 1 ]]; then
+  echo "ATTNBENCH_QUICK_PROBES=1 is set: acceptance figures need the full probes; unset it" >&2
+  exit 2
+fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin=build/release/attnbench
 [[ -x $bin ]] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 folder=$1
 shift
-# Quick probes (docs/semantics.md, "Quick probes") read an 8 MiB buffer the caches
-# hold: the read bandwidth, and every pct_bandwidth beside it, means nothing.
-if [[ ${ATTNBENCH_QUICK_PROBES:-} == 1 ]]; then
-  echo "ATTNBENCH_QUICK_PROBES=1 is set: acceptance figures need the full probes; unset it" >&2
-  exit 2
-fi
 target=best
 if [[ ${1:-} == --target ]]; then
   target=${2:?--target needs a target name (see attnbench list)}
