@@ -49,14 +49,12 @@ def per_key(groups):
     def step(rs):
         return statistics.median(r["median_s"] / r["Nk"] for r in rs)
 
-    def read(rs):
-        return read_seconds(rs, per_key=True)
-
-    base_step, base_read = step(causal[16384]), read(causal[16384])
+    base_step = step(causal[16384])
+    base_read = read_seconds(causal[16384], per_key=True)
     for nk in sorted(n for n in causal if n < 16384):
         line = (f"causal decode per key, Nk={nk} against 16384: step "
                 f"{step(causal[nk]) / base_step:.3f}x")
-        r = read(causal[nk])
+        r = read_seconds(causal[nk], per_key=True)
         if r is not None and base_read is not None:
             line += f", plain read of the same rows {r / base_read:.3f}x"
         print(line)

@@ -151,24 +151,30 @@ Measurement Measure(const Variant& variant, const Problem& problem,
   return m;
 }
 
+namespace {
+
+// The statistics of a's samples and b's together.
+TimingStats PooledStats(const TimingStats& a, const TimingStats& b) {
+  std::vector<double> samples = a.samples;
+  samples.insert(samples.end(), b.samples.begin(), b.samples.end());
+  return StatsOf(std::move(samples));
+}
+
+}  // namespace
+
 void PoolRound(Measurement& pooled, Measurement round) {
   if (pooled.timing.samples.empty()) {
     pooled = std::move(round);
     return;
   }
-  std::vector<double> runs = pooled.timing.samples;
-  runs.insert(runs.end(), round.timing.samples.begin(),
-              round.timing.samples.end());
-  pooled.timing = StatsOf(std::move(runs));
+  pooled.timing = PooledStats(pooled.timing, round.timing);
   pooled.workspace_bytes =
       std::max(pooled.workspace_bytes, round.workspace_bytes);
   pooled.peak_rss_bytes = std::max(pooled.peak_rss_bytes, round.peak_rss_bytes);
   if (round.agreement) pooled.agreement = round.agreement;
   if (pooled.pattern_read && round.pattern_read) {
-    std::vector<double> reads = pooled.pattern_read->samples;
-    reads.insert(reads.end(), round.pattern_read->samples.begin(),
-                 round.pattern_read->samples.end());
-    pooled.pattern_read = StatsOf(std::move(reads));
+    pooled.pattern_read =
+        PooledStats(*pooled.pattern_read, *round.pattern_read);
   }
   if (round.precision) pooled.precision = round.precision;
   Interference& i = pooled.interference;

@@ -159,10 +159,10 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   plan.scale = static_cast<float>(problem.Scale());
   plan.exact_keys = problem.mask.Rule().HasRowKeys();
   plan.fetch_pages = FetchPagesAhead();
-  // Per group, the keys some row may see (all in `seen`, group g's at
-  // seen_at[g]); S, the split: the most keys seen by one group in at most
-  // kDecodeMaxSplits splits, whole chunks, at least 4 chunks. It depends on
-  // the problem alone. Every array is reserved once.
+  // Per group, the keys some row may see (all in `seen`, group g's from
+  // seen_start[g]); S, the split: the most keys seen by one group in at
+  // most kDecodeMaxSplits splits, whole chunks, at least 4 chunks. It
+  // depends on the problem alone. Every array is reserved once.
   const auto groups = static_cast<size_t>(s.B * s.Hkv);
   plan.groups.reserve(groups);
   plan.all_rows.reserve(groups * plan.rows);
@@ -172,11 +172,8 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   plan.key_segments.reserve(groups * plan.rows);
   std::vector<KeyRange> seen, seen_in_group;
   seen.reserve(groups);
-  struct At {
-    size_t begin, end;
-  };
-  std::vector<At> seen_at;
-  seen_at.reserve(groups);
+  std::vector<size_t> seen_start;
+  seen_start.reserve(groups + 1);
   int64_t longest = 0;
   // Under a rule with the same weights for every head, every group's rows
   // sit at the same positions and see what group 0's see: their lists,
@@ -188,23 +185,23 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
     for (int64_t kvh = 0; kvh < s.Hkv; ++kvh) {
       KeyRange reach;
       plan.groups.push_back(AddGroup(problem, b, kvh, plan, reach));
+      seen_start.push_back(seen.size());
       if (every_head && plan.groups.size() > 1) {
         for (size_t r = 0; r < plan.rows; ++r) {
           plan.key_list_of.push_back(plan.KeyListOf(plan.groups[0], r));
         }
-        seen_at.push_back(seen_at[0]);
         continue;
       }
       ListKeysOfRows(problem.mask.Rule(), plan.groups.back(),
                      static_cast<size_t>(s.Nq), reach.begin, reach.end, plan,
                      seen_in_group);
-      seen_at.push_back({seen.size(), seen.size() + seen_in_group.size()});
       seen.insert(seen.end(), seen_in_group.begin(), seen_in_group.end());
       int64_t count = 0;
       for (const KeyRange& r : seen_in_group) count += r.size();
       longest = std::max(longest, count);
     }
   }
+  seen_start.push_back(seen.size());
   const auto bc = static_cast<int64_t>(plan.bc);
   const int64_t per_split = (longest + kDecodeMaxSplits - 1) / kDecodeMaxSplits;
   const int64_t split =
@@ -227,8 +224,8 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
       continue;
     }
     int64_t in_task = 0, begin = 0, lead_end = 0;
-    const std::span<const KeyRange> group_seen(seen.data() + seen_at[g].begin,
-                                               seen.data() + seen_at[g].end);
+    const std::span<const KeyRange> group_seen(seen.data() + seen_start[g],
+                                               seen.data() + seen_start[g + 1]);
     for (const KeyRange& r : group_seen) {
       for (int64_t j = r.begin; j < r.end;) {
         const int64_t take = std::min(split - in_task, r.end - j);
