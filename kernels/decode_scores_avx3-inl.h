@@ -19,6 +19,7 @@
 #include "hwy/highway.h"
 #include "kernels/half-inl.h"
 #include "kernels/lane_sums-inl.h"
+#include "kernels/row_fetch-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -53,7 +54,7 @@ HWY_INLINE hn::Vec512<float> SumOfLanes4x4(hn::Vec512<float> (&acc)[4][4]) {
 // s[r * ld + t + j] = q_r . k[t + j] for the 4 rows at q and keys t .. t+3,
 // t < n_keys rounded down to 4 (returned): each q vector loaded once for
 // four keys, one reduction for all 16 sums. Fetches ahead[t + j] (t + j <
-// n_ahead) in address order, spread over the steps of d (LineFetcher).
+// n_ahead) in address order, spread over the steps of d (FetcherFor).
 template <class D, class Rows, class Ahead>
 HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
                                   Rows k, size_t n_keys, float* HWY_RESTRICT s,
@@ -72,18 +73,14 @@ HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
     if (!fetch) {
       for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
     }
-    // The four rows ahead in address order, per_step lines a step.
-    LineFetcher<T, 4> fetcher(
-        {fetch ? ahead[t] : k0, fetch ? ahead[t + 1] : k0,
-         fetch ? ahead[t + 2] : k0, fetch ? ahead[t + 3] : k0},
-        dim);
-    const size_t per_step = (4 * fetcher.lines * N + whole - 1) / whole;
+    // The four rows ahead in address order, spread over the steps.
+    auto fetcher = FetcherFor<4>(ahead, t, fetch, k0, dim, whole / N);
     V acc[4][4];
     for (size_t r = 0; r < 4; ++r) {
       for (size_t j = 0; j < 4; ++j) acc[r][j] = hn::Zero(d);
     }
     for (size_t x = 0; x < whole; x += N) {
-      if (fetch) fetcher.Next(per_step);
+      if (fetch) fetcher.Step();
       const V kv0 = LoadWide(d, k0 + x);
       const V kv1 = LoadWide(d, k1 + x);
       const V kv2 = LoadWide(d, k2 + x);

@@ -119,36 +119,6 @@ HWY_INLINE void PrefetchRow(const T* row, size_t dim) {
   PrefetchRowPart(row, 0, dim);
 }
 
-// Fetches the cache lines of kRows rows of dim elements in address order
-// (all of a row's lines, then the next row's: one run of lines where the
-// rows are adjacent), a few at a time between a kernel's steps. Lines of
-// several rows fetched side by side (line x of each row, then line x + 1)
-// left the hardware prefetcher behind: a decode-like loop of 4 rows x 4
-// keys read 27.4 GB/s that way against 31.9 in address order (1 thread,
-// Zen 5, docs/flash.md "Decode").
-template <class T, size_t kRows>
-struct LineFetcher {
-  static constexpr size_t kLine = 64 / sizeof(T);  // elements per line
-  LineFetcher(const T* const (&first)[kRows], size_t dim)
-      : lines((dim + kLine - 1) / kLine) {
-    for (size_t r = 0; r < kRows; ++r) rows[r] = first[r];
-  }
-  // The next count lines (fewer at the end).
-  HWY_INLINE void Next(size_t count) {
-    for (; count != 0 && row < kRows; --count) {
-      hwy::Prefetch(rows[row] + line * kLine);
-      if (++line == lines) {
-        line = 0;
-        ++row;
-      }
-    }
-  }
-  HWY_INLINE void Rest() { Next(kRows * lines); }
-  const T* rows[kRows];
-  size_t lines;  // per row
-  size_t row = 0, line = 0;
-};
-
 // One cache line of each 4 KiB page of [p, p + bytes) fetched into the
 // outer caches (the hint T2), far ahead of a stream (decode:
 // PrefetchPagesAhead in variants/engine/decode_chunk-inl.h; the read

@@ -1,0 +1,64 @@
+// The decode kernels' tile shapes, fetch distance and key grouping, per
+// target (kernels/decode_tile-inl.h, decode_values-inl.h and the engine's
+// decode chunks use them).
+
+// Per-target include guard ("toggle"): this file is compiled once per target.
+#if defined(ATTNBENCH_KERNELS_DECODE_PARAMS_INL_H_) == \
+    defined(HWY_TARGET_TOGGLE)
+#ifdef ATTNBENCH_KERNELS_DECODE_PARAMS_INL_H_
+#undef ATTNBENCH_KERNELS_DECODE_PARAMS_INL_H_
+#else
+#define ATTNBENCH_KERNELS_DECODE_PARAMS_INL_H_
+#endif
+
+#include <algorithm>
+#include <cstddef>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnbench {
+namespace HWY_NAMESPACE {
+
+// The decode kernels' register tiles. The scores take kDecodeRows rows by
+// 4 keys of dot-product accumulators (AVX3: all 16 at once; with 16
+// registers, 2 rows at a time; other row counts 2 keys a step); P V takes
+// kDecodeRows rows x kDecodeCols vectors of d (16 accumulators and 4 V
+// vectors with 32 registers on AVX3, 8 and 2 with 16 elsewhere; one row
+// twice the vectors). Four rows: the query heads of a 4:1 grouped-query
+// group in one pass over K.
+constexpr size_t kDecodeRows = 4;
+#if HWY_TARGET <= HWY_AVX3
+constexpr size_t kDecodeCols = 4;
+#else
+constexpr size_t kDecodeCols = 2;
+#endif
+// Callers fetch K and V rows about this many bytes of K (or V) ahead of
+// the key in use: the chunk streams from memory, and the hardware
+// prefetcher alone left decode at a third of the read bandwidth. The
+// distance trades fetches in flight against time ahead; it is set in
+// bytes, since rows of half the bytes wanted twice the keys. 1 thread,
+// causal Nk=65536 H=32 Hkv=8 (Zen 5), GB/s, interleaved rounds: AVX3 fp32
+// D=128 by keys ahead 8: 31.0, 10: 31.8, 12 (6 KiB): 33.7, 14: 32.0, 16:
+// 31.9, 24: 29.3; AVX3 bf16 D=128 16: 24.9, 24 (6 KiB): 28.5; AVX3 fp32
+// D=64 4, 6, 8 KiB: 28.1, 32.0, 30.4; AVX2 fp32 D=128 12: 29.4, 14: 31.1,
+// 16 (8 KiB): 31.8; AVX2 bf16 D=128 4 -> 8 KiB: 15.0 -> 13.8 ms.
+constexpr size_t kPrefetchBytes = HWY_TARGET <= HWY_AVX3 ? 6144 : 8192;
+// The keys ahead for rows of dim elements of T: 4 to 64.
+template <class T>
+HWY_INLINE size_t PrefetchKeys(size_t dim) {
+  return std::clamp<size_t>(kPrefetchBytes / (dim * sizeof(T)), 4, 64);
+}
+// O += P V takes this many keys through all of d's blocks at a time.
+// 1 thread, causal Nk=65536 H=32 Hkv=8 D=128 (Zen 5), GB/s by keys per
+// group, 3 interleaved rounds: AVX3 2: 30.5, 4: 31.2, 8: 30.2, all (the
+// chunk's 128): 29.2; AVX2 2: 27.8, 3: 29.7, 4: 31.4, 8: 27.9, 16: 22.0,
+// all: 20.8. SSE4 (Nk=16384, ms): 2: 8.45, 4: 7.81, 8: 7.50, all: 9.27.
+constexpr size_t kDecodeValueKeys = HWY_TARGET <= HWY_AVX2 ? 4 : 8;
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace attnbench
+HWY_AFTER_NAMESPACE();
+
+#endif  // ATTNBENCH_KERNELS_DECODE_PARAMS_INL_H_

@@ -1,0 +1,138 @@
+// Where decode kernels find their rows and fetch the rows ahead into the
+// caches: rows as a list of pointers or as one run of adjacent rows, and
+// the fetchers that issue a row group's cache lines a few at a time
+// between a kernel's steps (kernels/decode_tile-inl.h and the scores
+// kernels it calls).
+
+// Per-target include guard ("toggle"): this file is compiled once per target.
+#if defined(ATTNBENCH_KERNELS_ROW_FETCH_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ATTNBENCH_KERNELS_ROW_FETCH_INL_H_
+#undef ATTNBENCH_KERNELS_ROW_FETCH_INL_H_
+#else
+#define ATTNBENCH_KERNELS_ROW_FETCH_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hwy/cache_control.h"
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnbench {
+namespace HWY_NAMESPACE {
+
+// A chunk's rows that are adjacent rows of the tensor (one run of keys):
+// row t at first + t * stride, its address computed rather than loaded
+// from a list of row pointers (docs/flash.md "Decode").
+template <class T>
+struct AdjacentRows {
+  const T* first;
+  size_t stride;
+  const T* operator[](size_t t) const { return first + t * stride; }
+};
+
+// Rows from the n-th on.
+template <class T>
+HWY_INLINE const T* const* SkipRows(const T* const* rows, size_t n) {
+  return rows + n;
+}
+template <class T>
+HWY_INLINE AdjacentRows<T> SkipRows(AdjacentRows<T> rows, size_t n) {
+  return {rows[n], rows.stride};
+}
+
+// Fetches the cache lines of kRows rows of dim elements in address order
+// (all of a row's lines, then the next row's: one run of lines where the
+// rows are adjacent), a few at a time between a kernel's steps. Lines of
+// several rows fetched side by side (line x of each row, then line x + 1)
+// left the hardware prefetcher behind: a decode-like loop of 4 rows x 4
+// keys read 27.4 GB/s that way against 31.9 in address order (1 thread,
+// Zen 5, docs/flash.md "Decode").
+template <class T, size_t kRows>
+struct LineFetcher {
+  static constexpr size_t kLine = 64 / sizeof(T);  // elements per line
+  // The lines spread over steps calls of Step (all at Rest where 0).
+  LineFetcher(const T* const (&first)[kRows], size_t dim, size_t steps)
+      : lines((dim + kLine - 1) / kLine),
+        per_step(steps == 0 ? 0 : (kRows * lines + steps - 1) / steps) {
+    for (size_t r = 0; r < kRows; ++r) rows[r] = first[r];
+  }
+  HWY_INLINE void Step() { Next(per_step); }
+  // The next count lines (fewer at the end).
+  HWY_INLINE void Next(size_t count) {
+    for (; count != 0 && row < kRows; --count) {
+      hwy::Prefetch(rows[row] + line * kLine);
+      if (++line == lines) {
+        line = 0;
+        ++row;
+      }
+    }
+  }
+  HWY_INLINE void Rest() { Next(kRows * lines); }
+  const T* rows[kRows];
+  size_t lines;  // per row
+  size_t per_step;
+  size_t row = 0, line = 0;
+};
+
+// LineFetcher's order for rows that lie in one run (AdjacentRows with the
+// row length as stride, as the engine makes them): one address stepped by
+// a fixed number of bytes per kernel step, which it spreads the run's
+// lines over. Steps of 64 bytes or less fetch one line each (a line may be
+// asked for twice); longer steps a whole number of lines. Per 4 keys of
+// the AVX2 scores kernel, LineFetcher's row and line bookkeeping (spilled
+// to the stack) was more instructions than the step's FMAs and loads.
+template <class T>
+struct RunFetcher {
+  RunFetcher(const T* first, const T* run_end, size_t steps)
+      : next(reinterpret_cast<uintptr_t>(first) & ~uintptr_t{63}),
+        end(reinterpret_cast<uintptr_t>(run_end)) {
+    const uintptr_t bytes = end > next ? end - next : 0;
+    step = steps == 0 ? bytes : (bytes + steps - 1) / steps;
+    if (step > 64) step = (step + 63) / 64 * 64;
+  }
+  HWY_INLINE void Step() {
+    if (step <= 64) {
+      hwy::Prefetch(reinterpret_cast<const T*>(next));
+      next += step;
+      return;
+    }
+    for (uintptr_t a = next; a < next + step && a < end; a += 64) {
+      hwy::Prefetch(reinterpret_cast<const T*>(a));
+    }
+    next += step;
+  }
+  // The lines no step has fetched (none after steps calls of Step).
+  HWY_INLINE void Rest() {
+    for (; next < end; next += 64) {
+      hwy::Prefetch(reinterpret_cast<const T*>(next));
+    }
+  }
+  uintptr_t next, end, step;
+};
+
+// The fetcher of rows ahead[t .. t + kRows) over steps calls of Step, or
+// where !fetch one that will not be asked (over the row idle, without
+// reading ahead, which may then be null).
+template <size_t kRows, class T>
+HWY_INLINE LineFetcher<T, kRows> FetcherFor(const T* const* ahead, size_t t,
+                                            bool fetch, const T* idle,
+                                            size_t dim, size_t steps) {
+  const T* first[kRows];
+  for (size_t r = 0; r < kRows; ++r) first[r] = fetch ? ahead[t + r] : idle;
+  return LineFetcher<T, kRows>(first, dim, steps);
+}
+template <size_t kRows, class T>
+HWY_INLINE RunFetcher<T> FetcherFor(AdjacentRows<T> ahead, size_t t, bool fetch,
+                                    const T* idle, size_t dim, size_t steps) {
+  if (!fetch) return RunFetcher<T>(idle, idle, steps);
+  return RunFetcher<T>(ahead[t], ahead[t + kRows - 1] + dim, steps);
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace attnbench
+HWY_AFTER_NAMESPACE();
+
+#endif  // ATTNBENCH_KERNELS_ROW_FETCH_INL_H_
