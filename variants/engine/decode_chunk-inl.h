@@ -198,12 +198,17 @@ void AccumulatePending(const DecodePlan& plan, TaskScratch<T>& w) {
 // Nq=1 H=32 Hkv=8 D=128 Nk=65536, the engine's GB/s over a read loop's in
 // the same process, K and V beyond the caches, medians of 12 interleaved
 // pairs: AVX3 1 thread 0.814 against 0.795 (by keys 4: 0.775, 16: 0.799),
-// 2 threads 0.852-0.857 against 0.795-0.813; AVX2 1 thread 0.685 against
-// 0.722 (4: 0.651, 16: 0.678); SSE4 0.495 against 0.518. Where the
-// kernels' FMAs take most of a key's time (AVX2, SSE4), taking the two
-// streams in turn costs more than it gains.
+// 2 threads 0.852-0.857 against 0.795-0.813. On AVX2 it was off while the
+// kernels' FMAs took most of a key's time (1 thread 0.685 against 0.722);
+// with the scores four keys a step and their loads in registers (6a333ee),
+// 2 threads, `attnbench run` time over off, 6-8 interleaved rounds:
+// Nk=16384 4 keys 0.929-0.983, 8 keys 0.963-1.015; Nk=65536 4 keys 0.803;
+// Nk=131072 1.002 and 0.971; 1 thread Nk=65536 0.972 and 1.024. SSE4 stays
+// off (4 keys: 1.109 the time at Nk=16384).
 #if HWY_TARGET <= HWY_AVX3
 constexpr size_t kInterleaveKeys = 8;
+#elif HWY_TARGET <= HWY_AVX2
+constexpr size_t kInterleaveKeys = 4;
 #else
 constexpr size_t kInterleaveKeys = 0;
 #endif
@@ -294,7 +299,7 @@ void PrefetchPagesAhead(const T* first, size_t chunk_bytes) {
 // The chunk of the task's keys in w.runs (n keys; the next chunk starts
 // at key next_key of run next_run of w.seen) for every row: scores, then
 // each row's softmax; its O += P V is left pending, to run with the next
-// chunk's scores, kInterleaveKeys keys of each in turn (AVX3), so that K
+// chunk's scores, kInterleaveKeys keys of each in turn (AVX3, AVX2), so that K
 // and V stream side by side: two streams read faster than one that
 // alternates between K and V a chunk at a time (1 thread, a read loop over
 // both at once: 1.05x a single stream's rate, K and V by turns 64 KiB at
