@@ -28,19 +28,26 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 #if HWY_TARGET != HWY_SCALAR
-// Whether DecodeScores4x4By2 runs on d: vectors of 4 or 8 floats (four
+// Whether DecodeScores4x4By2 runs on d: x86 vectors of 4 or 8 floats (four
 // rows by four keys of accumulators would need 21 of 16 registers; two
 // rows by four need 13).
 template <class D>
-constexpr bool kScores2x4 = HWY_TARGET > HWY_AVX3 &&
+constexpr bool kScores2x4 = HWY_ARCH_X86&& HWY_TARGET > HWY_AVX3&& HWY_TARGET !=
+                                HWY_EMU128 &&
                             (hn::MaxLanes(D()) == 4 || hn::MaxLanes(D()) == 8);
 
 // An empty asm that says it may change v: the compiler must load v once
 // into a register, rather than fold the load into each FMA that uses it
-// (g++ 12 did, for both kernels on AVX2: 10 loads per 8 FMAs, not 6).
+// (g++ 12 did, for both kernels on AVX2: 10 loads per 8 FMAs, not 6). On
+// AVX3 (Zen 5) the same for the 4x4 kernel was slower from memory, and it
+// is not used there (docs/flash.md "Loads kept in registers").
 template <class... V>
 HWY_INLINE void KeepInRegister(V&... v) {
+#if HWY_ARCH_X86
   ([&v] { asm("" : "+x"(v.raw)); }(), ...);
+#else
+  ((void)v, ...);
+#endif
 }
 
 // The four scores of one row, one per 128-bit lane of the result, from its
