@@ -12,6 +12,7 @@
 #define ATTNBENCH_KERNELS_ROW_FETCH_INL_H_
 #endif
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -42,6 +43,12 @@ HWY_INLINE AdjacentRows<T> SkipRows(AdjacentRows<T> rows, size_t n) {
   return {rows[n], rows.stride};
 }
 
+// What a fetcher does with each line: prefetch it into all caches (T0).
+// Tests give a fetcher one that records the lines instead.
+struct PrefetchLine {
+  static HWY_INLINE void Line(const void* p) { hwy::Prefetch(p); }
+};
+
 // Fetches the cache lines of kRows rows of dim elements in address order
 // (all of a row's lines, then the next row's: one run of lines where the
 // rows are adjacent), a few at a time between a kernel's steps. Lines of
@@ -49,7 +56,7 @@ HWY_INLINE AdjacentRows<T> SkipRows(AdjacentRows<T> rows, size_t n) {
 // left the hardware prefetcher behind: a decode-like loop of 4 rows x 4
 // keys read 27.4 GB/s that way against 31.9 in address order (1 thread,
 // Zen 5, docs/flash.md "Decode").
-template <class T, size_t kRows>
+template <class T, size_t kRows, class Fetch = PrefetchLine>
 struct LineFetcher {
   static constexpr size_t kLine = 64 / sizeof(T);  // elements per line
   // The lines spread over steps calls of Step (all at Rest where 0).
@@ -62,7 +69,7 @@ struct LineFetcher {
   // The next count lines (fewer at the end).
   HWY_INLINE void Next(size_t count) {
     for (; count != 0 && row < kRows; --count) {
-      hwy::Prefetch(rows[row] + line * kLine);
+      Fetch::Line(rows[row] + line * kLine);
       if (++line == lines) {
         line = 0;
         ++row;
@@ -79,11 +86,12 @@ struct LineFetcher {
 // LineFetcher's order for rows that lie in one run (AdjacentRows with the
 // row length as stride, as the engine makes them): one address stepped by
 // a fixed number of bytes per kernel step, which it spreads the run's
-// lines over. Steps of 64 bytes or less fetch one line each (a line may be
-// asked for twice); longer steps a whole number of lines. Per 4 keys of
+// lines over. Steps of 64 bytes or less fetch one line each, the line of
+// their last byte (a line may be asked for twice); longer steps a whole
+// number of lines. Per 4 keys of
 // the AVX2 scores kernel, LineFetcher's row and line bookkeeping (spilled
 // to the stack) was more instructions than the step's FMAs and loads.
-template <class T>
+template <class T, class Fetch = PrefetchLine>
 struct RunFetcher {
   RunFetcher(const T* first, const T* run_end, size_t steps)
       : next(reinterpret_cast<uintptr_t>(first) & ~uintptr_t{63}),
@@ -93,21 +101,25 @@ struct RunFetcher {
     if (step > 64) step = (step + 63) / 64 * 64;
   }
   HWY_INLINE void Step() {
-    if (step <= 64) {
-      hwy::Prefetch(reinterpret_cast<const T*>(next));
+    if (step <= 64) {  // the line of the step's last byte
+      if (next < end) {
+        Fetch::Line(
+            reinterpret_cast<const void*>(std::min(next + step, end) - 1));
+      }
       next += step;
       return;
     }
     for (uintptr_t a = next; a < next + step && a < end; a += 64) {
-      hwy::Prefetch(reinterpret_cast<const T*>(a));
+      Fetch::Line(reinterpret_cast<const void*>(a));
     }
     next += step;
   }
   // The lines no step has fetched (none after steps calls of Step).
   HWY_INLINE void Rest() {
-    for (; next < end; next += 64) {
-      hwy::Prefetch(reinterpret_cast<const T*>(next));
+    for (uintptr_t a = next & ~uintptr_t{63}; a < end; a += 64) {
+      Fetch::Line(reinterpret_cast<const void*>(a));
     }
+    next = end;
   }
   uintptr_t next, end, step;
 };
