@@ -65,7 +65,15 @@ struct LineFetcher {
         per_step(steps == 0 ? 0 : (kRows * lines + steps - 1) / steps) {
     for (size_t r = 0; r < kRows; ++r) rows[r] = first[r];
   }
-  HWY_INLINE void Step() { Next(per_step); }
+  HWY_INLINE void Step() {
+    if (per_step != 1) return Next(per_step);
+    if (row == kRows) return;  // one line, without Next's count
+    Fetch::Line(rows[row] + line * kLine);
+    if (++line == lines) {
+      line = 0;
+      ++row;
+    }
+  }
   // The next count lines (fewer at the end).
   HWY_INLINE void Next(size_t count) {
     for (; count != 0 && row < kRows; --count) {
