@@ -13,6 +13,7 @@
 #define ATTNBENCH_KERNELS_DECODE_SCORES_2X4_INL_H_
 #endif
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <type_traits>
@@ -83,23 +84,18 @@ HWY_INLINE size_t DecodeScores4x4By2(D d, const float* HWY_RESTRICT q,
   const size_t whole = dim / N * N;
   size_t t = 0;
   for (; t + 4 <= n_keys; t += 4) {
-    const auto* k0 = k[t];
-    const auto* k1 = k[t + 1];
-    const auto* k2 = k[t + 2];
-    const auto* k3 = k[t + 3];
-    using T = std::remove_cv_t<std::remove_pointer_t<decltype(k0)>>;
-    const bool fetch = t + 4 <= n_ahead;
-    if (!fetch) {
-      for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
-    }
-    auto fetcher = FetcherFor<4>(ahead, t, fetch, k0, dim, 2 * whole / N);
+    FourKeys<Rows, Ahead> keys(k, t, ahead, n_ahead, dim, 2 * whole / N);
+    const auto* k0 = keys.row[0];
+    const auto* k1 = keys.row[1];
+    const auto* k2 = keys.row[2];
+    const auto* k3 = keys.row[3];
     for (size_t r0 = 0; r0 < 4; r0 += 2) {
       const float* q0 = q + r0 * dim;
       const float* q1 = q0 + dim;
       V a0[4], a1[4];
       for (size_t j = 0; j < 4; ++j) a0[j] = a1[j] = hn::Zero(d);
       for (size_t x = 0; x < whole; x += N) {
-        if (fetch) fetcher.Step();
+        keys.Step();
         V kv0 = LoadWide(d, k0 + x);
         V kv1 = LoadWide(d, k1 + x);
         V kv2 = LoadWide(d, k2 + x);
@@ -127,19 +123,10 @@ HWY_INLINE size_t DecodeScores4x4By2(D d, const float* HWY_RESTRICT q,
       HWY_ALIGN float sums[8];
       hn::Store(z0, d4, sums);
       hn::Store(z1, d4, sums + 4);
-      const T* rows[4] = {k0, k1, k2, k3};
-      for (size_t r = 0; r < 2; ++r) {
-        const float* qr = q + (r0 + r) * dim;
-        for (size_t j = 0; j < 4; ++j) {
-          float sum = sums[4 * r + j];
-          for (size_t x = whole; x < dim; ++x) {
-            sum = std::fma(qr[x], WidenOne(rows[j][x]), sum);
-          }
-          s[(r0 + r) * ld + t + j] = sum;
-        }
-      }
+      FinishScores4(q, dim, whole, std::array{k0, k1, k2, k3}, sums, r0, 2, s,
+                    ld, t);
     }
-    if (fetch) fetcher.Rest();  // lines of the d tail, where there is one
+    keys.Rest();  // lines of the d tail, where there is one
   }
   return t;
 }

@@ -11,6 +11,7 @@
 #define ATTNBENCH_KERNELS_DECODE_SCORES_AVX3_INL_H_
 #endif
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <type_traits>
@@ -64,23 +65,18 @@ HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
   const size_t whole = dim / N * N;
   size_t t = 0;
   for (; t + 4 <= n_keys; t += 4) {
-    const auto* k0 = k[t];
-    const auto* k1 = k[t + 1];
-    const auto* k2 = k[t + 2];
-    const auto* k3 = k[t + 3];
-    using T = std::remove_cv_t<std::remove_pointer_t<decltype(k0)>>;
-    const bool fetch = t + 4 <= n_ahead;
-    if (!fetch) {
-      for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
-    }
     // The four rows ahead in address order, spread over the steps.
-    auto fetcher = FetcherFor<4>(ahead, t, fetch, k0, dim, whole / N);
+    FourKeys<Rows, Ahead> keys(k, t, ahead, n_ahead, dim, whole / N);
+    const auto* k0 = keys.row[0];
+    const auto* k1 = keys.row[1];
+    const auto* k2 = keys.row[2];
+    const auto* k3 = keys.row[3];
     V acc[4][4];
     for (size_t r = 0; r < 4; ++r) {
       for (size_t j = 0; j < 4; ++j) acc[r][j] = hn::Zero(d);
     }
     for (size_t x = 0; x < whole; x += N) {
-      if (fetch) fetcher.Step();
+      keys.Step();
       const V kv0 = LoadWide(d, k0 + x);
       const V kv1 = LoadWide(d, k1 + x);
       const V kv2 = LoadWide(d, k2 + x);
@@ -93,7 +89,7 @@ HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
         acc[r][3] = hn::MulAdd(qv, kv3, acc[r][3]);
       }
     }
-    if (fetch) fetcher.Rest();  // lines of the d tail, where there is one
+    keys.Rest();  // lines of the d tail, where there is one
     const hn::Vec512<float> z = SumOfLanes4x4(acc);
     if (whole == dim) {  // block r: row r's four scores
       hn::StoreU(hn::LowerHalf(hn::LowerHalf(z)), hn::Full128<float>(), s + t);
@@ -106,16 +102,8 @@ HWY_INLINE size_t DecodeScores4x4(D d, const float* HWY_RESTRICT q, size_t dim,
     }
     HWY_ALIGN float sums[16];
     hn::Store(z, d, sums);
-    const T* rows[4] = {k0, k1, k2, k3};
-    for (size_t r = 0; r < 4; ++r) {
-      for (size_t j = 0; j < 4; ++j) {
-        float sum = sums[4 * r + j];
-        for (size_t x = whole; x < dim; ++x) {
-          sum = std::fma(q[r * dim + x], WidenOne(rows[j][x]), sum);
-        }
-        s[r * ld + t + j] = sum;
-      }
-    }
+    FinishScores4(q, dim, whole, std::array{k0, k1, k2, k3}, sums, 0, 4, s, ld,
+                  t);
   }
   return t;
 }

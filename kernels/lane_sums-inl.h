@@ -9,10 +9,13 @@
 #define ATTNBENCH_KERNELS_LANE_SUMS_INL_H_
 #endif
 
+#include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
 #include "hwy/highway.h"
+#include "kernels/half-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -52,6 +55,27 @@ HWY_INLINE void SumOfLanes4(D d, V a, V b, V c, V e, float* HWY_RESTRICT out) {
   hn::StoreU(sum, d4, out);
 }
 #endif
+
+// s[(r0 + r) * ld + t + j] for r < n_rows and the four keys j of rows[j]
+// (by value: a reference to the caller's rows kept them in memory):
+// sums[4 * r + j], the dot product over the lanes of d's whole vectors,
+// plus the scalar tail of d from x = whole (q: the query rows, dim apart).
+template <class T>
+HWY_INLINE void FinishScores4(const float* HWY_RESTRICT q, size_t dim,
+                              size_t whole, std::array<const T*, 4> rows,
+                              const float* sums, size_t r0, size_t n_rows,
+                              float* HWY_RESTRICT s, size_t ld, size_t t) {
+  for (size_t r = 0; r < n_rows; ++r) {
+    const float* qr = q + (r0 + r) * dim;
+    for (size_t j = 0; j < 4; ++j) {
+      float sum = sums[4 * r + j];
+      for (size_t x = whole; x < dim; ++x) {
+        sum = std::fma(qr[x], WidenOne(rows[j][x]), sum);
+      }
+      s[(r0 + r) * ld + t + j] = sum;
+    }
+  }
+}
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE

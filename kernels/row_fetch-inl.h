@@ -15,9 +15,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
+#include "kernels/half-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -149,6 +152,35 @@ HWY_INLINE RunFetcher<T> FetcherFor(AdjacentRows<T> ahead, size_t t, bool fetch,
   if (!fetch) return RunFetcher<T>(idle, idle, steps);
   return RunFetcher<T>(ahead[t], ahead[t + kRows - 1] + dim, steps);
 }
+
+// The K rows of keys t .. t+3 of a four-key step, and the fetching of the
+// rows ahead of them: a few lines a step over `steps` steps (Step, then
+// Rest) where all four are listed ahead, else whatever is left at once.
+template <class Rows, class Ahead>
+struct FourKeys {
+  using Row = std::remove_cv_t<
+      std::remove_reference_t<decltype(std::declval<Rows&>()[size_t{0}])>>;
+  using T = std::remove_cv_t<std::remove_pointer_t<Row>>;
+  HWY_INLINE FourKeys(Rows k, size_t t, Ahead ahead, size_t n_ahead, size_t dim,
+                      size_t steps)
+      : row{k[t], k[t + 1], k[t + 2], k[t + 3]},
+        fetch(t + 4 <= n_ahead),
+        fetcher(FetcherFor<4>(ahead, t, fetch, row[0], dim, steps)) {
+    if (!fetch) {
+      for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
+    }
+  }
+  HWY_INLINE void Step() {
+    if (fetch) fetcher.Step();
+  }
+  HWY_INLINE void Rest() {
+    if (fetch) fetcher.Rest();
+  }
+  const T* row[4];
+  bool fetch;
+  decltype(FetcherFor<4>(std::declval<Ahead>(), 0, false,
+                         static_cast<const T*>(nullptr), 0, 0)) fetcher;
+};
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
