@@ -34,6 +34,11 @@ namespace hn = hwy::HWY_NAMESPACE;
 // - One run of rows: its lines spread over the keys of every block
 //   (RunStep): the AVX2 kernel has eight blocks of d = 128, and eight
 //   fetches at one key of the first left the other seven fetching nothing.
+//   Intel Xeon, 2 threads, Nk=65536, time against whole rows in the first
+//   block: fp32 AVX2 0.96x, AVX3 0.99x; bf16 AVX2 0.88x, AVX3 0.93x. On Zen 5
+//   an earlier spread (each block fetching its own part of the rows ahead) was
+//   slower (docs/flash.md "Loads kept in registers"): not yet re-measured
+//   there.
 template <class T>
 struct ListFetch {
   HWY_INLINE void Key(size_t t) {

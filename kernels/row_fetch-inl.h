@@ -99,9 +99,9 @@ struct LineFetcher {
 // a fixed number of bytes per kernel step, which it spreads the run's
 // lines over. Steps of 64 bytes or less fetch one line each, the line of
 // their last byte (a line may be asked for twice); longer steps a whole
-// number of lines. Per 4 keys of
-// the AVX2 scores kernel, LineFetcher's row and line bookkeeping (spilled
-// to the stack) was more instructions than the step's FMAs and loads.
+// number of lines. Per 4 keys of the AVX2 scores kernel, LineFetcher's
+// row and line bookkeeping (spilled to the stack) was more instructions
+// than the step's FMAs and loads.
 template <class T, class Fetch = PrefetchLine>
 struct RunFetcher {
   RunFetcher(const T* first, const T* run_end, size_t steps)
@@ -149,7 +149,11 @@ HWY_INLINE LineFetcher<T, kRows> FetcherFor(const T* const* ahead, size_t t,
 template <size_t kRows, class T>
 HWY_INLINE RunFetcher<T> FetcherFor(AdjacentRows<T> ahead, size_t t, bool fetch,
                                     const T* idle, size_t dim, size_t steps) {
-  if (!fetch) return RunFetcher<T>(idle, idle, steps);
+  if (!fetch) {  // nothing to fetch, even if asked
+    RunFetcher<T> none(idle, idle, steps);
+    none.next = none.end;
+    return none;
+  }
   return RunFetcher<T>(ahead[t], ahead[t + kRows - 1] + dim, steps);
 }
 
