@@ -47,9 +47,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 // s[r * ld + t] = sum_x q[r * dim + x] * k[t][x] for kRows rows starting
 // at q, s: dot products along d, two keys per step (each q vector loaded
 // once for both), reduced across lanes at the end (four at a time where
-// there are four, else one by one); with four rows on AVX3, four keys per
-// step first (DecodeScores4x4). Fetches ahead[t] at key t, t < n_ahead (0
-// on later passes over the chunk).
+// there are four, else one by one); with four rows, four keys per step
+// first (DecodeScores4x4 on AVX3, DecodeScores4x4By2 on AVX2 and SSE4). Fetches
+// ahead[t] at key t, t < n_ahead (0 on later passes over the chunk).
 template <size_t kRows, class D, class Rows, class Ahead>
 HWY_INLINE void DecodeScoresRows(D d, const float* HWY_RESTRICT q, size_t dim,
                                  Rows k, size_t n_keys, float* HWY_RESTRICT s,

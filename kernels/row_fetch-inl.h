@@ -104,8 +104,11 @@ struct LineFetcher {
 // than the step's FMAs and loads.
 template <class T, class Fetch = PrefetchLine>
 struct RunFetcher {
+  // An empty run (first == run_end) fetches nothing, however stepped.
   RunFetcher(const T* first, const T* run_end, size_t steps)
-      : next(reinterpret_cast<uintptr_t>(first) & ~uintptr_t{63}),
+      : next(first == run_end
+                 ? reinterpret_cast<uintptr_t>(run_end)
+                 : reinterpret_cast<uintptr_t>(first) & ~uintptr_t{63}),
         end(reinterpret_cast<uintptr_t>(run_end)) {
     const uintptr_t bytes = end > next ? end - next : 0;
     step = steps == 0 ? bytes : (bytes + steps - 1) / steps;
@@ -149,11 +152,7 @@ HWY_INLINE LineFetcher<T, kRows> FetcherFor(const T* const* ahead, size_t t,
 template <size_t kRows, class T>
 HWY_INLINE RunFetcher<T> FetcherFor(AdjacentRows<T> ahead, size_t t, bool fetch,
                                     const T* idle, size_t dim, size_t steps) {
-  if (!fetch) {  // nothing to fetch, even if asked
-    RunFetcher<T> none(idle, idle, steps);
-    none.next = none.end;
-    return none;
-  }
+  if (!fetch) return RunFetcher<T>(idle, idle, steps);
   return RunFetcher<T>(ahead[t], ahead[t + kRows - 1] + dim, steps);
 }
 
