@@ -23,6 +23,7 @@
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/half.h"
+#include "kernels/prefetch_hint.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -103,13 +104,23 @@ HWY_INLINE hn::Vec<D> LoadWide(D d, const F16* HWY_RESTRICT p) {
 #endif
 }
 
+// Prefetches the cache line at p into the caches kernels/prefetch_hint.h
+// names: T0 (all caches) or T1 (the outer ones).
+HWY_INLINE void PrefetchLineHinted(const void* p) {
+  if (detail::prefetch_to_outer_caches) {
+    __builtin_prefetch(p, 0, 2);
+  } else {
+    __builtin_prefetch(p, 0, 3);
+  }
+}
+
 // Prefetches the 64-byte steps of a row that start at elements [x0, x1):
 // PrefetchRowPart(row, 0, dim) fetches the whole row.
 template <class T>
 HWY_INLINE void PrefetchRowPart(const T* row, size_t x0, size_t x1) {
   constexpr size_t kStep = 64 / sizeof(T);
   for (size_t x = (x0 + kStep - 1) / kStep * kStep; x < x1; x += kStep) {
-    hwy::Prefetch(row + x);
+    PrefetchLineHinted(row + x);
   }
 }
 

@@ -46,10 +46,11 @@ HWY_INLINE AdjacentRows<T> SkipRows(AdjacentRows<T> rows, size_t n) {
   return {rows[n], rows.stride};
 }
 
-// What a fetcher does with each line: prefetch it into all caches (T0).
+// What a fetcher does with each line: prefetch it (into the caches
+// kernels/prefetch_hint.h names).
 // Tests give a fetcher one that records the lines instead.
 struct PrefetchLine {
-  static HWY_INLINE void Line(const void* p) { hwy::Prefetch(p); }
+  static HWY_INLINE void Line(const void* p) { PrefetchLineHinted(p); }
 };
 
 // Fetches the cache lines of kRows rows of dim elements in address order

@@ -4,7 +4,7 @@
 // grouped-query heads (Hkv = 1, 2 and H), key counts off every chunk and
 // split, inputs stored in fp32, bf16 and f16 (prefill too), NaN and Inf in
 // V kept to the rows that see them across many chunks, and outputs
-// bitwise identical for 1, 2 and 3 threads.
+// bitwise identical for 1, 2 and 3 threads and for either prefetch hint.
 #include "variants/engine/decode.h"
 
 #include <gtest/gtest.h>
@@ -23,6 +23,7 @@
 #include "harness/io/inputs.h"
 #include "harness/measure/execute.h"
 #include "hwy/targets.h"
+#include "kernels/prefetch_hint.h"
 #include "kernels/target.h"
 #include "variants/engine/blocked.h"
 
@@ -136,6 +137,47 @@ TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
       }
     }
   }
+}
+
+// The prefetch hint (kernels/prefetch_hint.h) decides only where rows
+// ahead are fetched to: O is bitwise the same with T0 and T1, dense and
+// sparse rules (a run's fetcher and a list's), fp32 and bf16 rows.
+TEST_P(DecodeTest, BitwiseIdenticalForEveryPrefetchHint) {
+  const Shape shape{1, 8, 2, 1, 3000, 72};
+  const PrefetchHint before = CurrentPrefetchHint();
+  for (const Mask& mask : {Mask::Causal(), ParseMask("sparse_fixed:256:32")}) {
+    for (DType storage : {DType::kF32, DType::kBF16}) {
+      Problem problem{shape, mask, std::nullopt, 2};
+      problem.storage = storage;
+      ASSERT_TRUE(UsesDecodePath(problem));
+      SetPrefetchHint(PrefetchHint::kT0);
+      const AttentionData t0 = RunEngine(problem, 2, 0);
+      SetPrefetchHint(PrefetchHint::kT1);
+      const AttentionData t1 = RunEngine(problem, 2, 0);
+      EXPECT_EQ(std::memcmp(t0.o.get(), t1.o.get(),
+                            static_cast<size_t>(shape.B * shape.H * shape.Nq *
+                                                shape.D) *
+                                sizeof(float)),
+                0)
+          << mask.ToString() << " stored as " << DTypeName(storage);
+    }
+  }
+  SetPrefetchHint(before);
+}
+
+TEST(PrefetchHintTest, NamesParseAndAutoIsTheCpuDefault) {
+  EXPECT_EQ(ParsePrefetchHint("auto"), DefaultPrefetchHint());
+  EXPECT_EQ(ParsePrefetchHint("t0"), PrefetchHint::kT0);
+  EXPECT_EQ(ParsePrefetchHint("t1"), PrefetchHint::kT1);
+  EXPECT_EQ(ParsePrefetchHint("t2"), std::nullopt);
+  EXPECT_EQ(ParsePrefetchHint("T1"), std::nullopt);
+  const PrefetchHint before = CurrentPrefetchHint();
+  for (PrefetchHint hint : {PrefetchHint::kT0, PrefetchHint::kT1}) {
+    SetPrefetchHint(hint);
+    EXPECT_EQ(CurrentPrefetchHint(), hint);
+    EXPECT_EQ(ParsePrefetchHint(PrefetchHintName(hint)), hint);
+  }
+  SetPrefetchHint(before);
 }
 
 // A NaN or Inf in V reaches exactly the rows that see its key, also where

@@ -18,6 +18,7 @@
 #include "harness/measure/memory.h"
 #include "harness/measure/peak_store.h"
 #include "harness/measure/pin_target.h"
+#include "kernels/prefetch_hint.h"
 
 namespace attnbench::cli {
 namespace {
@@ -27,6 +28,7 @@ struct RunOptions {
   std::string variant;
   std::string target = "best";
   bool no_bf16_dot = false;
+  std::string prefetch_hint = "auto";
   std::string format = "text";
   uint64_t seed = 1;
   InputOptions io;
@@ -109,6 +111,7 @@ int RunOne(const RunOptions& opt) {
                 static_cast<int64_t>(variant.EstimateWorkspaceBytes(stored)));
   PinTarget(opt.target);
   SetBf16DotEnabled(!opt.no_bf16_dot);
+  SetPrefetchHint(*ParsePrefetchHint(opt.prefetch_hint));
   MachinePeaks peaks = MeasureGuardedPeaks(problem.threads);
   const double read_before = peaks.read_gbps;
   MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
@@ -208,6 +211,12 @@ Command AddRunCommand(CLI::App& app) {
                   "Highway target: best or a name from `list`")
       ->capture_default_str();
   sub->add_flag("--no-bf16-dot", opt->no_bf16_dot, kNoBf16DotHelp);
+  sub->add_option("--prefetch-hint", opt->prefetch_hint,
+                  "decode's software prefetches: auto (this CPU's default: "
+                  "t1 on AMD family 25, else t0) | t0 (into all caches) | t1 "
+                  "(into L2 and beyond); for A/B studies")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "t0", "t1"}));
   sub->add_option("--format", opt->format, "text | json")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "input seed")

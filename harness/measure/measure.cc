@@ -16,6 +16,7 @@
 #include "harness/measure/quick_probes.h"
 #include "harness/measure/span_read.h"
 #include "kernels/bf16_scores.h"
+#include "kernels/prefetch_hint.h"
 #include "kernels/target.h"
 
 namespace attnbench {
@@ -290,6 +291,8 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   // not --no-bf16-dot.
   row["bf16_dot"] = stored.storage == DType::kBF16 && Bf16DotEnabled() &&
                     m.target.rfind("AVX3", 0) == 0;
+  // The hint of decode's software prefetches (kernels/prefetch_hint.h).
+  row["prefetch_hint"] = PrefetchHintName(CurrentPrefetchHint());
   // Interference while the runs were timed (null where /proc is not
   // readable), and the verdict.
   const Interference& i = m.interference;

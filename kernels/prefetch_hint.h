@@ -1,0 +1,42 @@
+// Which caches decode's software prefetches fill: all of them (the x86 hint
+// T0, into L1) or the outer ones (T1, into L2 and the last level), chosen
+// once per process from the CPU and read by every fetch of
+// kernels/row_fetch-inl.h and kernels/half-inl.h.
+//
+// Why per CPU: on an AMD EPYC Zen 4 (family 25, model 17), decode with T1
+// took 0.61x (AVX3) and 0.76x (AVX2) the time of T0 (docs/flash.md
+// "Decode"), where on a Zen 5 (family 26) T1 had been no faster and on the
+// Intel Xeon the code was tuned with T0. Family 25 is Zen 3 and Zen 4.
+#ifndef ATTNBENCH_KERNELS_PREFETCH_HINT_H_
+#define ATTNBENCH_KERNELS_PREFETCH_HINT_H_
+
+#include <optional>
+#include <string>
+
+namespace attnbench {
+
+enum class PrefetchHint { kT0, kT1 };
+
+// The hint this CPU gets by default: T1 on AMD family 25 (Zen 3, Zen 4),
+// T0 elsewhere.
+PrefetchHint DefaultPrefetchHint();
+
+// The hint in use (DefaultPrefetchHint() until set) and its name ("t0",
+// "t1").
+PrefetchHint CurrentPrefetchHint();
+std::string PrefetchHintName(PrefetchHint hint);
+// "auto" (the CPU's default), "t0" or "t1"; nullopt for anything else.
+std::optional<PrefetchHint> ParsePrefetchHint(const std::string& name);
+// Sets the hint for all later decode runs (the CLI's --prefetch-hint);
+// call it before starting threads.
+void SetPrefetchHint(PrefetchHint hint);
+
+namespace detail {
+// True while the hint is T1. A plain bool read by every prefetch: written
+// only by SetPrefetchHint, before any decode runs.
+extern bool prefetch_to_outer_caches;
+}  // namespace detail
+
+}  // namespace attnbench
+
+#endif  // ATTNBENCH_KERNELS_PREFETCH_HINT_H_
