@@ -42,7 +42,9 @@ constexpr size_t kDecodeCols = 2;
 // D=128 by keys ahead 8: 31.0, 10: 31.8, 12 (6 KiB): 33.7, 14: 32.0, 16:
 // 31.9, 24: 29.3; AVX3 bf16 D=128 16: 24.9, 24 (6 KiB): 28.5; AVX3 fp32
 // D=64 4, 6, 8 KiB: 28.1, 32.0, 30.4; AVX2 fp32 D=128 12: 29.4, 14: 31.1,
-// 16 (8 KiB): 31.8; AVX2 bf16 D=128 4 -> 8 KiB: 15.0 -> 13.8 ms.
+// 16 (8 KiB): 31.8; AVX2 bf16 D=128 4 -> 8 KiB: 15.0 -> 13.8 ms. AMD Zen 4,
+// 2 threads, AVX3, hint T1 (kernels/prefetch_hint.h), time against 6 KiB:
+// 3 KiB 1.21x, 12 KiB 1.01x, 24 KiB 1.05x.
 constexpr size_t kPrefetchBytes = HWY_TARGET <= HWY_AVX3 ? 6144 : 8192;
 // The keys ahead for rows of dim elements of T: 4 to 64.
 template <class T>

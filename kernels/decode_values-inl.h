@@ -35,8 +35,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 //   (RunStep): the AVX2 kernel has eight blocks of d = 128, and eight
 //   fetches at one key of the first left the other seven fetching nothing.
 //   Intel Xeon, 2 threads, Nk=65536, time against whole rows in the first
-//   block: fp32 AVX2 0.96x, AVX3 0.99x; bf16 AVX2 0.88x, AVX3 0.93x. On Zen 5
-//   an earlier spread (each block fetching its own part of the rows ahead) was
+//   block: fp32 AVX2 0.96x, AVX3 0.99x; bf16 AVX2 0.88x, AVX3 0.93x. AMD
+//   Zen 4, AVX3 fp32: 0.78-0.81x (prefetch hint T1), 0.96x (T0). On Zen 5 an
+//   earlier spread (each block fetching its own part of the rows ahead) was
 //   slower (docs/flash.md "Loads kept in registers"): not yet re-measured
 //   there.
 template <class T>
