@@ -57,6 +57,8 @@ std::optional<PrefetchHint> ParsePrefetchHint(const std::string& name) {
   return std::nullopt;
 }
 
+std::vector<std::string> PrefetchHintChoices() { return {"auto", "t0", "t1"}; }
+
 void SetPrefetchHint(PrefetchHint hint) {
   detail::prefetch_to_outer_caches = hint == PrefetchHint::kT1;
 }

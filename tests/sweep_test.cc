@@ -191,9 +191,18 @@ TEST(SweepSpec, ReadsSettingsStoredBeforeDecodeSweeps) {
   EXPECT_EQ(back.model, "");
 }
 
+TEST(SweepSpec, ReadsSettingsStoredBeforeThePrefetchHint) {
+  nlohmann::json j = SweepSpec{}.ToJson();
+  j["prefetch_hint"] = "t1";
+  EXPECT_EQ(SweepSpec::FromJson(j).prefetch_hint, "t1");
+  j.erase("prefetch_hint");
+  EXPECT_EQ(SweepSpec::FromJson(j).prefetch_hint, "auto");
+}
+
 TEST(SweepSpec, RoundTripsThroughJson) {
   SweepSpec spec;
   spec.variants = {"a", "b"};
+  spec.prefetch_hint = "t0";
   spec.masks = {"span:1,2:8"};
   spec.threads = {1, 3};
   spec.max_seconds_per_run = 7.5;

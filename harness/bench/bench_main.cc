@@ -18,6 +18,7 @@
 #include "harness/measure/pass.h"
 #include "harness/measure/peak.h"
 #include "harness/measure/pin_target.h"
+#include "kernels/prefetch_hint.h"
 #include "kernels/target.h"
 
 int main(int argc, char** argv) {
@@ -70,6 +71,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(attnbench::PassNames()));
   bool no_bf16_dot = false;
   app.add_flag("--no-bf16-dot", no_bf16_dot, attnbench::kNoBf16DotHelp);
+  std::string prefetch_hint = "auto";
+  app.add_option("--prefetch-hint", prefetch_hint, attnbench::kPrefetchHintHelp)
+      ->capture_default_str()
+      ->check(CLI::IsMember(attnbench::PrefetchHintChoices()));
   app.add_flag("--engine-study", options.engine_study,
                "also time the blocked engine at each key block size and "
                "group cap");
@@ -93,6 +98,10 @@ int main(int argc, char** argv) {
   try {
     attnbench::PinTarget(spec.target);
     attnbench::SetBf16DotEnabled(!no_bf16_dot);
+    attnbench::SetPrefetchHint(*attnbench::ParsePrefetchHint(prefetch_hint));
+    benchmark::AddCustomContext(
+        "prefetch_hint",
+        attnbench::PrefetchHintName(attnbench::CurrentPrefetchHint()));
     benchmark::AddCustomContext(
         "bf16_dot", attnbench::Bf16DotEnabled() ? "enabled" : "disabled");
     const attnbench::BuildInfo& build = attnbench::GetBuildInfo();

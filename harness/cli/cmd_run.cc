@@ -211,12 +211,9 @@ Command AddRunCommand(CLI::App& app) {
                   "Highway target: best or a name from `list`")
       ->capture_default_str();
   sub->add_flag("--no-bf16-dot", opt->no_bf16_dot, kNoBf16DotHelp);
-  sub->add_option("--prefetch-hint", opt->prefetch_hint,
-                  "decode's software prefetches: auto (this CPU's default: "
-                  "t1 on AMD family 25, else t0) | t0 (into all caches) | t1 "
-                  "(into L2 and beyond); for A/B studies")
+  sub->add_option("--prefetch-hint", opt->prefetch_hint, kPrefetchHintHelp)
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "t0", "t1"}));
+      ->check(CLI::IsMember(PrefetchHintChoices()));
   sub->add_option("--format", opt->format, "text | json")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "input seed")

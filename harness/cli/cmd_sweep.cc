@@ -26,6 +26,7 @@
 #include "harness/sweep/shard.h"
 #include "harness/sweep/summary.h"
 #include "harness/sweep/time_predictor.h"
+#include "kernels/prefetch_hint.h"
 
 namespace attnbench::cli {
 namespace {
@@ -76,6 +77,7 @@ int RunSweep(SweepOptions opt) {
   for (int t : opt.spec.threads) RequireThreads(t);
   PinTarget(opt.spec.target);
   SetBf16DotEnabled(opt.spec.bf16_dot);
+  SetPrefetchHint(*ParsePrefetchHint(opt.spec.prefetch_hint));
   const sweep::SweepPlan plan = sweep::MakePlan(opt.spec);
   if (!plan.not_run.empty()) {
     fmt::print("{}\n", sweep::NotRunSummary(plan.not_run));
@@ -342,6 +344,9 @@ Command AddSweepCommand(CLI::App& app) {
   sub->add_option("--target", s.target, "Highway target: best or a name")
       ->capture_default_str();
   sub->add_flag("--no-bf16-dot{false}", s.bf16_dot, kNoBf16DotHelp);
+  sub->add_option("--prefetch-hint", s.prefetch_hint, kPrefetchHintHelp)
+      ->capture_default_str()
+      ->check(CLI::IsMember(PrefetchHintChoices()));
   sub->add_option("--reps", s.timing.min_reps, "at least this many runs")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));

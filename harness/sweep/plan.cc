@@ -44,6 +44,7 @@ void VisitFields(Spec& s, const Visit& visit) {
   visit("shard_index", s.shard_index);
   visit("shard_count", s.shard_count);
   visit("bf16_dot", s.bf16_dot);
+  visit("prefetch_hint", s.prefetch_hint);
   visit("warmup", s.timing.warmup);
   visit("min_reps", s.timing.min_reps);
   visit("min_seconds", s.timing.min_seconds);
@@ -63,7 +64,7 @@ nlohmann::ordered_json SweepSpec::ToJson() const {
 }
 
 // A run stored before dist, baseline, new_tokens, model, dtype, bf16_dot,
-// pass or the shard existed keeps their defaults (rounds: 1, the
+// prefetch_hint, pass or the shard existed keeps their defaults (rounds: 1, the
 // baseline's cap: none); any other missing field is an error naming it.
 SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   SweepSpec s;
@@ -75,7 +76,8 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
       j.at(key).get_to(value);
     } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
                name != "model" && name != "dtype" && name != "rounds" &&
-               name != "bf16_dot" && name != "pass" && name != "shard_index" &&
+               name != "bf16_dot" && name != "prefetch_hint" &&
+               name != "pass" && name != "shard_index" &&
                name != "shard_count" && name != "baseline_n_max") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "

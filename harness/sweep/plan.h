@@ -63,6 +63,8 @@ struct SweepSpec {
   // bf16 inputs on AVX-512 BF16: Q K^T through vdpbf16ps (kernels/
   // bf16_scores.h); false widens Q and K to fp32 as on other CPUs.
   bool bf16_dot = true;
+  // Decode's prefetch hint: auto | t0 | t1 (kernels/prefetch_hint.h).
+  std::string prefetch_hint = "auto";
   // 6 runs at least: a 95% interval of the median for every row
   // (docs/semantics.md "Noise"), 2 in each of the default 3 rounds.
   TimingPolicy timing{1, 6, 0.2, 50};
