@@ -3,10 +3,12 @@
 // once per process from the CPU and read by every fetch of
 // kernels/row_fetch-inl.h and kernels/half-inl.h.
 //
-// Why per CPU: on an AMD EPYC Zen 4 (family 25, model 17), decode with T1
-// took 0.61x (AVX3) and 0.76x (AVX2) the time of T0 (docs/flash.md
-// "Decode"), where on a Zen 5 (family 26) T1 had been no faster and on the
-// Intel Xeon the code was tuned with T0. Family 25 is Zen 3 and Zen 4.
+// Why per CPU: on an AMD EPYC Zen 4 (family 25, model 17), causal decode
+// (H=32, Hkv=8, D=128, Nk 1K-128K, 2 threads) with T1 took 0.41-0.60x the
+// time of T0 on AVX3 and 0.71-0.78x on AVX2 (docs/flash.md "Decode"),
+// where on a Zen 5 (family 26) T1 had been no faster and on the Intel Xeon
+// the code was tuned with T0. Family 25 is Zen 3 and Zen 4; Zen 3 was not
+// measured.
 #ifndef ATTNBENCH_KERNELS_PREFETCH_HINT_H_
 #define ATTNBENCH_KERNELS_PREFETCH_HINT_H_
 
