@@ -16,7 +16,6 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/half-inl.h"
 #include "kernels/lane_sums-inl.h"

@@ -20,7 +20,6 @@
 #include <cstring>
 #include <type_traits>
 
-#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/half.h"
 #include "kernels/prefetch_hint.h"

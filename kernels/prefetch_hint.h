@@ -32,11 +32,6 @@ std::string PrefetchHintName(PrefetchHint hint);
 std::optional<PrefetchHint> ParsePrefetchHint(const std::string& name);
 // The names ParsePrefetchHint takes, for the CLI's check.
 std::vector<std::string> PrefetchHintChoices();
-// The help line of `--prefetch-hint` (run, sweep, the benchmark binary).
-inline constexpr char kPrefetchHintHelp[] =
-    "decode's software prefetches: auto (this CPU's default: t1 on AMD "
-    "family 25, else t0) | t0 (into all caches) | t1 (into L2 and beyond); "
-    "for A/B studies";
 // Sets the hint for all later decode runs (the CLI's --prefetch-hint);
 // call it before starting threads.
 void SetPrefetchHint(PrefetchHint hint);

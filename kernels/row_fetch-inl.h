@@ -18,7 +18,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/half-inl.h"
 

@@ -33,6 +33,13 @@ inline constexpr char kNoBf16DotHelp[] =
     "AVX-512 BF16's vdpbf16ps (matters only on a CPU that has it; for A/B "
     "studies)";
 
+// The help line of `--prefetch-hint` (run, sweep, the benchmark binary),
+// whose value goes to SetPrefetchHint (kernels/prefetch_hint.h).
+inline constexpr char kPrefetchHintHelp[] =
+    "decode's software prefetches: auto (this CPU's default: t1 on AMD "
+    "family 25, else t0) | t0 (into all caches) | t1 (into L2 and beyond); "
+    "for A/B studies";
+
 }  // namespace attnbench
 
 #endif  // ATTNBENCH_HARNESS_MEASURE_PIN_TARGET_H_
