@@ -105,6 +105,26 @@ TEST(BoundBy, ComparesFlopsPerByteWithTheMachineBalance) {
   EXPECT_EQ(BoundBy(decode, Peaks(7.0, 15.0)), "compute");
 }
 
+// Decode and chunked prefill run with K and V flushed however the probes
+// label them; prefill only where it is memory-bound; backward never.
+TEST(WantsColdKv, EveryForwardRowWithEarlierKeysAndMemoryBoundPrefill) {
+  const MachinePeaks peaks = Peaks(500.0, 50.0);
+  const MachinePeaks slow_fmas = Peaks(7.0, 15.0);
+  Problem decode{{1, 8, 2, 1, 4096, 64}, Mask::Causal(), std::nullopt, 2};
+  EXPECT_TRUE(WantsColdKv(decode, Pass::kForward, peaks));
+  EXPECT_TRUE(WantsColdKv(decode, Pass::kForward, slow_fmas));
+  EXPECT_FALSE(WantsColdKv(decode, Pass::kBackward, peaks));
+  Problem chunked{{1, 8, 2, 256, 4096, 64}, Mask::Causal(), std::nullopt, 2};
+  EXPECT_EQ(BoundBy(chunked, peaks), "compute");
+  EXPECT_TRUE(WantsColdKv(chunked, Pass::kForward, peaks));
+  Problem prefill{{1, 8, 2, 1024, 1024, 64}, Mask::Causal(), std::nullopt, 2};
+  EXPECT_FALSE(WantsColdKv(prefill, Pass::kForward, peaks));
+  EXPECT_FALSE(WantsColdKv(prefill, Pass::kBoth, peaks));
+  Problem tiny{{1, 8, 2, 2, 2, 64}, Mask::Causal(), std::nullopt, 2};
+  EXPECT_EQ(BoundBy(tiny, peaks), "memory");
+  EXPECT_TRUE(WantsColdKv(tiny, Pass::kForward, peaks));
+}
+
 // The ranks of the median's 95% interval against the binomial tables:
 // none below 6 runs ([min, max]), the 2nd and 9th of 10, the 6th and 15th
 // of 20, the 40th and 61st of 100.

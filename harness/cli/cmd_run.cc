@@ -116,8 +116,7 @@ int RunOne(const RunOptions& opt) {
   const double read_before = peaks.read_gbps;
   MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
                          kDefaultOracleBudget};
-  measure.cold_kv =
-      pass == Pass::kForward && BoundBy(stored, peaks) == "memory";
+  measure.cold_kv = WantsColdKv(stored, pass, peaks);
   measure.dtype = dtype;
   measure.pass = pass;
   const bool generated = !data;
