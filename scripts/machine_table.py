@@ -41,12 +41,14 @@ def median_of(rows, name):
 
 def headline(rows, memory):
     """The fraction at the largest size of flash causal forward f32: D=64
-    compute-bound rows (prefill), or memory-bound rows (decode)."""
+    compute-bound prefill rows (Nq = Nk: a decode row the probes of its
+    moment labelled compute is no prefill), or memory-bound rows (decode)."""
     chosen = [r for r in rows
               if field(r, "variant") == "flash" and field(r, "mask") == "causal"
               and field(r, "pass") == "forward" and field(r, "dtype") == "f32"
               and (r.get("bound") == "memory") == memory
-              and (memory or field(r, "D") == 64)]
+              and (memory or (field(r, "D") == 64
+                              and field(r, "Nq") == field(r, "Nk")))]
     if not chosen:
         return "-"
     top = max(chosen, key=lambda r: (field(r, "Nk"), field(r, "threads")))

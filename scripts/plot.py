@@ -15,9 +15,10 @@ threads; x is N = Nk):
     throughput_vs_n  effective GFLOP/s and percent of peak vs N;
     memory_vs_n      workspace bytes (solid) and peak RSS (dashed) vs N;
     bandwidth_vs_nk  only if some row is memory-bound (decode): GB/s of the
-                     minimal K/V bytes vs Nk of those rows, one line per
-                     series that also shares Hkv and Nq, with the measured
-                     read bandwidth of each thread count dashed.
+                     minimal K/V bytes vs Nk, one line per series that
+                     also shares Hkv and Nq and has a memory-bound row
+                     (all of its rows), with the measured read bandwidth
+                     of each thread count dashed.
 Each figure is saved as PNG and SVG into RUN_DIR/figures/, and also into
 --figures-dir if given (results/figures holds the committed figures the
 README shows: only an explicit --figures-dir results/figures changes them).
@@ -232,8 +233,14 @@ def draw_memory(series, names, meta, rows):
 
 
 def memory_bound(rows):
-    """The memory-bound (decode) rows; older runs have none."""
-    return [r for r in rows if r.get("bound") == "memory"]
+    """The rows of every series (BANDWIDTH_FIELDS) with a memory-bound row:
+    all of its rows, since a decode row's label follows the probes of its
+    moment and one near the balance point may read "compute" between two
+    "memory" neighbours; older runs have none."""
+    keys = {tuple(r.get(f) for f in BANDWIDTH_FIELDS) for r in rows
+            if r.get("bound") == "memory"}
+    return [r for r in rows
+            if tuple(r.get(f) for f in BANDWIDTH_FIELDS) in keys]
 
 
 def bandwidth_name(key):

@@ -112,6 +112,38 @@ if "$py" "$repo/scripts/plot.py" "$tmp/results/empty" 2>"$tmp/empty.err"; then
 fi
 grep -q "no ok rows" "$tmp/empty.err" || fail "unclear message without ok rows"
 
+echo "== plot.py on a decode run: a series with a memory-bound row is drawn whole"
+mkdir -p "$tmp/results/decode"
+cp "$tmp/results/run-b/meta.json" "$tmp/results/decode/"
+"$py" - "$tmp/results/decode" "$repo/scripts" <<'PY' || fail "decode rows"
+import json, sys
+out, scripts = sys.argv[1], sys.argv[2]
+sys.path.insert(0, scripts)
+import plot  # noqa: E402
+rows = []
+for nq, bounds in ((1, ["memory", "compute", "memory"]),
+                   (256, ["compute", "compute", "compute"])):
+    for nk, bound in zip([1024, 4096, 16384], bounds):
+        t = 1e-9 * nk * nq
+        rows.append(dict(status="ok", variant="flash", mask="causal", B=1,
+            H=32, Hkv=8, Nq=nq, Nk=nk, D=128, threads=2, target="AVX3",
+            median_s=t, min_s=t, max_s=t, effective_flops=16384.0 * nk * nq,
+            gflops=16.384 * nk * nq / t / 1e9, pct_peak=0.1,
+            kv_bytes=8192 * nk, gbps=8192e-9 * nk / t, read_gbps=40.0,
+            bound=bound, workspace_bytes=1000, peak_rss_bytes=2**25,
+            agrees=True))
+chosen = plot.memory_bound(rows)
+assert [(r["Nq"], r["Nk"]) for r in chosen] == \
+    [(1, 1024), (1, 4096), (1, 16384)], chosen
+with open(f"{out}/rows.jsonl", "w") as f:
+    for row in rows:
+        f.write(json.dumps(row) + "\n")
+PY
+"$py" "$repo/scripts/plot.py" "$tmp/results/decode" >/dev/null 2>&1 ||
+  fail "plot.py failed on decode rows"
+[[ -s $tmp/results/decode/figures/bandwidth_vs_nk.png ]] ||
+  fail "no bandwidth_vs_nk figure for decode rows"
+
 echo "== compare.py"
 cmp_out=$("$py" "$repo/scripts/compare.py" "$tmp/results/run-a" \
   "$tmp/results/run-b" --csv "$tmp/cmp.csv" 2>/dev/null)
