@@ -195,9 +195,9 @@ int RunSweep(SweepOptions opt) {
           if (round > 1 && pooled[i].timing.median_s > kLongRunSeconds) {
             options.timing.warmup = 0;
           }
-          options.cold_kv = WantsColdKv(
-              StoredProblem(*c.variant, c.problem, options.dtype),
-              options.pass, peaks.at(c.problem.threads));
+          options.cold_kv =
+              WantsColdKv(StoredProblem(*c.variant, c.problem, options.dtype),
+                          options.pass, peaks.at(c.problem.threads));
           PoolRound(pooled[i], Measure(*c.variant, c.problem, options));
           row = ResultRow(*c.variant, c.problem, options, pooled[i],
                           peaks.at(c.problem.threads));

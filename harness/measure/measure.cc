@@ -214,7 +214,8 @@ std::string BoundBy(const Problem& problem, const MachinePeaks& peaks) {
 
 bool WantsColdKv(const Problem& stored, Pass pass, const MachinePeaks& peaks) {
   if (pass != Pass::kForward) return false;
-  return stored.shape.Nq < stored.shape.Nk || BoundBy(stored, peaks) == "memory";
+  return stored.shape.Nq < stored.shape.Nk ||
+         BoundBy(stored, peaks) == "memory";
 }
 
 std::string RateText(const nlohmann::json& row) {
