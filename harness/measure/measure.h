@@ -27,8 +27,9 @@ struct MeasureOptions {
   TimingPolicy timing;
   bool check = true;
   double oracle_budget = kDefaultOracleBudget;
-  // Flush K and V from every cache before each run (memory-bound rows:
-  // GB/s then measures memory, not cache; harness/measure/cache_flush.h).
+  // Flush K and V from every cache before each run (WantsColdKv: decode,
+  // chunked prefill and memory-bound rows; GB/s then measures memory, not
+  // cache; harness/measure/cache_flush.h).
   bool cold_kv = false;
   // The inputs' precision: Q, K and V rounded to it before measuring
   // (harness/io/dtype.h); not f32: the row also reports the error against
