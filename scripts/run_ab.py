@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Interleaved A/B of `attnbench run` option sets on one configuration.
+
+Usage:
+    /usr/bin/python3 scripts/run_ab.py --config "OPTIONS" [--rounds 4]
+        [--bin build/release/attnbench] [--out ROWS.jsonl] ARM [ARM...]
+
+Each ARM is a string of extra `attnbench run` options ("" for none, e.g.
+"--prefetch-hint t0" or "--target AVX2"); --config holds the options
+every arm shares (variant, mask, shape, threads, timing). Every round runs
+each arm once, in the order given, so that all arms meet the same states
+of a shared host; an A/B decided from one run of each would be decided by
+the host (docs/semantics.md "Noise"). Prints, per arm, the median over
+rounds of the run's median time, its ratio to the first arm's (below 1 is
+faster) with the ratio of each round, the median GB/s and fraction of a
+plain read of the same rows (decode rows), and whether every run agreed
+with the oracle. With --out, every row goes to ROWS.jsonl with its "arm"
+and "round". Exits 1 when a run fails (naming the arm and its error) or a
+row disagrees with the oracle.
+"""
+
+import argparse
+import json
+import shlex
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("arms", nargs="+", metavar="ARM",
+                        help='extra `attnbench run` options of one arm ("" '
+                             'for none)')
+    parser.add_argument("--config", required=True,
+                        help="the options every arm shares")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="interleaved rounds (1 to 100; default 4)")
+    parser.add_argument("--bin", type=Path,
+                        default=Path("build/release/attnbench"),
+                        help="the attnbench binary")
+    parser.add_argument("--out", type=Path, help="rows as JSON lines")
+    args = parser.parse_args()
+    if not 1 <= args.rounds <= 100:
+        parser.error(f"--rounds {args.rounds}: allowed 1 to 100")
+    if not args.bin.is_file():
+        parser.error(f"--bin {args.bin}: no such file (build first: "
+                     "cmake --preset release && cmake --build --preset "
+                     "release)")
+    return args
+
+
+def run_arm(binary, config, arm):
+    """One `attnbench run` of an arm: its JSON row."""
+    command = [str(binary), "run", *shlex.split(config), *shlex.split(arm),
+               "--format", "json"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        sys.exit(f"run_ab.py: arm {arm!r} failed: "
+                 f"{detail[-1] if detail else 'no output'}")
+    return json.loads(done.stdout)
+
+
+def median_of(rows, name):
+    values = [r[name] for r in rows if isinstance(r.get(name), (int, float))]
+    return statistics.median(values) if values else None
+
+
+def number(value, fmt):
+    return "-" if value is None else format(value, fmt)
+
+
+def main():
+    args = parse_args()
+    rows = {arm: [] for arm in args.arms}
+    out = args.out.open("w") if args.out else None
+    for round_index in range(args.rounds):
+        for arm in args.arms:
+            row = run_arm(args.bin, args.config, arm)
+            row["arm"], row["round"] = arm, round_index
+            rows[arm].append(row)
+            if out:
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+        times = "  ".join(f"{rows[a][-1]['median_s'] * 1e3:.3f}"
+                          for a in args.arms)
+        print(f"round {round_index + 1}/{args.rounds} (ms): {times}",
+              flush=True)
+    first = rows[args.arms[0]]
+    base = statistics.median(r["median_s"] for r in first)
+    print(f"\n{args.rounds} interleaved rounds of: attnbench run "
+          f"{args.config}\n")
+    print("| arm | median ms | time ratio | ratio per round | GB/s "
+          "| of its plain read | target | agrees |")
+    print("|---|---|---|---|---|---|---|---|")
+    all_agree = True
+    for arm in args.arms:
+        own = rows[arm]
+        time = statistics.median(r["median_s"] for r in own)
+        per_round = " ".join(f"{a['median_s'] / b['median_s']:.3f}"
+                             for a, b in zip(own, first))
+        agrees = all(r.get("agrees", True) is not False for r in own)
+        all_agree = all_agree and agrees
+        targets = ",".join(sorted({str(r.get("target")) for r in own}))
+        print(f"| {arm or '(none)'} | {time * 1e3:.3f} | {time / base:.3f} "
+              f"| {per_round} | {number(median_of(own, 'gbps'), '.1f')} "
+              f"| {number(median_of(own, 'pct_pattern_bandwidth'), '.3f')} "
+              f"| {targets} | {'yes' if agrees else 'NO'} |")
+    if out:
+        out.close()
+        print(f"\nrows: {args.out}")
+    return 0 if all_agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
