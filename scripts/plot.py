@@ -284,7 +284,7 @@ def draw_bandwidth(series, meta, rows):
     series timed cold also gets, dotted in its colour, the GB/s of a plain
     read of the same rows timed beside its runs (pattern_read_gbps)."""
     fig, (ax,) = new_figure("GB/s of minimal K/V bytes vs Nk "
-                            "(memory-bound rows)", meta, rows)
+                            "(decode series)", meta, rows)
     for (key, members), style in zip(series.items(), styles(len(series))):
         nk = column(members, "Nk")
         ax.plot(nk, column(members, "gbps"), label=bandwidth_name(key),

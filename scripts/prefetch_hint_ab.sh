@@ -11,6 +11,6 @@ source "$(dirname "$0")/acceptance_common.sh" prefetch-hint "$@"
 lscpu | grep -E "^(Model name|CPU family|Model):" || true
 for nk in 16384 65536; do
   /usr/bin/python3 scripts/run_ab.py --bin "$bin" --rounds "${ROUNDS:-4}" \
-    --config "--target $target --variant flash --mask causal --Nq 1 --Nk $nk --H 32 --Hkv 8 --D 128 --threads 2 --reps 10 --min-time 0.3" \
-    --out "${out%.jsonl}-Nk$nk.jsonl" "--prefetch-hint t1" "--prefetch-hint t0"
+    --config="--target $target --variant flash --mask causal --Nq 1 --Nk $nk --H 32 --Hkv 8 --D 128 --threads 2 --reps 10 --min-time 0.3" \
+    --out "${out%.jsonl}-Nk$nk.jsonl" -- "--prefetch-hint t1" "--prefetch-hint t0"
 done

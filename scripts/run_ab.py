@@ -2,21 +2,24 @@
 """Interleaved A/B of `attnbench run` option sets on one configuration.
 
 Usage:
-    /usr/bin/python3 scripts/run_ab.py --config "OPTIONS" [--rounds 4]
-        [--bin build/release/attnbench] [--out ROWS.jsonl] ARM [ARM...]
+    /usr/bin/python3 scripts/run_ab.py --config="OPTIONS" [--rounds 4]
+        [--bin build/release/attnbench] [--out ROWS.jsonl] -- ARM [ARM...]
 
 Each ARM is a string of extra `attnbench run` options ("" for none, e.g.
-"--prefetch-hint t0" or "--target AVX2"); --config holds the options
-every arm shares (variant, mask, shape, threads, timing). Every round runs
+"--prefetch-hint t0", "--target AVX2" or "--no-bf16-dot"); --config holds
+the options every arm shares (variant, mask, shape, threads, timing).
+Write --config=... with "=" and put "--" before the arms: an option string
+that begins with "-" is otherwise read as an option of this script. Every round runs
 each arm once, in the order given, so that all arms meet the same states
 of a shared host; an A/B decided from one run of each would be decided by
 the host (docs/semantics.md "Noise"). Prints, per arm, the median over
 rounds of the run's median time, its ratio to the first arm's (below 1 is
 faster) with the ratio of each round, the median GB/s and fraction of a
-plain read of the same rows (decode rows), and whether every run agreed
-with the oracle. With --out, every row goes to ROWS.jsonl with its "arm"
-and "round". Exits 1 when a run fails (naming the arm and its error) or a
-row disagrees with the oracle.
+plain read of the same rows (decode rows), how many of its rows were
+marked noisy, and whether every run agreed with the oracle. With --out,
+every row goes to ROWS.jsonl with its "arm" and "round" (from 1). Exits 1
+when a run fails (naming the arm and its error) or a row disagrees with
+the oracle (its row kept), 2 on bad arguments.
 """
 
 import argparse
@@ -44,6 +47,17 @@ def parse_args():
     args = parser.parse_args()
     if not 1 <= args.rounds <= 100:
         parser.error(f"--rounds {args.rounds}: allowed 1 to 100")
+    if len(set(args.arms)) != len(args.arms):
+        parser.error("ARM: each arm once (an A/A check: the same options "
+                     "written two ways, e.g. \"\" and \"--seed 1\")")
+    for name, text in [("--config", args.config)] + [
+            (f"ARM {arm!r}", arm) for arm in args.arms]:
+        try:
+            shlex.split(text)
+        except ValueError as error:
+            parser.error(f"{name}: {error}")
+    if args.out and not args.out.parent.is_dir():
+        parser.error(f"--out {args.out}: no folder {args.out.parent}")
     if not args.bin.is_file():
         parser.error(f"--bin {args.bin}: no such file (build first: "
                      "cmake --preset release && cmake --build --preset "
@@ -52,15 +66,21 @@ def parse_args():
 
 
 def run_arm(binary, config, arm):
-    """One `attnbench run` of an arm: its JSON row."""
+    """One `attnbench run` of an arm: its JSON row (also where it exits 1
+    because the row disagrees with the oracle)."""
     command = [str(binary), "run", *shlex.split(config), *shlex.split(arm),
                "--format", "json"]
     done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()
-        sys.exit(f"run_ab.py: arm {arm!r} failed: "
-                 f"{detail[-1] if detail else 'no output'}")
-    return json.loads(done.stdout)
+    if done.returncode in (0, 1):
+        try:
+            row = json.loads(done.stdout)
+        except json.JSONDecodeError:
+            row = None
+        if isinstance(row, dict) and "median_s" in row:
+            return row
+    detail = done.stderr.strip().splitlines()
+    sys.exit(f"run_ab.py: arm {arm!r} failed (exit {done.returncode}): "
+             f"{detail[-1] if detail else 'no message'}")
 
 
 def median_of(rows, name):
@@ -79,7 +99,7 @@ def main():
     for round_index in range(args.rounds):
         for arm in args.arms:
             row = run_arm(args.bin, args.config, arm)
-            row["arm"], row["round"] = arm, round_index
+            row["arm"], row["round"] = arm, round_index + 1
             rows[arm].append(row)
             if out:
                 out.write(json.dumps(row) + "\n")
@@ -93,8 +113,8 @@ def main():
     print(f"\n{args.rounds} interleaved rounds of: attnbench run "
           f"{args.config}\n")
     print("| arm | median ms | time ratio | ratio per round | GB/s "
-          "| of its plain read | target | agrees |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| of its plain read | noisy | target | agrees |")
+    print("|---|---|---|---|---|---|---|---|---|")
     all_agree = True
     for arm in args.arms:
         own = rows[arm]
@@ -104,10 +124,12 @@ def main():
         agrees = all(r.get("agrees", True) is not False for r in own)
         all_agree = all_agree and agrees
         targets = ",".join(sorted({str(r.get("target")) for r in own}))
+        noisy = sum(1 for r in own if r.get("noisy"))
         print(f"| {arm or '(none)'} | {time * 1e3:.3f} | {time / base:.3f} "
               f"| {per_round} | {number(median_of(own, 'gbps'), '.1f')} "
               f"| {number(median_of(own, 'pct_pattern_bandwidth'), '.3f')} "
-              f"| {targets} | {'yes' if agrees else 'NO'} |")
+              f"| {noisy} of {len(own)} | {targets} "
+              f"| {'yes' if agrees else 'NO'} |")
     if out:
         out.close()
         print(f"\nrows: {args.out}")

@@ -310,7 +310,10 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
       i.known ? nlohmann::ordered_json(i.load_avg) : nlohmann::ordered_json();
   row["canary_gbps"] = m.canary.gbps;
   row["canary_ratio"] = m.canary.ratio;
-  std::string noise = NoiseReason(i, m.timing, m.canary, m.cold_kv);
+  // The canary judges memory-bound rows only (docs/semantics.md "Noise"),
+  // not every cold one: chunked prefill runs cold and is compute-bound.
+  std::string noise =
+      NoiseReason(i, m.timing, m.canary, m.cold_kv && row["bound"] == "memory");
   if (!peaks.noise.empty()) noise += (noise.empty() ? "" : "; ") + peaks.noise;
   row["noisy"] = !noise.empty();
   row["noise_reason"] = noise;

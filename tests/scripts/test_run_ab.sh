@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Test scripts/run_ab.py against the attnbench binary on a tiny decode:
-# every arm's rows and table line, and a failing arm named with its error.
+# Test scripts/run_ab.py against the attnbench binary on a tiny decode
+# (every arm's rows and table line, one-word arms after "--"), against a
+# stand-in binary whose row disagrees with the oracle (kept, exit 1), and
+# on bad arguments (a failing arm named with its error, exit 2 otherwise).
 # Usage: tests/scripts/test_run_ab.sh REPO_ROOT ATTNBENCH_BIN
 set -euo pipefail
 repo=${1:?usage: test_run_ab.sh REPO_ROOT ATTNBENCH_BIN}
@@ -8,33 +10,58 @@ bin=${2:?usage: test_run_ab.sh REPO_ROOT ATTNBENCH_BIN}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+ab() { /usr/bin/python3 "$repo/scripts/run_ab.py" "$@"; }
 config="--variant flash --mask causal --Nq 1 --Nk 300 --H 4 --Hkv 2 --D 24 --threads 2 --min-time 0.01 --reps 3"
 
-out=$(/usr/bin/python3 "$repo/scripts/run_ab.py" --bin "$bin" --rounds 2 \
-  --config "$config" "" "--prefetch-hint t0" --out "$tmp/rows.jsonl")
+out=$(ab --bin "$bin" --rounds 2 --config="$config" --out "$tmp/rows.jsonl" \
+  -- "" "--prefetch-hint t0" "--no-bf16-dot")
 echo "$out"
-grep -q '^| (none) | .* | 1.000 | 1.000 1.000 | .* | yes |$' <<<"$out" ||
+grep -q '^| (none) | .* | 1.000 | 1.000 1.000 | .* of 2 | .* | yes |$' <<<"$out" ||
   fail "no line for the first arm"
 grep -q '^| --prefetch-hint t0 | .* | yes |$' <<<"$out" || fail "no line for t0"
-/usr/bin/python3 - "$tmp/rows.jsonl" <<'PY' || fail "rows"
+grep -q '^| --no-bf16-dot | .* | yes |$' <<<"$out" || fail "no line for a one-word arm"
+cold=0
+[[ $(uname -m) == x86_64 ]] && cold=1  # where the harness can flush lines
+/usr/bin/python3 - "$tmp/rows.jsonl" "$cold" <<'PY' || fail "rows"
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
+arms = ["", "--prefetch-hint t0", "--no-bf16-dot"]
 assert [(r["arm"], r["round"]) for r in rows] == [
-    ("", 0), ("--prefetch-hint t0", 0), ("", 1), ("--prefetch-hint t0", 1)]
-assert [r["prefetch_hint"] for r in rows[1::2]] == ["t0", "t0"], rows
+    (a, n) for n in (1, 2) for a in arms], rows
+assert [r["prefetch_hint"] for r in rows[1::3]] == ["t0", "t0"], rows
 assert all(r["agrees"] for r in rows)
-assert all(r["kv_cache"] == "cold" for r in rows)
+if sys.argv[2] == "1":  # decode runs with K and V flushed (WantsColdKv)
+    assert all(r["kv_cache"] == "cold" for r in rows), rows
 PY
 
-if err=$(/usr/bin/python3 "$repo/scripts/run_ab.py" --bin "$bin" --rounds 1 \
-  --config "$config" "" "--prefetch-hint t9" 2>&1); then
-  fail "a failing arm exited 0"
+# A row that disagrees: kept in the rows and the table, exit 1.
+cat >"$tmp/disagrees" <<'SH'
+#!/bin/sh
+echo '{"median_s": 0.001, "gbps": 1.0, "agrees": false, "noisy": true}'
+exit 1
+SH
+chmod +x "$tmp/disagrees"
+if out=$(ab --bin "$tmp/disagrees" --rounds 1 --config="$config" \
+  --out "$tmp/bad.jsonl" -- "" "--seed 2"); then
+  fail "a disagreeing row exited 0"
 fi
-grep -q "arm '--prefetch-hint t9' failed: .*t9 not in" <<<"$err" ||
-  fail "the failing arm not named: $err"
-if err=$(/usr/bin/python3 "$repo/scripts/run_ab.py" --bin "$bin" --rounds 0 \
-  --config "$config" "" 2>&1); then
-  fail "--rounds 0 accepted"
-fi
-grep -q "allowed 1 to 100" <<<"$err" || fail "unclear --rounds error: $err"
+grep -q '^| --seed 2 | .* | 1 of 1 | .* | NO |$' <<<"$out" ||
+  fail "the disagreeing arm not marked: $out"
+[[ $(wc -l <"$tmp/bad.jsonl") -eq 2 ]] || fail "disagreeing rows not kept"
+
+# Bad arguments: each named.
+expect_error() {  # PATTERN ARGS...: run_ab exits non-zero, PATTERN in its output
+  local pattern=$1 err
+  shift
+  if err=$(ab "$@" 2>&1); then fail "accepted: $*"; fi
+  grep -q -- "$pattern" <<<"$err" || fail "unclear error for $*: $err"
+}
+expect_error "arm '--prefetch-hint t9' failed (exit 2): .*t9 not in" \
+  --bin "$bin" --rounds 1 --config="$config" -- "" "--prefetch-hint t9"
+expect_error "allowed 1 to 100" --bin "$bin" --rounds 0 --config="$config" -- ""
+expect_error "each arm once" --bin "$bin" --config="$config" -- "" ""
+expect_error "ARM '--seed \"1': No closing quotation" \
+  --bin "$bin" --config="$config" -- "" '--seed "1'
+expect_error "--out $tmp/nowhere/rows.jsonl: no folder" \
+  --bin "$bin" --config="$config" --out "$tmp/nowhere/rows.jsonl" -- ""
 echo ok
