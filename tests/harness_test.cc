@@ -20,6 +20,7 @@
 #include "harness/io/huge_pages.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/cache_flush.h"
+#include "harness/measure/kv_cache.h"
 #include "harness/measure/machine_info.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/peak_store.h"
@@ -123,6 +124,33 @@ TEST(WantsColdKv, EveryForwardRowWithEarlierKeysAndMemoryBoundPrefill) {
   Problem tiny{{1, 8, 2, 2, 2, 64}, Mask::Causal(), std::nullopt, 2};
   EXPECT_EQ(BoundBy(tiny, peaks), "memory");
   EXPECT_TRUE(WantsColdKv(tiny, Pass::kForward, peaks));
+  // --kv-cache cold and warm: every forward row, and none.
+  EXPECT_TRUE(WantsColdKv(prefill, Pass::kForward, peaks, KvCache::kCold));
+  EXPECT_FALSE(WantsColdKv(decode, Pass::kForward, peaks, KvCache::kWarm));
+  EXPECT_FALSE(WantsColdKv(tiny, Pass::kForward, peaks, KvCache::kWarm));
+  EXPECT_FALSE(WantsColdKv(decode, Pass::kBoth, peaks, KvCache::kCold));
+}
+
+TEST(KvCache, ParsesItsNamesAndRejectsTheRest) {
+  for (const std::string& name : KvCacheNames()) {
+    EXPECT_EQ(KvCacheName(ParseKvCache(name)), name);
+  }
+  EXPECT_EQ(KvCacheNames().size(), 3u);
+  try {
+    ParseKvCache("hot");
+    FAIL() << "accepted --kv-cache hot";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("allowed: auto, cold, warm"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(RequireKvCacheChoice(KvCache::kCold, Pass::kBackward),
+               InvalidArgument);
+  EXPECT_NO_THROW(RequireKvCacheChoice(KvCache::kWarm, Pass::kBoth));
+  EXPECT_NO_THROW(RequireKvCacheChoice(KvCache::kAuto, Pass::kBackward));
+#if defined(__x86_64__) || defined(__i386__)
+  EXPECT_NO_THROW(RequireKvCacheChoice(KvCache::kCold, Pass::kForward));
+#endif
 }
 
 // The ranks of the median's 95% interval against the binomial tables:

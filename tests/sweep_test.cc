@@ -199,10 +199,19 @@ TEST(SweepSpec, ReadsSettingsStoredBeforeThePrefetchHint) {
   EXPECT_EQ(SweepSpec::FromJson(j).prefetch_hint, "auto");
 }
 
+TEST(SweepSpec, ReadsSettingsStoredBeforeTheKvCacheChoice) {
+  nlohmann::json j = SweepSpec{}.ToJson();
+  j["kv_cache"] = "warm";
+  EXPECT_EQ(SweepSpec::FromJson(j).kv_cache, "warm");
+  j.erase("kv_cache");
+  EXPECT_EQ(SweepSpec::FromJson(j).kv_cache, "auto");
+}
+
 TEST(SweepSpec, RoundTripsThroughJson) {
   SweepSpec spec;
   spec.variants = {"a", "b"};
   spec.prefetch_hint = "t0";
+  spec.kv_cache = "cold";
   spec.masks = {"span:1,2:8"};
   spec.threads = {1, 3};
   spec.max_seconds_per_run = 7.5;

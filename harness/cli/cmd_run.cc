@@ -13,6 +13,7 @@
 #include "harness/io/npy.h"
 #include "harness/measure/bandwidth.h"
 #include "harness/measure/execute.h"
+#include "harness/measure/kv_cache.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/measure_backward.h"
 #include "harness/measure/memory.h"
@@ -29,6 +30,7 @@ struct RunOptions {
   std::string target = "best";
   bool no_bf16_dot = false;
   std::string prefetch_hint = "auto";
+  std::string kv_cache = "auto";
   std::string format = "text";
   uint64_t seed = 1;
   InputOptions io;
@@ -101,6 +103,8 @@ int RunOne(const RunOptions& opt) {
   if (!opt.io.save.empty()) RequireWritableDir(opt.io.save, "--save");
   const DType dtype = ParseDType(opt.dtype);
   const Pass pass = ParsePass(opt.pass);
+  const KvCache kv_cache = ParseKvCache(opt.kv_cache);
+  RequireKvCacheChoice(kv_cache, pass);
   const Problem stored = StoredProblem(variant, problem, dtype);
   if (pass != Pass::kForward) {
     const std::string why = variant.WhyNoBackward(stored);
@@ -116,7 +120,7 @@ int RunOne(const RunOptions& opt) {
   const double read_before = peaks.read_gbps;
   MeasureOptions measure{opt.seed, opt.io.Dist(), opt.timing, opt.check,
                          kDefaultOracleBudget};
-  measure.cold_kv = WantsColdKv(stored, pass, peaks);
+  measure.cold_kv = WantsColdKv(stored, pass, peaks, kv_cache);
   measure.dtype = dtype;
   measure.pass = pass;
   const bool generated = !data;
@@ -214,6 +218,9 @@ Command AddRunCommand(CLI::App& app) {
   sub->add_option("--prefetch-hint", opt->prefetch_hint, kPrefetchHintHelp)
       ->capture_default_str()
       ->check(CLI::IsMember(PrefetchHintChoices()));
+  sub->add_option("--kv-cache", opt->kv_cache, kKvCacheHelp)
+      ->capture_default_str()
+      ->check(CLI::IsMember(KvCacheNames()));
   sub->add_option("--format", opt->format, "text | json")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "input seed")

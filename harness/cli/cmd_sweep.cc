@@ -14,6 +14,7 @@
 #include "harness/cli/sweep_records.h"
 #include "harness/measure/bandwidth.h"
 #include "harness/measure/build_info.h"
+#include "harness/measure/kv_cache.h"
 #include "harness/measure/machine_info.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/peak.h"
@@ -78,6 +79,8 @@ int RunSweep(SweepOptions opt) {
   PinTarget(opt.spec.target);
   SetBf16DotEnabled(opt.spec.bf16_dot);
   SetPrefetchHint(*ParsePrefetchHint(opt.spec.prefetch_hint));
+  const KvCache kv_cache = ParseKvCache(opt.spec.kv_cache);
+  RequireKvCacheChoice(kv_cache, ParsePass(opt.spec.pass));
   const sweep::SweepPlan plan = sweep::MakePlan(opt.spec);
   if (!plan.not_run.empty()) {
     fmt::print("{}\n", sweep::NotRunSummary(plan.not_run));
@@ -197,7 +200,7 @@ int RunSweep(SweepOptions opt) {
           }
           options.cold_kv =
               WantsColdKv(StoredProblem(*c.variant, c.problem, options.dtype),
-                          options.pass, peaks.at(c.problem.threads));
+                          options.pass, peaks.at(c.problem.threads), kv_cache);
           PoolRound(pooled[i], Measure(*c.variant, c.problem, options));
           row = ResultRow(*c.variant, c.problem, options, pooled[i],
                           peaks.at(c.problem.threads));
@@ -346,6 +349,9 @@ Command AddSweepCommand(CLI::App& app) {
   sub->add_option("--prefetch-hint", s.prefetch_hint, kPrefetchHintHelp)
       ->capture_default_str()
       ->check(CLI::IsMember(PrefetchHintChoices()));
+  sub->add_option("--kv-cache", s.kv_cache, kKvCacheHelp)
+      ->capture_default_str()
+      ->check(CLI::IsMember(KvCacheNames()));
   sub->add_option("--reps", s.timing.min_reps, "at least this many runs")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));

@@ -212,12 +212,6 @@ std::string BoundBy(const Problem& problem, const MachinePeaks& peaks) {
   return per_byte * peaks.read_gbps < peaks.gflops ? "memory" : "compute";
 }
 
-bool WantsColdKv(const Problem& stored, Pass pass, const MachinePeaks& peaks) {
-  if (pass != Pass::kForward) return false;
-  return stored.shape.Nq < stored.shape.Nk ||
-         BoundBy(stored, peaks) == "memory";
-}
-
 std::string RateText(const nlohmann::json& row) {
   if (row.value("bound", "compute") == "memory") {
     std::string pattern;

@@ -27,9 +27,9 @@ struct MeasureOptions {
   TimingPolicy timing;
   bool check = true;
   double oracle_budget = kDefaultOracleBudget;
-  // Flush K and V from every cache before each run (WantsColdKv: decode,
-  // chunked prefill and memory-bound rows; GB/s then measures memory, not
-  // cache; harness/measure/cache_flush.h).
+  // Flush K and V from every cache before each run (WantsColdKv in
+  // harness/measure/kv_cache.h: by default decode, chunked prefill and
+  // memory-bound rows; GB/s then measures memory, not cache).
   bool cold_kv = false;
   // The inputs' precision: Q, K and V rounded to it before measuring
   // (harness/io/dtype.h); not f32: the row also reports the error against
@@ -105,15 +105,6 @@ struct MachinePeaks {
 // effective FLOPs per minimal K/V byte are below the machine's FLOPs per
 // byte of read bandwidth, else "compute".
 std::string BoundBy(const Problem& problem, const MachinePeaks& peaks);
-
-// Whether a run of the pass is timed with K and V flushed from the caches
-// (MeasureOptions::cold_kv): forward rows that are memory-bound, and every
-// forward row with a cache of earlier keys (Nq < Nk: decode, chunked
-// prefill), whose K and V a real step finds in memory whatever the label.
-// The label alone moved with the probes: bf16 decode at --target AVX2 on a
-// Zen 5 (read 75-80 GB/s, AVX2 FMA peak 263-272 GFLOP/s) came out
-// "compute" and ran warm (docs/semantics.md "Work accounting").
-bool WantsColdKv(const Problem& stored, Pass pass, const MachinePeaks& peaks);
 
 // A result row's rate in words, by the limit it meets first: GB/s of
 // minimal K/V bytes and the fraction of the read bandwidth for a

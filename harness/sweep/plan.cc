@@ -45,6 +45,7 @@ void VisitFields(Spec& s, const Visit& visit) {
   visit("shard_count", s.shard_count);
   visit("bf16_dot", s.bf16_dot);
   visit("prefetch_hint", s.prefetch_hint);
+  visit("kv_cache", s.kv_cache);
   visit("warmup", s.timing.warmup);
   visit("min_reps", s.timing.min_reps);
   visit("min_seconds", s.timing.min_seconds);
@@ -64,8 +65,9 @@ nlohmann::ordered_json SweepSpec::ToJson() const {
 }
 
 // A run stored before dist, baseline, new_tokens, model, dtype, bf16_dot,
-// prefetch_hint, pass or the shard existed keeps their defaults (rounds: 1, the
-// baseline's cap: none); any other missing field is an error naming it.
+// prefetch_hint, kv_cache, pass or the shard existed keeps their defaults
+// (rounds: 1, the baseline's cap: none); any other missing field is an error
+// naming it.
 SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
   SweepSpec s;
   s.rounds = 1;          // a run from before rounds existed
@@ -77,7 +79,7 @@ SweepSpec SweepSpec::FromJson(const nlohmann::json& j) {
     } else if (name != "dist" && name != "baseline" && name != "new_tokens" &&
                name != "model" && name != "dtype" && name != "rounds" &&
                name != "bf16_dot" && name != "prefetch_hint" &&
-               name != "pass" && name != "shard_index" &&
+               name != "kv_cache" && name != "pass" && name != "shard_index" &&
                name != "shard_count" && name != "baseline_n_max") {
       throw InvalidArgument(fmt::format(
           "the stored sweep settings lack '{}'; allowed: a meta.json written "

@@ -65,6 +65,9 @@ struct SweepSpec {
   bool bf16_dot = true;
   // Decode's prefetch hint: auto | t0 | t1 (kernels/prefetch_hint.h).
   std::string prefetch_hint = "auto";
+  // K and V before each timed run: auto | cold | warm
+  // (harness/measure/kv_cache.h).
+  std::string kv_cache = "auto";
   // 6 runs at least: a 95% interval of the median for every row
   // (docs/semantics.md "Noise"), 2 in each of the default 3 rounds.
   TimingPolicy timing{1, 6, 0.2, 50};
