@@ -1,6 +1,6 @@
 // Flushing a buffer out of every cache level, so that the next run reads it
 // from memory: decode, chunked prefill and memory-bound configurations are
-// timed this way (WantsColdKv in harness/measure/measure.h), as a decode
+// timed this way (WantsColdKv in harness/measure/kv_cache.h), as a decode
 // step finds its layer's K and V after the other layers ran.
 #ifndef ATTNBENCH_HARNESS_MEASURE_CACHE_FLUSH_H_
 #define ATTNBENCH_HARNESS_MEASURE_CACHE_FLUSH_H_
