@@ -112,18 +112,18 @@ TEST(WantsColdKv, EveryForwardRowWithEarlierKeysAndMemoryBoundPrefill) {
   const MachinePeaks peaks = Peaks(500.0, 50.0);
   const MachinePeaks slow_fmas = Peaks(7.0, 15.0);
   Problem decode{{1, 8, 2, 1, 4096, 64}, Mask::Causal(), std::nullopt, 2};
-  EXPECT_TRUE(WantsColdKv(decode, Pass::kForward, peaks));
-  EXPECT_TRUE(WantsColdKv(decode, Pass::kForward, slow_fmas));
-  EXPECT_FALSE(WantsColdKv(decode, Pass::kBackward, peaks));
+  EXPECT_TRUE(WantsColdKv(decode, Pass::kForward, peaks, KvCache::kAuto));
+  EXPECT_TRUE(WantsColdKv(decode, Pass::kForward, slow_fmas, KvCache::kAuto));
+  EXPECT_FALSE(WantsColdKv(decode, Pass::kBackward, peaks, KvCache::kAuto));
   Problem chunked{{1, 8, 2, 256, 4096, 64}, Mask::Causal(), std::nullopt, 2};
   EXPECT_EQ(BoundBy(chunked, peaks), "compute");
-  EXPECT_TRUE(WantsColdKv(chunked, Pass::kForward, peaks));
+  EXPECT_TRUE(WantsColdKv(chunked, Pass::kForward, peaks, KvCache::kAuto));
   Problem prefill{{1, 8, 2, 1024, 1024, 64}, Mask::Causal(), std::nullopt, 2};
-  EXPECT_FALSE(WantsColdKv(prefill, Pass::kForward, peaks));
-  EXPECT_FALSE(WantsColdKv(prefill, Pass::kBoth, peaks));
+  EXPECT_FALSE(WantsColdKv(prefill, Pass::kForward, peaks, KvCache::kAuto));
+  EXPECT_FALSE(WantsColdKv(prefill, Pass::kBoth, peaks, KvCache::kAuto));
   Problem tiny{{1, 8, 2, 2, 2, 64}, Mask::Causal(), std::nullopt, 2};
   EXPECT_EQ(BoundBy(tiny, peaks), "memory");
-  EXPECT_TRUE(WantsColdKv(tiny, Pass::kForward, peaks));
+  EXPECT_TRUE(WantsColdKv(tiny, Pass::kForward, peaks, KvCache::kAuto));
   // --kv-cache cold and warm: every forward row, and none.
   EXPECT_TRUE(WantsColdKv(prefill, Pass::kForward, peaks, KvCache::kCold));
   EXPECT_FALSE(WantsColdKv(decode, Pass::kForward, peaks, KvCache::kWarm));
@@ -150,6 +150,9 @@ TEST(KvCache, ParsesItsNamesAndRejectsTheRest) {
   EXPECT_NO_THROW(RequireKvCacheChoice(KvCache::kAuto, Pass::kBackward));
 #if defined(__x86_64__) || defined(__i386__)
   EXPECT_NO_THROW(RequireKvCacheChoice(KvCache::kCold, Pass::kForward));
+#else
+  EXPECT_THROW(RequireKvCacheChoice(KvCache::kCold, Pass::kForward),
+               InvalidArgument);
 #endif
 }
 

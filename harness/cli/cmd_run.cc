@@ -157,9 +157,9 @@ int RunOne(const RunOptions& opt) {
                : Measure(variant, problem, measure, *data,
                          exact ? &*exact : nullptr);
   // Other tenants of a shared host move its memory bandwidth within a
-  // run: a cold row (decode, chunked prefill, memory-bound) is divided by
-  // the larger of two probes, one before and one after its timing (both
-  // stored).
+  // run: a cold row (by default decode, chunked prefill and memory-bound
+  // rows; any forward row with --kv-cache cold) is divided by the larger of
+  // two probes, one before and one after its timing (both stored).
   double read_after = 0.0;
   if (measure.cold_kv) {
     read_after = MeasureReadBandwidth(problem.threads, 3).gbps;

@@ -82,6 +82,12 @@ int RunSweep(SweepOptions opt) {
   const KvCache kv_cache = ParseKvCache(opt.spec.kv_cache);
   RequireKvCacheChoice(kv_cache, ParsePass(opt.spec.pass));
   const sweep::SweepPlan plan = sweep::MakePlan(opt.spec);
+  if (kv_cache != KvCache::kAuto) {
+    fmt::print("K and V {} before each timed run (--kv-cache {})\n",
+               kv_cache == KvCache::kCold ? "flushed from every cache"
+                                          : "left in the caches",
+               KvCacheName(kv_cache));
+  }
   if (!plan.not_run.empty()) {
     fmt::print("{}\n", sweep::NotRunSummary(plan.not_run));
   }

@@ -1,8 +1,10 @@
 #include "harness/measure/kv_cache.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "harness/measure/cache_flush.h"
+#include "harness/measure/measure.h"
 
 namespace attnbench {
 
@@ -27,8 +29,9 @@ KvCache ParseKvCache(std::string_view name) {
   for (KvCache c : {KvCache::kAuto, KvCache::kCold, KvCache::kWarm}) {
     if (KvCacheName(c) == name) return c;
   }
-  throw InvalidArgument(fmt::format(
-      "--kv-cache '{}' is not a choice; allowed: auto, cold, warm", name));
+  throw InvalidArgument(
+      fmt::format("--kv-cache '{}' is not a choice; allowed: {}", name,
+                  fmt::join(KvCacheNames(), ", ")));
 }
 
 bool WantsColdKv(const Problem& stored, Pass pass, const MachinePeaks& peaks,

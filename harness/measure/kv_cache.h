@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "harness/contract/problem.h"
-#include "harness/measure/measure.h"
 #include "harness/measure/pass.h"
 
 namespace attnbench {
+
+struct MachinePeaks;  // harness/measure/measure.h
 
 enum class KvCache { kAuto, kCold, kWarm };
 
@@ -25,7 +26,7 @@ KvCache ParseKvCache(std::string_view name);
 inline constexpr const char* kKvCacheHelp =
     "K and V before each timed run: auto (flushed from every cache for "
     "decode, chunked prefill and memory-bound rows) | cold (flushed for "
-    "every row) | warm (left in the caches; forward pass only for cold)";
+    "every forward row; --pass forward only) | warm (left in the caches)";
 
 // Whether a run of the pass is timed with K and V flushed from the caches
 // (MeasureOptions::cold_kv). auto: forward rows that are memory-bound, and
@@ -36,7 +37,7 @@ inline constexpr const char* kKvCacheHelp =
 // out "compute" and ran warm. cold: every forward row; warm: none. The
 // backward pass is never flushed.
 bool WantsColdKv(const Problem& stored, Pass pass, const MachinePeaks& peaks,
-                 KvCache choice = KvCache::kAuto);
+                 KvCache choice);
 
 // InvalidArgument where the choice cannot be honoured: cold with a
 // backward pass, or cold on a CPU that cannot flush cache lines.

@@ -222,11 +222,16 @@ std::string RateText(const nlohmann::json& row) {
           100 * row["pct_pattern_bandwidth"].get<double>(),
           row["pattern_read_gbps"].get<double>());
     }
+    // A warm row (--kv-cache warm) read K and V from the caches: its GB/s
+    // may pass the memory's.
+    const bool warm = row.value("kv_cache", "cold") == "warm";
     return fmt::format(
         "{:.2f} GB/s = {:.1f}% of the {:.1f} GB/s read bandwidth{} "
-        "(memory-bound; {:.2f} effective GFLOP/s)",
+        "(memory-bound{}; {:.2f} effective GFLOP/s)",
         row["gbps"].get<double>(), 100 * row["pct_bandwidth"].get<double>(),
-        row["read_gbps"].get<double>(), pattern, row["gflops"].get<double>());
+        row["read_gbps"].get<double>(), pattern,
+        warm ? ", K and V warm in the caches" : "",
+        row["gflops"].get<double>());
   }
   return fmt::format(
       "{:.2f} effective GFLOP/s = {:.1f}% of the {:.1f} GFLOP/s FMA peak "
