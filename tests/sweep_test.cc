@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <utility>
 
 #include "harness/contract/variant.h"
 #include "harness/sweep/plan.h"
@@ -191,20 +192,18 @@ TEST(SweepSpec, ReadsSettingsStoredBeforeDecodeSweeps) {
   EXPECT_EQ(back.model, "");
 }
 
-TEST(SweepSpec, ReadsSettingsStoredBeforeThePrefetchHint) {
-  nlohmann::json j = SweepSpec{}.ToJson();
-  j["prefetch_hint"] = "t1";
-  EXPECT_EQ(SweepSpec::FromJson(j).prefetch_hint, "t1");
-  j.erase("prefetch_hint");
-  EXPECT_EQ(SweepSpec::FromJson(j).prefetch_hint, "auto");
-}
-
-TEST(SweepSpec, ReadsSettingsStoredBeforeTheKvCacheChoice) {
-  nlohmann::json j = SweepSpec{}.ToJson();
-  j["kv_cache"] = "warm";
-  EXPECT_EQ(SweepSpec::FromJson(j).kv_cache, "warm");
-  j.erase("kv_cache");
-  EXPECT_EQ(SweepSpec::FromJson(j).kv_cache, "auto");
+// Settings added after runs were stored: read when present, their
+// default ("auto") when a meta.json predates them.
+TEST(SweepSpec, ReadsSettingsStoredBeforeThePrefetchHintAndKvCache) {
+  const std::pair<const char*, const char*> fields[] = {{"prefetch_hint", "t1"},
+                                                        {"kv_cache", "warm"}};
+  for (const auto& [field, value] : fields) {
+    nlohmann::json j = SweepSpec{}.ToJson();
+    j[field] = value;
+    EXPECT_EQ(SweepSpec::FromJson(j).ToJson()[field], value) << field;
+    j.erase(field);
+    EXPECT_EQ(SweepSpec::FromJson(j).ToJson()[field], "auto") << field;
+  }
 }
 
 TEST(SweepSpec, RoundTripsThroughJson) {
