@@ -215,12 +215,7 @@ Command AddRunCommand(CLI::App& app) {
                   "Highway target: best or a name from `list`")
       ->capture_default_str();
   sub->add_flag("--no-bf16-dot", opt->no_bf16_dot, kNoBf16DotHelp);
-  sub->add_option("--prefetch-hint", opt->prefetch_hint, kPrefetchHintHelp)
-      ->capture_default_str()
-      ->check(CLI::IsMember(PrefetchHintChoices()));
-  sub->add_option("--kv-cache", opt->kv_cache, kKvCacheHelp)
-      ->capture_default_str()
-      ->check(CLI::IsMember(KvCacheNames()));
+  AddDecodeStudyOptions(*sub, opt->prefetch_hint, opt->kv_cache);
   sub->add_option("--format", opt->format, "text | json")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "input seed")

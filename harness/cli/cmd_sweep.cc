@@ -352,12 +352,7 @@ Command AddSweepCommand(CLI::App& app) {
   sub->add_option("--target", s.target, "Highway target: best or a name")
       ->capture_default_str();
   sub->add_flag("--no-bf16-dot{false}", s.bf16_dot, kNoBf16DotHelp);
-  sub->add_option("--prefetch-hint", s.prefetch_hint, kPrefetchHintHelp)
-      ->capture_default_str()
-      ->check(CLI::IsMember(PrefetchHintChoices()));
-  sub->add_option("--kv-cache", s.kv_cache, kKvCacheHelp)
-      ->capture_default_str()
-      ->check(CLI::IsMember(KvCacheNames()));
+  AddDecodeStudyOptions(*sub, s.prefetch_hint, s.kv_cache);
   sub->add_option("--reps", s.timing.min_reps, "at least this many runs")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));

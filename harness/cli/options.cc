@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <thread>
 
+#include "harness/measure/kv_cache.h"
+#include "harness/measure/pin_target.h"
+#include "kernels/prefetch_hint.h"
+
 namespace attnbench::cli {
 
 void ProblemOptions::AddTo(CLI::App& app) {
@@ -81,6 +85,16 @@ std::optional<AttentionData> InputOptions::Load() const {
 
 const Variant& FindVariant(const std::string& name) {
   return *Registry::Get().Resolve({name}).front();
+}
+
+void AddDecodeStudyOptions(CLI::App& app, std::string& prefetch_hint,
+                           std::string& kv_cache) {
+  app.add_option("--prefetch-hint", prefetch_hint, kPrefetchHintHelp)
+      ->capture_default_str()
+      ->check(CLI::IsMember(PrefetchHintChoices()));
+  app.add_option("--kv-cache", kv_cache, kKvCacheHelp)
+      ->capture_default_str()
+      ->check(CLI::IsMember(KvCacheNames()));
 }
 
 CLI::Validator FiniteRange(double lo, double hi) {

@@ -47,6 +47,12 @@ struct InputOptions {
   Layout FileLayout() const { return ParseLayout(layout); }
 };
 
+// `--prefetch-hint` (kernels/prefetch_hint.h) and `--kv-cache`
+// (harness/measure/kv_cache.h), the two A/B switches of `run` and `sweep`,
+// each checked against its names.
+void AddDecodeStudyOptions(CLI::App& app, std::string& prefetch_hint,
+                           std::string& kv_cache);
+
 // The variant registered under `name`, or InvalidArgument listing them all.
 const Variant& FindVariant(const std::string& name);
 

@@ -7,6 +7,9 @@
 #include "harness/measure/measure.h"
 
 namespace attnbench {
+namespace {
+constexpr KvCache kChoices[] = {KvCache::kAuto, KvCache::kCold, KvCache::kWarm};
+}  // namespace
 
 std::string_view KvCacheName(KvCache choice) {
   switch (choice) {
@@ -21,12 +24,16 @@ std::string_view KvCacheName(KvCache choice) {
 }
 
 const std::vector<std::string>& KvCacheNames() {
-  static const std::vector<std::string> names = {"auto", "cold", "warm"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (KvCache c : kChoices) all.emplace_back(KvCacheName(c));
+    return all;
+  }();
   return names;
 }
 
 KvCache ParseKvCache(std::string_view name) {
-  for (KvCache c : {KvCache::kAuto, KvCache::kCold, KvCache::kWarm}) {
+  for (KvCache c : kChoices) {
     if (KvCacheName(c) == name) return c;
   }
   throw InvalidArgument(
