@@ -129,7 +129,7 @@ def compare_machines(run_dirs, plot_path=None, csv_path=None, variants=None,
     keys = sorted(shared_configs(machines), key=sort_key)
     print(f"\n{len(keys)} configuration(s) measured on every machine; the "
           "fraction of each machine's own FMA peak (bw: of its read "
-          "bandwidth, for memory-bound rows); * noisy\n")
+          "bandwidth, for memory-bound and decode rows); * noisy\n")
     table = [("configuration",) + tuple(f"M{i}" for i in
                                         range(1, len(machines) + 1))]
     for key in keys:

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from machine_view import field, fraction, load_machines
-from runrows import replace_between_markers
+from runrows import replace_between_markers, shows_bandwidth
 
 BEGIN, END = "<!-- machines:begin -->", "<!-- machines:end -->"
 
@@ -40,15 +40,6 @@ def median_of(rows, name):
     return statistics.median(values) if values else None
 
 
-def is_decode(row):
-    """A decode row: a few new tokens (Nq <= 16) against more keys, or any
-    row labelled memory-bound. By shape, since the label follows the probes
-    of the row's moment and may read "compute" for a decode step."""
-    nq, nk = field(row, "Nq"), field(row, "Nk")
-    return (row.get("bound") == "memory"
-            or (nq is not None and nk is not None and nq < nk and nq <= 16))
-
-
 def headline(rows, memory):
     """The fraction at the largest size of flash causal forward f32: D=64
     compute-bound prefill rows (Nq = Nk) of the FMA peak, or decode rows of
@@ -56,7 +47,7 @@ def headline(rows, memory):
     chosen = [r for r in rows
               if field(r, "variant") == "flash" and field(r, "mask") == "causal"
               and field(r, "pass") == "forward" and field(r, "dtype") == "f32"
-              and is_decode(r) == memory
+              and shows_bandwidth(r) == memory
               and (memory or (field(r, "D") == 64
                               and field(r, "Nq") == field(r, "Nk")))]
     if not chosen:

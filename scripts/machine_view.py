@@ -7,12 +7,12 @@ Highway target the run used: rates from two CPU models or two targets are
 two machines here. Absolute GFLOP/s do not compare across machines; the
 fraction of each machine's own limit does: pct_peak (of its measured FMA
 peak) for compute-bound rows, pct_bandwidth (of its measured read
-bandwidth) for memory-bound ones.
+bandwidth) for memory-bound and decode ones (runrows.shows_bandwidth).
 """
 
 from pathlib import Path
 
-from runrows import ok_rows, read_meta, read_rows, warn
+from runrows import ok_rows, read_meta, read_rows, shows_bandwidth, warn
 
 # A configuration, whatever machine ran it.
 CONFIG_FIELDS = ("variant", "mask", "pass", "dtype", "B", "H", "Hkv", "Nq",
@@ -59,7 +59,7 @@ def family_key(row):
 
 def fraction(row):
     """(value, 'bw' or 'peak'): the fraction of the machine's own limit."""
-    if row.get("bound") == "memory" and row.get("pct_bandwidth") is not None:
+    if shows_bandwidth(row):
         return row["pct_bandwidth"], "bw"
     return row.get("pct_peak"), "peak"
 

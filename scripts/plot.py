@@ -39,7 +39,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
 
 from runrows import (ok_rows, print_table, read_meta, read_rows,  # noqa: E402
-                     sort_key, warn)
+                     shows_bandwidth, sort_key, warn)
 
 SERIES_FIELDS = ("variant", "mask", "D", "H", "threads")
 # Decode series of different shapes must not merge: Hkv and Nq join the key.
@@ -233,12 +233,13 @@ def draw_memory(series, names, meta, rows):
 
 
 def memory_bound(rows):
-    """The rows of every series (BANDWIDTH_FIELDS) with a memory-bound row:
-    all of its rows, since a decode row's label follows the probes of its
-    moment and one near the balance point may read "compute" between two
-    "memory" neighbours; older runs have none."""
+    """The rows of every series (BANDWIDTH_FIELDS) with a row that reads in
+    GB/s (runrows.shows_bandwidth: memory-bound, or decode's shape): all of
+    its rows, since a row's label follows the probes of its moment and one
+    near the balance point may read "compute" between two "memory"
+    neighbours; older runs have none."""
     keys = {tuple(r.get(f) for f in BANDWIDTH_FIELDS) for r in rows
-            if r.get("bound") == "memory"}
+            if shows_bandwidth(r)}
     return [r for r in rows
             if tuple(r.get(f) for f in BANDWIDTH_FIELDS) in keys]
 

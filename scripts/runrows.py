@@ -47,6 +47,25 @@ def ok_rows(rows):
             if r.get("status", "ok") == "ok" and r.get("median_s") is not None]
 
 
+# Decode's shape: at most this many new query rows against more keys
+# (kDecodeMaxNewRows in harness/measure/measure.h).
+DECODE_MAX_NEW_ROWS = 16
+
+
+def shows_bandwidth(row):
+    """Whether ROW's rate reads as GB/s and pct_bandwidth: labelled
+    memory-bound, or of decode's shape (Nq <= 16 < Nk) whatever its label
+    (near the balance point the label follows the probes of its moment),
+    and with a bandwidth figure (older rows may have none)."""
+    if not isinstance(row.get("pct_bandwidth"), (int, float)):
+        return False
+    if row.get("bound") == "memory":
+        return True
+    nq, nk = row.get("Nq"), row.get("Nk")
+    return (isinstance(nq, int) and isinstance(nk, int)
+            and nq <= DECODE_MAX_NEW_ROWS and nq < nk)
+
+
 def read_meta(run_dir):
     """Return RUN_DIR/meta.json as a dict, or {} (with a warning) if absent."""
     path = Path(run_dir) / "meta.json"

@@ -106,6 +106,43 @@ TEST(BoundBy, ComparesFlopsPerByteWithTheMachineBalance) {
   EXPECT_EQ(BoundBy(decode, Peaks(7.0, 15.0)), "compute");
 }
 
+// A row's rate reads in GB/s where it is labelled memory-bound, or where it
+// has decode's shape (Nq <= 16 < Nk) whatever its label; GFLOP/s otherwise.
+TEST(RateText, BandwidthForMemoryBoundAndDecodeRowsFlopsForTheRest) {
+  const auto row = [](int64_t nq, int64_t nk, const char* bound) {
+    return nlohmann::json{
+        {"Nq", nq},        {"Nk", nk},          {"bound", bound},
+        {"gbps", 40.0},    {"read_gbps", 50.0}, {"pct_bandwidth", 0.8},
+        {"gflops", 120.0}, {"pct_peak", 0.6},   {"peak_gflops", 200.0}};
+  };
+  const nlohmann::json decode_compute = row(1, 4096, "compute");
+  EXPECT_TRUE(ShowsBandwidth(decode_compute));
+  const std::string text = RateText(decode_compute);
+  EXPECT_EQ(text.rfind("40.00 GB/s = 80.0% of the 50.0 GB/s read bandwidth", 0),
+            0u)
+      << text;
+  EXPECT_NE(text.find("decode, labelled compute-bound"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("60.0% of the 200.0 GFLOP/s FMA peak"), std::string::npos)
+      << text;
+  EXPECT_TRUE(ShowsBandwidth(row(16, 4096, "compute")));
+  EXPECT_TRUE(ShowsBandwidth(row(256, 4096, "memory")));
+  EXPECT_NE(RateText(row(256, 4096, "memory")).find("(memory-bound; 120.00"),
+            std::string::npos);
+  // Chunked prefill and prefill labelled compute: GFLOP/s.
+  for (const nlohmann::json& r :
+       {row(17, 4096, "compute"), row(4096, 4096, "compute"),
+        row(1, 1, "compute")}) {
+    EXPECT_FALSE(ShowsBandwidth(r));
+    EXPECT_EQ(RateText(r).rfind("120.00 effective GFLOP/s = 60.0%", 0), 0u)
+        << RateText(r);
+  }
+  // A row without a bandwidth figure (a backward pass) cannot show one.
+  nlohmann::json backward = row(1, 4096, "compute");
+  backward.erase("pct_bandwidth");
+  EXPECT_FALSE(ShowsBandwidth(backward));
+}
+
 // Decode and chunked prefill run with K and V flushed however the probes
 // label them; prefill only where it is memory-bound; backward never.
 TEST(WantsColdKv, EveryForwardRowWithEarlierKeysAndMemoryBoundPrefill) {

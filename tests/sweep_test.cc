@@ -294,5 +294,22 @@ TEST(Summary, ShowsGigabytesPerSecondForMemoryBoundRows) {
   EXPECT_NE(table.find("B 42.5 (81%)"), std::string::npos) << table;
 }
 
+// A decode family keeps one unit when the probes label some of its points
+// compute-bound: GB/s at every Nk.
+TEST(Summary, ShowsGigabytesPerSecondForEveryDecodePoint) {
+  std::vector<nlohmann::ordered_json> rows;
+  for (int64_t nk : {1024, 2048}) {
+    nlohmann::ordered_json row = Row("fast", nk, 1e-3);
+    row["Nq"] = 1;
+    row["bound"] = nk == 1024 ? "compute" : "memory";
+    row["gbps"] = nk == 1024 ? 30.5 : 40.5;
+    row["pct_bandwidth"] = nk == 1024 ? 0.61 : 0.81;
+    rows.push_back(row);
+  }
+  const std::string table = sweep::SummaryTable(rows, "naive");
+  EXPECT_NE(table.find("B 30.5 (61%)"), std::string::npos) << table;
+  EXPECT_NE(table.find("B 40.5 (81%)"), std::string::npos) << table;
+}
+
 }  // namespace
 }  // namespace attnbench

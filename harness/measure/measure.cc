@@ -212,32 +212,46 @@ std::string BoundBy(const Problem& problem, const MachinePeaks& peaks) {
   return per_byte * peaks.read_gbps < peaks.gflops ? "memory" : "compute";
 }
 
-std::string RateText(const nlohmann::json& row) {
-  if (row.value("bound", "compute") == "memory") {
-    std::string pattern;
-    if (row.contains("pct_pattern_bandwidth") &&
-        row["pct_pattern_bandwidth"].is_number()) {
-      pattern = fmt::format(
-          ", {:.1f}% of a plain read of the same rows ({:.2f} GB/s)",
-          100 * row["pct_pattern_bandwidth"].get<double>(),
-          row["pattern_read_gbps"].get<double>());
-    }
-    // A warm row (--kv-cache warm) read K and V from the caches: its GB/s
-    // may pass the memory's.
-    const bool warm = row.value("kv_cache", "cold") == "warm";
-    return fmt::format(
-        "{:.2f} GB/s = {:.1f}% of the {:.1f} GB/s read bandwidth{} "
-        "(memory-bound{}; {:.2f} effective GFLOP/s)",
-        row["gbps"].get<double>(), 100 * row["pct_bandwidth"].get<double>(),
-        row["read_gbps"].get<double>(), pattern,
-        warm ? ", K and V warm in the caches" : "",
-        row["gflops"].get<double>());
+bool ShowsBandwidth(const nlohmann::json& row) {
+  if (!row.contains("gbps") || !row["gbps"].is_number() ||
+      !row.contains("pct_bandwidth") || !row["pct_bandwidth"].is_number()) {
+    return false;
   }
-  return fmt::format(
-      "{:.2f} effective GFLOP/s = {:.1f}% of the {:.1f} GFLOP/s FMA peak "
-      "(compute-bound)",
+  if (row.value("bound", "compute") == "memory") return true;
+  const int64_t nq = row.value("Nq", int64_t{0}),
+                nk = row.value("Nk", int64_t{0});
+  return nq <= kDecodeMaxNewRows && nq < nk;
+}
+
+std::string RateText(const nlohmann::json& row) {
+  const bool memory = row.value("bound", "compute") == "memory";
+  const std::string flops = fmt::format(
+      "{:.2f} effective GFLOP/s = {:.1f}% of the {:.1f} GFLOP/s FMA peak",
       row["gflops"].get<double>(), 100 * row["pct_peak"].get<double>(),
       row["peak_gflops"].get<double>());
+  if (!ShowsBandwidth(row)) return flops + " (compute-bound)";
+  std::string pattern;
+  if (row.contains("pct_pattern_bandwidth") &&
+      row["pct_pattern_bandwidth"].is_number()) {
+    pattern =
+        fmt::format(", {:.1f}% of a plain read of the same rows ({:.2f} GB/s)",
+                    100 * row["pct_pattern_bandwidth"].get<double>(),
+                    row["pattern_read_gbps"].get<double>());
+  }
+  // A warm row (--kv-cache warm) read K and V from the caches: its GB/s
+  // may pass the memory's.
+  const bool warm = row.value("kv_cache", "cold") == "warm";
+  // A decode step labelled compute-bound by this moment's probes still
+  // reads as GB/s, beside its FLOP rate of the peak.
+  return fmt::format(
+      "{:.2f} GB/s = {:.1f}% of the {:.1f} GB/s read bandwidth{} ({}{}; {})",
+      row["gbps"].get<double>(), 100 * row["pct_bandwidth"].get<double>(),
+      row["read_gbps"].get<double>(), pattern,
+      memory ? "memory-bound" : "decode, labelled compute-bound",
+      warm ? ", K and V warm in the caches" : "",
+      memory
+          ? fmt::format("{:.2f} effective GFLOP/s", row["gflops"].get<double>())
+          : flops);
 }
 
 nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,

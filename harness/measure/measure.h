@@ -106,10 +106,21 @@ struct MachinePeaks {
 // byte of read bandwidth, else "compute".
 std::string BoundBy(const Problem& problem, const MachinePeaks& peaks);
 
-// A result row's rate in words, by the limit it meets first: GB/s of
-// minimal K/V bytes and the fraction of the read bandwidth for a
-// memory-bound row, effective GFLOP/s and the fraction of the FMA peak
-// otherwise; the row's bound named.
+// Decode's shape: at most this many new query rows against more keys
+// (docs/semantics.md "Work accounting").
+inline constexpr int64_t kDecodeMaxNewRows = 16;
+
+// Whether a result row's rate reads as GB/s of minimal K/V bytes and the
+// fraction of the read bandwidth: a row labelled memory-bound, or a row of
+// decode's shape (Nq <= kDecodeMaxNewRows and Nq < Nk) with a bandwidth
+// figure. By shape as well as by label: near the machine's balance point
+// the label follows the probes of the moment, and a decode family would
+// otherwise switch units from one Nk to the next.
+bool ShowsBandwidth(const nlohmann::json& row);
+
+// A result row's rate in words: GB/s and the fraction of the read
+// bandwidth where ShowsBandwidth, effective GFLOP/s and the fraction of
+// the FMA peak otherwise; the row's bound named.
 std::string RateText(const nlohmann::json& row);
 
 // One result row (the fields README.md describes), in a fixed order.

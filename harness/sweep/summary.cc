@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "harness/measure/measure.h"
 #include "harness/sweep/plan.h"
 
 namespace attnbench::sweep {
@@ -29,8 +30,9 @@ double FitExponent(const std::vector<double>& x, const std::vector<double>& y) {
 
 std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
                          const std::string& baseline) {
-  // A memory-bound point shows GB/s of minimal K/V bytes and the fraction
-  // of the read bandwidth instead of GFLOP/s and the fraction of the peak.
+  // A memory-bound or decode point (ShowsBandwidth) shows GB/s of minimal
+  // K/V bytes and the fraction of the read bandwidth instead of GFLOP/s
+  // and the fraction of the peak.
   struct Point {
     double seconds, rate, pct;
     bool memory, noisy;
@@ -47,7 +49,7 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
     const int64_t dim = r["D"], n = r["Nk"];
     const int threads = r["threads"];
     const std::string family = FamilyKey(variant, mask, dim, threads);
-    const bool memory = r.value("bound", "compute") == "memory";
+    const bool memory = ShowsBandwidth(r);
     families[family][n] = {r["median_s"], memory ? r["gbps"] : r["gflops"],
                            memory ? r["pct_bandwidth"] : r["pct_peak"], memory,
                            r.value("noisy", false)};
@@ -63,13 +65,14 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
   for (int64_t n : sizes) out += fmt::format(" {:>14}", fmt::format("N={}", n));
   out += fmt::format(" {:>8} {:>14}\n", "exponent", "vs " + baseline);
   out += fmt::format(
-      "(effective GFLOP/s and % of the FMA peak; for memory-bound rows, "
-      "marked B, GB/s of\n minimal K/V bytes and % of the read bandwidth. "
+      "(effective GFLOP/s and % of the FMA peak; for memory-bound and decode "
+      "rows (Nq <= {} < Nk),\n marked B, GB/s of minimal K/V bytes and % of "
+      "the read bandwidth. "
       "exponent of time in N over each family's four largest quiet N; vs "
       "{}: time ratio at the largest N both ran. * marks a noisy point,\n "
       "left out of the fit; a family with fewer than two quiet points gets "
       "no exponent)\n",
-      baseline);
+      kDecodeMaxNewRows, baseline);
   for (const auto& [family, points] : families) {
     const auto& [variant, mask, dim, threads] = family_parts[family];
     out += fmt::format("{:<44}", family);
