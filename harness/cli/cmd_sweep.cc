@@ -5,22 +5,18 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cmath>
 #include <ctime>
 #include <map>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/options.h"
 #include "harness/cli/sweep_records.h"
-#include "harness/measure/bandwidth.h"
+#include "harness/cli/sweep_session.h"
 #include "harness/measure/build_info.h"
 #include "harness/measure/kv_cache.h"
 #include "harness/measure/machine_info.h"
 #include "harness/measure/measure.h"
-#include "harness/measure/peak.h"
-#include "harness/measure/peak_store.h"
 #include "harness/measure/pin_target.h"
-#include "harness/measure/quick_probes.h"
 #include "harness/sweep/plan.h"
 #include "harness/sweep/progress.h"
 #include "harness/sweep/run_store.h"
@@ -133,25 +129,7 @@ int RunSweep(SweepOptions opt) {
 
   // The FMA peak and read bandwidth for each thread count, measured in
   // this process.
-  std::map<int, MachinePeaks> peaks;
-  nlohmann::ordered_json session;
-  session["started_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
-  session["highway_target"] = DispatchedTargetName();
-  session["probes"] = ProbeDepthName();
-  for (int t : opt.spec.threads) {
-    peaks[t] = MeasureGuardedPeaks(t);
-    if (!peaks[t].noise.empty()) {
-      fmt::print("warning: {} threads: {}: every row is marked noisy\n", t,
-                 peaks[t].noise);
-    }
-    session["peak_gflops"][std::to_string(t)] = peaks[t].gflops;
-    session["read_gbps"][std::to_string(t)] = peaks[t].read_gbps;
-    fmt::print(
-        "FMA peak with {} threads: {:.1f} GFLOP/s; read bandwidth "
-        "{:.1f} GB/s\n",
-        t, peaks[t].gflops, peaks[t].read_gbps);
-  }
-  meta["sessions"].push_back(session);
+  const std::map<int, MachinePeaks> peaks = StartSession(opt.spec, meta);
   store->SaveMeta();
   fmt::print("rows: {}\n", (store->Dir() / "rows.jsonl").string());
 
@@ -251,26 +229,7 @@ int RunSweep(SweepOptions opt) {
   }
   // The peaks again: a drift of more than 10% says the machine changed
   // under the sweep (other load, clocks, the host's memory traffic).
-  nlohmann::ordered_json& last = meta["sessions"].back();
-  for (int t : opt.spec.threads) {
-    MachinePeaks end;
-    end.gflops = MeasureFmaPeak(t).gflops;
-    end.read_gbps = MeasureReadBandwidth(t).gbps;
-    RecordFmaPeak(t, end.gflops);
-    last["peak_gflops_end"][std::to_string(t)] = end.gflops;
-    last["read_gbps_end"][std::to_string(t)] = end.read_gbps;
-    const double peak_drift = end.gflops / peaks[t].probe_gflops - 1.0;
-    const double read_drift = end.read_gbps / peaks[t].read_gbps - 1.0;
-    if (!QuickProbes() &&
-        (std::fabs(peak_drift) > 0.1 || std::fabs(read_drift) > 0.1)) {
-      fmt::print(
-          "warning: with {} threads the FMA peak moved {:+.0f}% and the read "
-          "bandwidth {:+.0f}% between the start and the end of the sweep: "
-          "compare its rows with care (docs/semantics.md \"Noise\")\n",
-          t, 100 * peak_drift, 100 * read_drift);
-    }
-  }
-  last["finished_utc"] = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  FinishSession(opt.spec, peaks, meta);
   store->SaveMeta();
   fmt::print("\n{}", sweep::SummaryTable(store->Rows(), opt.spec.baseline));
   fmt::print("results: {}\n", store->Dir().string());
