@@ -24,7 +24,9 @@
 #include "harness/measure/machine_info.h"
 #include "harness/measure/measure.h"
 #include "harness/measure/peak_store.h"
+#include "harness/measure/span_read.h"
 #include "harness/measure/timing.h"
+#include "kernels/prefetch_hint.h"
 
 namespace attnbench {
 namespace {
@@ -94,6 +96,41 @@ TEST(CacheFlush, TakesAnySpansAndLeavesTheBytes) {
   arena.execute([&] { FlushFromCachesOnThreads(CutIntoTasks(spans)); });
   arena.execute([] { FlushFromCachesOnThreads(CutIntoTasks({})); });
   EXPECT_EQ(data, before);
+}
+
+// The plain read of a problem's rows sums every whole 4-byte word of every
+// piece, whichever hint decides whether it fetches the pieces ahead: many
+// short pieces (a sparse rule's rows), some empty or starting mid-word, and
+// long ones, over 1 and 2 threads.
+TEST(ReadSpans, SumsEveryWordOfEveryPieceWithEitherHint) {
+  std::vector<float> data(1 << 20);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i % 7);
+  const char* base = reinterpret_cast<const char*>(data.data());
+  std::vector<ByteSpan> spans;
+  double expected = 0.0;
+  const auto add = [&](size_t first_word, size_t words, size_t skew) {
+    spans.push_back({base + 4 * first_word + skew, 4 * words});
+    // A piece that starts mid-word reads its whole words only.
+    for (size_t w = first_word + (skew ? 1 : 0); w < first_word + words; ++w) {
+      expected += data[w];
+    }
+  };
+  for (size_t row = 0; row < 600; ++row) add(row * 1000, 128, 0);
+  add(700000, 0, 0);
+  add(700100, 37, 2);
+  add(800000, 200000, 0);
+  const PrefetchHint before = CurrentPrefetchHint();
+  for (PrefetchHint hint : {PrefetchHint::kT0, PrefetchHint::kT1}) {
+    SetPrefetchHint(hint);
+    for (int threads : {1, 2}) {
+      tbb::task_arena arena(threads);
+      float sum = 0.0f;
+      arena.execute([&] { sum = ReadSpansOnThreads(CutIntoTasks(spans)); });
+      EXPECT_EQ(static_cast<double>(sum), expected)
+          << PrefetchHintName(hint) << ", " << threads << " threads";
+    }
+  }
+  SetPrefetchHint(before);
 }
 
 TEST(BoundBy, ComparesFlopsPerByteWithTheMachineBalance) {

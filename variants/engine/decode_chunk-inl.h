@@ -24,6 +24,7 @@
 #include "hwy/highway.h"
 #include "kernels/decode_tile-inl.h"
 #include "kernels/flash_tile-inl.h"
+#include "kernels/prefetch_hint.h"
 #include "kernels/row_ops-inl.h"
 #include "variants/engine/decode.h"
 #include "variants/engine/decode_rows-inl.h"
@@ -214,24 +215,33 @@ constexpr size_t kInterleaveKeys = 0;
 #endif
 
 // The rows fetched ahead of a chunk of n keys in `runs` runs: the bytes of
-// PrefetchKeys where its runs are long, kApartRowsAhead rows where its
-// keys lie apart (runs shorter than kApartRunKeys on average; dilated,
-// sparse_strided's strided keys). A row apart from the others starts a
-// new stream, none of whose lines the hardware prefetcher fetches, and
-// more rows asked for ahead only queued behind the fetches in flight.
-// Intel Xeon family 6 model 167, sparse_strided:128 at Nk=65536 (2
+// PrefetchKeys, except where its keys lie apart (runs shorter than
+// kApartRunKeys on average; dilated, sparse_strided's strided keys) and
+// the fetches go into every cache (hint T0, kernels/prefetch_hint.h):
+// then kApartRowsAhead rows. A row apart from the others starts a new
+// stream, none of whose lines the hardware prefetcher fetches, and with
+// T0 more rows asked for ahead only queued behind the fetches in flight.
+// Intel Xeon family 6 model 167 (T0), sparse_strided:128 at Nk=65536 (2
 // threads, 4 interleaved rounds), GB/s over a plain read of the same rows
 // timed beside each run: AVX3 fp32 by rows ahead 1: 0.74, 2: 0.78, 4:
 // 0.84, 6: 0.78-0.84, 12 (the bytes): 0.73-0.74, 24: 0.53, 48: 0.55; AVX2
 // fp32 4: 0.81 against 0.56 (12); AVX3 bf16 4: 0.82, 8: 0.82 against 0.74
 // (24); dilated:64:4 4: 1.12, 6: 1.14 against 1.08 (noise). Runs of 32
 // keys (sparse_fixed:256:32) keep the bytes: 4 rows read 0.82 against
-// 0.87.
+// 0.87. With T1 (into L2) the bytes: AMD Zen 4, 2 threads, Nk=65536, 4
+// interleaved rounds, time against 4 rows ahead: sparse_strided:128 AVX3
+// fp32 8: 0.84x, 12 (the bytes): 0.76x, 16: 0.75x, 24: 0.76x; AVX2 fp32
+// 12: 0.75x, 16 (the bytes): 0.75x, 32: 0.95x; AVX3 bf16 12: 0.75x, 24
+// (the bytes): 0.68x, 32: 0.80x; H=8 Hkv=1 D=64 12: 0.66x, 24 (the
+// bytes): 0.66x; dilated:64:4 AVX3 12: 0.71x, 16: 0.73x, 32: 0.99x.
 constexpr size_t kApartRunKeys = 4;
 constexpr size_t kApartRowsAhead = 4;
 template <class T>
 size_t RowsAhead(size_t dim, size_t n, size_t runs) {
-  return n < kApartRunKeys * runs ? kApartRowsAhead : PrefetchKeys<T>(dim);
+  const bool apart = n < kApartRunKeys * runs;
+  return apart && CurrentPrefetchHint() == PrefetchHint::kT0
+             ? kApartRowsAhead
+             : PrefetchKeys<T>(dim);
 }
 
 // The chunk's K and V rows (w.runs), and those to fetch ahead: the keys
