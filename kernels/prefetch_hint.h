@@ -1,7 +1,10 @@
 // Which caches decode's software prefetches fill: all of them (the x86 hint
 // T0, into L1) or the outer ones (T1, into L2 and the last level), chosen
 // once per process from the CPU and read by every fetch of
-// kernels/row_fetch-inl.h and kernels/half-inl.h.
+// kernels/row_fetch-inl.h and kernels/half-inl.h. It also decides how many
+// scattered rows decode fetches ahead (RowsAhead in
+// variants/engine/decode_chunk-inl.h) and whether the plain read of a cold
+// row's rows fetches ahead (harness/measure/span_read.h).
 //
 // Why per CPU: on an AMD EPYC Zen 4 (family 25, model 17), causal decode
 // (H=32, Hkv=8, D=128, Nk 1K-128K, 2 threads) with T1 took 0.41-0.60x the
@@ -32,8 +35,8 @@ std::string PrefetchHintName(PrefetchHint hint);
 std::optional<PrefetchHint> ParsePrefetchHint(const std::string& name);
 // The names ParsePrefetchHint takes, for the CLI's check.
 std::vector<std::string> PrefetchHintChoices();
-// Sets the hint for all later decode runs (the CLI's --prefetch-hint);
-// call it before starting threads.
+// Sets the hint for all later decode runs and plain reads of their rows
+// (the CLI's --prefetch-hint); call it before starting threads.
 void SetPrefetchHint(PrefetchHint hint);
 
 namespace detail {

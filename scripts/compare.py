@@ -15,8 +15,9 @@ one run. --csv FILE also writes the matched table as CSV. Exits 0.
 runs are grouped by machine (CPU model, family, model, cores) and target,
 and each configuration measured on every machine is shown as the fraction
 of that machine's own limit (pct_peak; pct_bandwidth for memory-bound
-and decode rows), since absolute rates do not compare across CPUs. --plot FILE draws
-those fractions against N, one panel per series, one line per machine.
+and decode rows), since absolute rates do not compare across CPUs.
+--plot FILE draws those fractions against N, one panel per series, one
+line per machine.
 """
 
 import argparse

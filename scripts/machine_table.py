@@ -9,7 +9,7 @@ Highway target (machine_view.py) and prints, per machine: its runs and
 configurations, the FMA peak and read bandwidth its rows were measured
 against (medians over its rows at the largest thread count), and two
 headline fractions of those limits: flash causal forward (f32, D=64) at the
-largest N, and decode (flash causal, Nq <= 16 < Nk or memory-bound) at
+largest N, and decode (flash causal, Nq <= 16 and Nq < Nk, or memory-bound) at
 the largest Nk, of the read bandwidth.
 --readme FILE replaces the lines between <!-- machines:begin --> and
 <!-- machines:end --> in FILE with the table. Exits 1 if no run has rows.

@@ -14,11 +14,12 @@ threads; x is N = Nk):
                      so quadratic, while N <= W);
     throughput_vs_n  effective GFLOP/s and percent of peak vs N;
     memory_vs_n      workspace bytes (solid) and peak RSS (dashed) vs N;
-    bandwidth_vs_nk  only if some row is memory-bound (decode): GB/s of the
-                     minimal K/V bytes vs Nk, one line per series that
-                     also shares Hkv and Nq and has a memory-bound row
-                     (all of its rows), with the measured read bandwidth
-                     of each thread count dashed.
+    bandwidth_vs_nk  only if some row reads in GB/s (runrows.shows_bandwidth:
+                     memory-bound, or decode): GB/s of the minimal K/V
+                     bytes vs Nk, one line per series that also shares
+                     Hkv and Nq and has such a row (all of its rows),
+                     with the measured read bandwidth of each thread
+                     count dashed.
 Each figure is saved as PNG and SVG into RUN_DIR/figures/, and also into
 --figures-dir if given (results/figures holds the committed figures the
 README shows: only an explicit --figures-dir results/figures changes them).

@@ -53,16 +53,23 @@ DECODE_MAX_NEW_ROWS = 16
 
 
 def shows_bandwidth(row):
-    """Whether ROW's rate reads as GB/s and pct_bandwidth: labelled
-    memory-bound, or of decode's shape (Nq <= 16 < Nk) whatever its label
-    (near the balance point the label follows the probes of its moment),
-    and with a bandwidth figure (older rows may have none)."""
-    if not isinstance(row.get("pct_bandwidth"), (int, float)):
+    """Whether ROW's rate reads as GB/s and pct_bandwidth (as ShowsBandwidth
+    in harness/measure/measure.h): with a bandwidth figure (older rows may
+    have none), and labelled memory-bound, or a forward pass of decode's
+    shape (Nq <= 16 and Nq < Nk) whatever its label (near the balance
+    point the label follows the probes of its moment)."""
+    def number(name):
+        value = row.get(name)
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (number("gbps") and number("pct_bandwidth")):
         return False
     if row.get("bound") == "memory":
         return True
+    if row.get("pass", "forward") != "forward":
+        return False
     nq, nk = row.get("Nq"), row.get("Nk")
     return (isinstance(nq, int) and isinstance(nk, int)
+            and not isinstance(nq, bool) and not isinstance(nk, bool)
             and nq <= DECODE_MAX_NEW_ROWS and nq < nk)
 
 

@@ -99,9 +99,9 @@ TEST(CacheFlush, TakesAnySpansAndLeavesTheBytes) {
 }
 
 // The plain read of a problem's rows sums every whole 4-byte word of every
-// piece, whichever hint decides whether it fetches the pieces ahead: many
-// short pieces (a sparse rule's rows), some empty or starting mid-word, and
-// long ones, over 1 and 2 threads.
+// piece with either hint (with T1 it also fetches the pieces ahead:
+// tests/piece_fetcher_test.cc): many short pieces (a sparse rule's rows),
+// one starting mid-word, and a long one, over 1 and 2 threads.
 TEST(ReadSpans, SumsEveryWordOfEveryPieceWithEitherHint) {
   std::vector<float> data(1 << 20);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i % 7);
@@ -116,7 +116,6 @@ TEST(ReadSpans, SumsEveryWordOfEveryPieceWithEitherHint) {
     }
   };
   for (size_t row = 0; row < 600; ++row) add(row * 1000, 128, 0);
-  add(700000, 0, 0);
   add(700100, 37, 2);
   add(800000, 200000, 0);
   const PrefetchHint before = CurrentPrefetchHint();
@@ -144,7 +143,8 @@ TEST(BoundBy, ComparesFlopsPerByteWithTheMachineBalance) {
 }
 
 // A row's rate reads in GB/s where it is labelled memory-bound, or where it
-// has decode's shape (Nq <= 16 < Nk) whatever its label; GFLOP/s otherwise.
+// is a forward pass of decode's shape (Nq <= 16 and Nq < Nk) whatever its
+// label; GFLOP/s otherwise.
 TEST(RateText, BandwidthForMemoryBoundAndDecodeRowsFlopsForTheRest) {
   const auto row = [](int64_t nq, int64_t nk, const char* bound) {
     return nlohmann::json{
@@ -174,10 +174,17 @@ TEST(RateText, BandwidthForMemoryBoundAndDecodeRowsFlopsForTheRest) {
     EXPECT_EQ(RateText(r).rfind("120.00 effective GFLOP/s = 60.0%", 0), 0u)
         << RateText(r);
   }
-  // A row without a bandwidth figure (a backward pass) cannot show one.
+  // A backward pass of decode's shape labelled compute (kv_bytes counts
+  // the forward's reads), and a row stored without a bandwidth figure.
   nlohmann::json backward = row(1, 4096, "compute");
-  backward.erase("pct_bandwidth");
+  backward["pass"] = "backward";
   EXPECT_FALSE(ShowsBandwidth(backward));
+  nlohmann::json older = row(1, 4096, "compute");
+  older.erase("pct_bandwidth");
+  EXPECT_FALSE(ShowsBandwidth(older));
+  older["Nq"] = nullptr;
+  older["pct_bandwidth"] = 0.8;
+  EXPECT_FALSE(ShowsBandwidth(older));
 }
 
 // Decode and chunked prefill run with K and V flushed however the probes

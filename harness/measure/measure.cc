@@ -218,8 +218,14 @@ bool ShowsBandwidth(const nlohmann::json& row) {
     return false;
   }
   if (row.value("bound", "compute") == "memory") return true;
-  const int64_t nq = row.value("Nq", int64_t{0}),
-                nk = row.value("Nk", int64_t{0});
+  // Decode's shape, of a forward pass (kv_bytes counts the forward's K and
+  // V reads only).
+  if (row.value("pass", "forward") != "forward") return false;
+  const auto integer = [&](const char* name) {
+    return row.contains(name) && row[name].is_number_integer();
+  };
+  if (!integer("Nq") || !integer("Nk")) return false;
+  const auto nq = row["Nq"].get<int64_t>(), nk = row["Nk"].get<int64_t>();
   return nq <= kDecodeMaxNewRows && nq < nk;
 }
 

@@ -111,11 +111,11 @@ std::string BoundBy(const Problem& problem, const MachinePeaks& peaks);
 inline constexpr int64_t kDecodeMaxNewRows = 16;
 
 // Whether a result row's rate reads as GB/s of minimal K/V bytes and the
-// fraction of the read bandwidth: a row labelled memory-bound, or a row of
-// decode's shape (Nq <= kDecodeMaxNewRows and Nq < Nk) with a bandwidth
-// figure. By shape as well as by label: near the machine's balance point
-// the label follows the probes of the moment, and a decode family would
-// otherwise switch units from one Nk to the next.
+// fraction of the read bandwidth: a row with a bandwidth figure that is
+// labelled memory-bound, or is a forward pass of decode's shape (Nq <=
+// kDecodeMaxNewRows and Nq < Nk). By shape as well as by label: near the
+// machine's balance point the label follows the probes of the moment, and a
+// decode family would otherwise switch units from one Nk to the next.
 bool ShowsBandwidth(const nlohmann::json& row);
 
 // A result row's rate in words: GB/s and the fraction of the read

@@ -37,8 +37,8 @@ inline constexpr char kNoBf16DotHelp[] =
 // whose value goes to SetPrefetchHint (kernels/prefetch_hint.h).
 inline constexpr char kPrefetchHintHelp[] =
     "decode's software prefetches: auto (this CPU's default: t1 on AMD "
-    "family 25, else t0) | t0 (into all caches) | t1 (into L2 and beyond); "
-    "for A/B studies";
+    "family 25, else t0) | t0 (into all caches) | t1 (into L2 and beyond; "
+    "the plain read of the rows then fetches ahead too); for A/B studies";
 
 }  // namespace attnbench
 

@@ -143,7 +143,7 @@ PY
   fail "plot.py failed on decode rows: $(cat "$tmp/decode.out")"
 [[ -s $tmp/results/decode/figures/bandwidth_vs_nk.png ]] ||
   fail "no bandwidth_vs_nk figure for decode rows"
-# The machine table's decode headline: the largest Nk of Nq <= 16 < Nk,
+# The machine table's decode headline: the largest Nk of Nq <= 16 and Nq < Nk,
 # labelled compute or not; no prefill headline from Nq=256 rows.
 decode_table=$("$py" "$repo/scripts/machine_table.py" "$tmp/results/decode" 2>&1)
 grep -q "| - | 0.70 (Nk=16384, 2 thr) |$" <<<"$decode_table" ||
