@@ -130,6 +130,13 @@ def main():
               f"| {number(median_of(own, 'pct_pattern_bandwidth'), '.3f')} "
               f"| {noisy} of {len(own)} | {targets} "
               f"| {'yes' if agrees else 'NO'} |")
+    hints = {r.get("prefetch_hint") for arm in args.arms for r in rows[arm]
+             if r.get("pattern_read_gbps") is not None}
+    if len(hints) > 1:
+        print("\nnote: the arms ran with different prefetch hints, and the "
+              "plain read fetches ahead only with t1 (docs/semantics.md "
+              "\"Work accounting\"): compare their times, not their "
+              "fractions of the plain read")
     if out:
         out.close()
         print(f"\nrows: {args.out}")

@@ -34,6 +34,16 @@ if sys.argv[2] == "1":  # decode runs with K and V flushed (WantsColdKv)
     assert all(r["kv_cache"] == "cold" for r in rows), rows
 PY
 
+# Arms whose plain reads ran with different hints (this CPU's default t1
+# against t0) get the note that their fractions of it do not compare.
+hints=$(/usr/bin/python3 -c 'import json,sys; print(len({r["prefetch_hint"] for r in map(json.loads, open(sys.argv[1])) if r.get("pattern_read_gbps") is not None}))' "$tmp/rows.jsonl")
+if [[ $hints -gt 1 ]]; then
+  grep -q "^note: the arms ran with different prefetch hints" <<<"$out" ||
+    fail "no note on the hints"
+else
+  ! grep -q "^note:" <<<"$out" || fail "a note with one hint"
+fi
+
 # A row that disagrees: kept in the rows and the table, exit 1.
 cat >"$tmp/disagrees" <<'SH'
 #!/bin/sh
