@@ -11,17 +11,22 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "harness/check/agreement.h"
+#include "harness/check/check_cases.h"
 #include "harness/contract/mask.h"
 #include "harness/contract/variant.h"
 #include "harness/io/dtype.h"
 #include "harness/io/inputs.h"
 #include "harness/measure/execute.h"
+#include "kernels/bf16_decode_scores.h"
 #include "kernels/bf16_dot_peak.h"
 #include "kernels/half.h"
 #include "kernels/target.h"
+#include "variants/engine/blocked.h"
+#include "variants/engine/decode.h"
 
 namespace attnbench {
 namespace {
@@ -162,6 +167,116 @@ TEST(Bf16Scores, EnginePrefillAgreesWithAndWithoutTheDotProduct) {
         }
       }
     }
+  }
+}
+
+// Decode's bf16 scores (kernels/bf16_decode_scores.h): four rows by whole
+// four-key steps (returned), each score within an fp32 chain's rounding of
+// the exact products, scaled; rows ahead of every length fetched without
+// fault (a prefetch does not read).
+TEST(Bf16DecodeScores, KernelMatchesExactProductsWithinAnFp32ChainsRounding) {
+  if (!HasBf16Dot()) GTEST_SKIP() << "this CPU has no AVX-512 BF16";
+  const Bf16DotSwitch restore;
+  SetBf16DotEnabled(true);
+  for (size_t dim : {32, 64, 128, 256}) {
+    for (size_t n_keys : {3, 4, 9, 64}) {
+      for (size_t n_ahead : {size_t{0}, size_t{6}, n_keys + 5}) {
+        const size_t ld = n_keys + 3;
+        const float scale = 1.0f / std::sqrt(static_cast<float>(dim));
+        const std::vector<uint16_t> q = RandomBf16(4 * (dim + 16), 9);
+        const std::vector<uint16_t> k = RandomBf16((n_keys + 9) * dim, 10);
+        const uint16_t* rows[4];
+        for (size_t r = 0; r < 4; ++r) rows[r] = q.data() + r * (dim + 16);
+        // Keys out of order, as a sparse rule's list may be.
+        std::vector<const uint16_t*> keys(n_keys), ahead(n_ahead);
+        for (size_t t = 0; t < n_keys; ++t) {
+          keys[t] = k.data() + ((t * 5) % n_keys) * dim;
+        }
+        for (size_t t = 0; t < n_ahead; ++t) {
+          ahead[t] = k.data() + (t % (n_keys + 9)) * dim;
+        }
+        std::vector<float> s(4 * ld, NAN);
+        const size_t done = Bf16DecodeScores4x4(
+            rows, dim, keys.data(), n_keys, scale, s.data(), ld, ahead.data(),
+            n_ahead, /*t1=*/(n_keys % 2) == 0);
+        ASSERT_EQ(done, n_keys / 4 * 4);
+        for (size_t r = 0; r < 4; ++r) {
+          for (size_t t = 0; t < ld; ++t) {
+            if (t >= done) {
+              EXPECT_TRUE(std::isnan(s[r * ld + t])) << "wrote key " << t;
+              continue;
+            }
+            double exact = 0.0, magnitude = 0.0;
+            for (size_t x = 0; x < dim; ++x) {
+              const double p =
+                  static_cast<double>(FloatFromBf16Bits(rows[r][x])) *
+                  FloatFromBf16Bits(keys[t][x]);
+              exact += p;
+              magnitude += std::fabs(p);
+            }
+            const double bound =
+                (static_cast<double>(dim) + 1) * 0x1.0p-23 * magnitude * scale;
+            EXPECT_NEAR(s[r * ld + t], exact * scale, bound)
+                << "dim " << dim << " keys " << n_keys << " row " << r
+                << " key " << t;
+          }
+        }
+      }
+    }
+  }
+}
+
+// The engine's bf16 decode, with vdpbf16ps (where the CPU has it and the
+// best target is AVX3) and without: agreement with the oracle on the rounded
+// inputs for every check mask, new tokens and heads whose rows come in
+// whole fours (and, at Nq = 3 with 2 heads a group, not), keys not a
+// multiple of 4 or of a chunk, and the same bits for 1, 2 and 3 threads.
+TEST(Bf16DecodeScores, EngineDecodeAgreesWithAndWithoutTheDotProduct) {
+  const Bf16DotSwitch restore;
+  int took_path = 0;
+  for (bool native : {true, false}) {
+    SetBf16DotEnabled(native);
+    for (const auto& [h, hkv, nq, d] :
+         {std::tuple<int64_t, int64_t, int64_t, int64_t>{8, 2, 1, 64},
+          {8, 1, 2, 128},
+          {4, 2, 3, 64},
+          {4, 1, 1, 32}}) {
+      const Shape shape{2, h, hkv, nq, 301, d};
+      for (const Mask& mask : CheckMasks(shape)) {
+        Problem problem{shape, mask, std::nullopt, 1};
+        problem.storage = DType::kBF16;
+        if (!UsesDecodePath(problem)) continue;
+        if (native && PlanDecode(problem, 0).bf16_dot) ++took_path;
+        std::vector<float> first;
+        for (int threads : {1, 2, 3}) {
+          problem.threads = threads;
+          AttentionData data = MakeInputs(shape, 5, Distribution::kNormal);
+          RoundInputs(data, DType::kBF16);
+          StoreHalf(data, DType::kBF16);
+          ThreadArena arena(threads);
+          arena.Execute(
+              [&] { RunBlocked(problem, data.ViewAs(DType::kBF16), {}); });
+          const Agreement a = CompareWithOracle(problem, data.View(), {},
+                                                RowsToCheck(problem, 1e12));
+          EXPECT_TRUE(a.pass)
+              << problem.ToString() << " native=" << native << ": max abs err "
+              << a.max_abs_err << " > " << a.bound;
+          std::vector<float> out(data.o.get(),
+                                 data.o.get() + shape.QElements());
+          if (first.empty()) {
+            first = std::move(out);
+          } else {
+            EXPECT_EQ(0, std::memcmp(first.data(), out.data(),
+                                     first.size() * sizeof(float)))
+                << problem.ToString() << ": 1 and " << threads
+                << " threads differ";
+          }
+        }
+      }
+    }
+  }
+  if (HasBf16Dot()) {
+    EXPECT_GT(took_path, 0) << "no problem took vdpbf16ps";
   }
 }
 

@@ -311,9 +311,10 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["dtype"] = DTypeName(options.dtype);
   row["storage"] = DTypeName(stored.storage);
   row["pass"] = PassName(options.pass);
-  // The engine's prefill may form Q K^T with vdpbf16ps (kernels/
-  // bf16_scores.h): bf16 storage, a CPU with AVX-512 BF16, an AVX3 target,
-  // not --no-bf16-dot.
+  // The engine's prefill and decode may form Q K^T with vdpbf16ps
+  // (kernels/bf16_scores.h, bf16_decode_scores.h): bf16 storage, a CPU
+  // with AVX-512 BF16, an AVX3 target, not --no-bf16-dot (decode also
+  // needs D a multiple of 32 and a group's rows in fours).
   row["bf16_dot"] = stored.storage == DType::kBF16 && Bf16DotEnabled() &&
                     m.target.rfind("AVX3", 0) == 0;
   // The hint of decode's software prefetches (kernels/prefetch_hint.h).

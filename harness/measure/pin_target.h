@@ -30,8 +30,8 @@ inline void PinTarget(std::string_view name) {
 // binary), whose value goes to SetBf16DotEnabled.
 inline constexpr char kNoBf16DotHelp[] =
     "bf16 inputs: form Q K^T from widened fp32 rows with FMAs instead of "
-    "AVX-512 BF16's vdpbf16ps (matters only on a CPU that has it; for A/B "
-    "studies)";
+    "AVX-512 BF16's vdpbf16ps, in prefill and decode (matters only on a CPU "
+    "that has it; for A/B studies)";
 
 // The help line of `--prefetch-hint` (run, sweep, the benchmark binary),
 // whose value goes to SetPrefetchHint (kernels/prefetch_hint.h).

@@ -74,6 +74,7 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
   }
   for (size_t r = 0; r < plan.rows; ++r) {
     const T* q = StoredAs<T>(t.q, t.q16) + plan.Row(group, r).q_offset;
+    w.q_rows[r] = q;
     for (size_t x = 0; x < dim; ++x) {
       w.q[r * dim + x] = plan.scale * WidenOne(q[x]);
     }

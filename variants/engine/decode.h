@@ -58,6 +58,10 @@ struct DecodePlan {
   // Whether a chunk that is one run fetches a line of each 4 KiB page of
   // the next chunk's rows ahead (PrefetchPagesAhead): FetchPagesAhead().
   bool fetch_pages;
+  // Whether the scores of bf16 rows may take vdpbf16ps (kernels/
+  // bf16_decode_scores.h; AVX3 code only): bf16 storage, Bf16DotEnabled(),
+  // whole 32-element vectors of d and whole 4-row blocks.
+  bool bf16_dot;
   std::vector<DecodeGroup> groups;
   // Every group's rows, group after group.
   std::vector<DecodeRow> all_rows;

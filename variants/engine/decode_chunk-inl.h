@@ -22,6 +22,7 @@
 #include "harness/contract/mask.h"
 #include "harness/contract/workspace.h"
 #include "hwy/highway.h"
+#include "kernels/bf16_decode_scores.h"
 #include "kernels/decode_tile-inl.h"
 #include "kernels/flash_tile-inl.h"
 #include "kernels/prefetch_hint.h"
@@ -113,6 +114,40 @@ HWY_INLINE size_t AheadCount(size_t n_ahead, size_t b, size_t e, size_t n) {
   return e == n ? left : std::min(left, e - b);
 }
 
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// ScoreKeys for bf16 rows through vdpbf16ps (plan.bf16_dot): the group's
+// unscaled bf16 query rows four at a time against keys [b, e), four keys
+// a step, the scale applied to the sums; a last 1-3 keys through the fp32
+// kernels on the scaled, widened rows. Fetches the first `ahead` rows of
+// w.ahead_k from b on.
+template <class T>
+void Bf16ScoreKeys(const DecodePlan& plan, size_t b, size_t e, size_t ahead,
+                   TaskScratch<T>& w) {
+  using Bits = const uint16_t* const*;
+  const auto k = reinterpret_cast<Bits>(w.k_rows.data() + b);
+  const T* const* later = w.ahead_k.data() + std::min(b, w.ahead_k.size());
+  const bool t1 = CurrentPrefetchHint() == PrefetchHint::kT1;
+  size_t done = 0;
+  for (size_t r = 0; r < plan.rows; r += kBf16DecodeRows) {
+    const uint16_t* q[kBf16DecodeRows];
+    for (size_t i = 0; i < kBf16DecodeRows; ++i) {
+      q[i] = reinterpret_cast<const uint16_t*>(w.q_rows[r + i]);
+    }
+    done = Bf16DecodeScores4x4(
+        q, plan.dim, k, e - b, plan.scale, w.s + r * plan.bc + b, plan.bc,
+        reinterpret_cast<Bits>(later), r == 0 ? ahead : 0, t1);
+  }
+  const size_t left = ahead > done ? ahead - done : 0;
+  if (done < e - b) {
+    const hn::ScalableTag<float> d;
+    DecodeScoresOf(d, w.q, plan.dim, plan.rows, w.k_rows.data() + b + done,
+                   e - b - done, w.s + b + done, plan.bc, later + done, left);
+  } else {
+    for (size_t t = done; t < ahead; ++t) PrefetchRow(later[t], plan.dim);
+  }
+}
+#endif
+
 // s[r * Bc + t] = q_r . k_t for keys [b, e) of the chunk in w (n keys),
 // reading K rows where they are; fetches those of its rows ahead.
 template <class T>
@@ -121,6 +156,14 @@ void ScoreKeys(const DecodePlan& plan, size_t n, size_t b, size_t e,
   const hn::ScalableTag<float> d;
   const size_t dim = plan.dim;
   const size_t ahead = AheadCount(w.ahead_k.size(), b, e, n);
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  if constexpr (std::is_same_v<T, Bf16>) {
+    if (plan.bf16_dot) {
+      Bf16ScoreKeys(plan, b, e, ahead, w);
+      return;
+    }
+  }
+#endif
   if (w.adjacent) {  // one run, fetched ahead in place
     const AdjacentRows<T> rows{w.k_rows[0], dim};
     const AdjacentRows<T> later{rows[std::min(n, PrefetchKeys<T>(dim))], dim};

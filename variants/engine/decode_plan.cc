@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "harness/contract/mask.h"
+#include "kernels/bf16_decode_scores.h"
+#include "kernels/bf16_scores.h"
 #include "variants/engine/blocked.h"
 #include "variants/engine/decode.h"
 
@@ -159,6 +161,9 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   plan.scale = static_cast<float>(problem.Scale());
   plan.exact_keys = problem.mask.Rule().HasRowKeys();
   plan.fetch_pages = FetchPagesAhead();
+  plan.bf16_dot = problem.storage == DType::kBF16 && Bf16DotEnabled() &&
+                  plan.dim % kBf16DecodeDimStep == 0 &&
+                  plan.rows % kBf16DecodeRows == 0;
   // Per group, the keys some row may see (all in `seen`, group g's from
   // seen_start[g]); S, the split: the most keys seen by one group in at
   // most kDecodeMaxSplits splits, whole chunks, at least 4 chunks. It

@@ -66,6 +66,7 @@ struct TaskScratch {
       capacity = floats;
     }
     kind.resize(plan.rows);
+    q_rows.resize(plan.rows);
     pending.kind.resize(plan.rows);
     pending.n = 0;
     row_keys.resize(plan.rows);
@@ -90,6 +91,8 @@ struct TaskScratch {
   float *q = nullptr, *o = nullptr, *m = nullptr, *l = nullptr;
   float *s = nullptr, *w = nullptr;  // per row r: scores, weights at r * Bc
   float* kg = nullptr;  // K rows gathered and widened (keys as lanes, runs)
+  // The group's query rows as stored, unscaled (the bf16 scores kernel's).
+  std::vector<const T*> q_rows;
   std::vector<RowChunk> kind;
   // Per row: the keys it may see in the task (its slice of the plan's
   // list, SliceKeys), and the first of them a chunk can still reach.
