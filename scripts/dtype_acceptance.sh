@@ -3,7 +3,7 @@
 # decode (Nq=1, H=32, Hkv=8, D=128, Nk=16384 and 65536, 2 threads) and
 # causal prefill (N=4096, H=8, D=64 and 128, 2 threads) with Q, K and V
 # stored as f32, bf16 and f16, the three dtypes interleaved within each
-# round so that they meet the same state of the shared host; prefill also
+# round so that they meet the same state of the shared host; both also
 # bf16 with --no-bf16-dot (Q K^T from widened rows: the A/B of the
 # vdpbf16ps path on a CPU with AVX-512 BF16), and `attnbench peak` once a
 # round (the FP32 FMA and bf16 dot-product peaks of the moment). ROUNDS
@@ -14,9 +14,10 @@ set -euo pipefail
 source "$(dirname "$0")/acceptance_common.sh" dtype-acceptance "$@"
 for _ in $(seq "${ROUNDS:-3}"); do
   for nk in 16384 65536; do
-    for dtype in f32 bf16 f16; do
+    for dtype in f32 bf16 f16 "bf16 --no-bf16-dot"; do
+      # shellcheck disable=SC2086  # "bf16 --no-bf16-dot" is two words
       attn_run --variant flash --mask causal --Nq 1 --Nk "$nk" --D 128 --H 32 \
-        --Hkv 8 --threads 2 --reps 10 --min-time 0.3 --dtype "$dtype" \
+        --Hkv 8 --threads 2 --reps 10 --min-time 0.3 --dtype $dtype \
         --format json | tag decode >>"$out"
     done
   done

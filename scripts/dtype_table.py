@@ -2,7 +2,7 @@
 """Summarise rows written by scripts/dtype_acceptance.sh.
 
 Per configuration and dtype (bf16 split by the row's bf16_dot: Q K^T by
-vdpbf16ps, or from widened rows): the median over rounds of the time, GB/s and
+vdpbf16ps, or from widened rows; decode's only in runs that have both): the median over rounds of the time, GB/s and
 pct_bandwidth (decode) or GFLOP/s and pct_peak (prefill), and the speed-up
 against f32 (f32 median time over the dtype's median time). Where the run has
 `attnbench peak` rows (case "peak", one a round), prefill rows also get
@@ -16,10 +16,12 @@ import statistics
 import sys
 
 
-def dtype_label(row):
-    # Decode rows take the decode kernels, which widen in registers.
-    if row["dtype"] != "bf16" or row["case"] != "prefill" or \
-            "bf16_dot" not in row:
+def dtype_label(row, split_decode):
+    """bf16 rows by bf16_dot: prefill's always; decode's where split_decode
+    (the run has decode rows with --no-bf16-dot, so it is from 983870d on:
+    decode rows before it say bf16_dot although decode widened Q and K)."""
+    if row["dtype"] != "bf16" or "bf16_dot" not in row or \
+            (row["case"] == "decode" and not split_decode):
         return row["dtype"]
     return "bf16 (vdpbf16ps)" if row["bf16_dot"] else "bf16 (widened)"
 
@@ -33,9 +35,12 @@ def main(path):
     peaks = [r for r in rows if r["case"] == "peak"]
     rows = [r for r in rows if r["case"] != "peak"]
     probe = median(peaks, "peak_gflops") if peaks else float("nan")
+    split_decode = any(r["case"] == "decode" and r["dtype"] == "bf16" and
+                       r.get("bf16_dot") is False for r in rows)
     groups = {}
     for r in rows:
-        key = (r["case"], r["Nq"], r["Nk"], r["D"], dtype_label(r))
+        key = (r["case"], r["Nq"], r["Nk"], r["D"],
+               dtype_label(r, split_decode))
         groups.setdefault(key, []).append(r)
     print(f"target {rows[0]['target']}, {rows[0]['threads']} threads; "
           f"medians over rounds")
