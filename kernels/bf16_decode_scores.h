@@ -3,34 +3,40 @@
 // four keys at a time, d as lanes, the 16 dot products reduced at once, as
 // the fp32 kernel does (kernels/decode_scores_avx3-inl.h) with half the
 // instructions. A product of two bf16 values is exact in fp32, so the
-// scores carry the rounding of an fp32 sum, as prefill's (bf16_scores.h).
+// scores carry the rounding of an fp32 sum, as prefill's (bf16_scores.h;
+// like it, vdpbf16ps treats subnormal inputs and results as zero).
 // Target-attributed code behind Bf16DotEnabled(), called only from the
 // engine's AVX3 decode for bf16 storage (variants/engine/
-// decode_chunk-inl.h).
+// decode_chunk-inl.h, where DecodePlan::bf16_dot says when).
 #ifndef ATTNBENCH_KERNELS_BF16_DECODE_SCORES_H_
 #define ATTNBENCH_KERNELS_BF16_DECODE_SCORES_H_
 
 #include <cstddef>
-#include <cstdint>
+
+#include "hwy/base.h"
 
 namespace attnbench {
 
-// Head dimensions the kernel takes: whole 32-element vectors of bf16; and
-// the query rows of one call.
+// Head dimensions the kernel takes: whole 32-element vectors of bf16; the
+// query rows of one call; and the group rows from which AVX3 decode forms
+// its scores with keys as lanes instead (kKeysAsLanesRows in
+// variants/engine/decode_chunk-inl.h), from widened rows.
 inline constexpr size_t kBf16DecodeDimStep = 32;
 inline constexpr size_t kBf16DecodeRows = 4;
+inline constexpr size_t kBf16DecodeMaxRows = 32;
 
 // s[r * ld + t] = scale * sum_x q[r][x] k[t][x] for r < 4 and t < n_keys
-// rounded down to 4 (returned), dim a multiple of kBf16DecodeDimStep: q[r]
-// and k[t] point at rows of bf16 bits. Fetches the cache lines of
-// ahead[0 .. n_ahead) along the way (ahead[t] beside key t, a few lines a
-// step, the rows of a four-key step in address order; where fewer than
-// four are left, those at once), into the outer caches where t1, else
-// into all of them (kernels/prefetch_hint.h). Requires Bf16DotEnabled().
-size_t Bf16DecodeScores4x4(const uint16_t* const q[4], size_t dim,
-                           const uint16_t* const* k, size_t n_keys, float scale,
-                           float* s, size_t ld, const uint16_t* const* ahead,
-                           size_t n_ahead, bool t1);
+// rounded down to 4 (returned), dim a multiple of kBf16DecodeDimStep.
+// Fetches the cache lines of ahead[u] for u < min(n_ahead, the count
+// returned) along the way (the rows of a four-key step a few lines a step,
+// in address order; where fewer than four are left, those at once); the
+// caller fetches the rest. Into the outer caches where t1, else into all
+// of them (kernels/prefetch_hint.h). Requires Bf16DotEnabled().
+size_t Bf16DecodeScores4x4(const hwy::bfloat16_t* const q[4], size_t dim,
+                           const hwy::bfloat16_t* const* k, size_t n_keys,
+                           float scale, float* s, size_t ld,
+                           const hwy::bfloat16_t* const* ahead, size_t n_ahead,
+                           bool t1);
 
 }  // namespace attnbench
 

@@ -1,9 +1,10 @@
-// The native bf16 scores of the blocked engine (kernels/bf16_scores.h):
-// the kernel against exact products summed in double, the packing of Q
-// pairs, and the engine's bf16 prefill with and without vdpbf16ps against
-// the oracle, bitwise identical for 1, 2 and 3 threads. The kernel tests
-// skip on a CPU without AVX-512 BF16; the engine tests then run the
-// widened path (which the switch must leave in place).
+// The native bf16 scores of the blocked engine (kernels/bf16_scores.h) and
+// of decode (kernels/bf16_decode_scores.h): the kernels against exact
+// products summed in double, the packing of Q pairs, and the engine's bf16
+// prefill and decode with and without vdpbf16ps against the oracle,
+// bitwise identical for 1, 2 and 3 threads. The kernel tests skip on a CPU
+// without AVX-512 BF16; the engine tests then run the widened path (which
+// the switch must leave in place).
 #include "kernels/bf16_scores.h"
 
 #include <gtest/gtest.h>
@@ -185,15 +186,22 @@ TEST(Bf16DecodeScores, KernelMatchesExactProductsWithinAnFp32ChainsRounding) {
         const float scale = 1.0f / std::sqrt(static_cast<float>(dim));
         const std::vector<uint16_t> q = RandomBf16(4 * (dim + 16), 9);
         const std::vector<uint16_t> k = RandomBf16((n_keys + 9) * dim, 10);
-        const uint16_t* rows[4];
-        for (size_t r = 0; r < 4; ++r) rows[r] = q.data() + r * (dim + 16);
+        // The kernel's rows: bf16 bits as stored (hwy::bfloat16_t).
+        const auto bf16 = [](const uint16_t* p) {
+          return reinterpret_cast<const hwy::bfloat16_t*>(p);
+        };
+        const hwy::bfloat16_t* rows[4];
+        for (size_t r = 0; r < 4; ++r)
+          rows[r] = bf16(q.data() + r * (dim + 16));
         // Keys out of order, as a sparse rule's list may be.
-        std::vector<const uint16_t*> keys(n_keys), ahead(n_ahead);
+        std::vector<const hwy::bfloat16_t*> keys(n_keys), ahead(n_ahead);
+        std::vector<const uint16_t*> key_bits(n_keys);
         for (size_t t = 0; t < n_keys; ++t) {
-          keys[t] = k.data() + ((t * 5) % n_keys) * dim;
+          key_bits[t] = k.data() + ((t * 5) % n_keys) * dim;
+          keys[t] = bf16(key_bits[t]);
         }
         for (size_t t = 0; t < n_ahead; ++t) {
-          ahead[t] = k.data() + (t % (n_keys + 9)) * dim;
+          ahead[t] = bf16(k.data() + (t % (n_keys + 9)) * dim);
         }
         std::vector<float> s(4 * ld, NAN);
         const size_t done = Bf16DecodeScores4x4(
@@ -208,9 +216,9 @@ TEST(Bf16DecodeScores, KernelMatchesExactProductsWithinAnFp32ChainsRounding) {
             }
             double exact = 0.0, magnitude = 0.0;
             for (size_t x = 0; x < dim; ++x) {
-              const double p =
-                  static_cast<double>(FloatFromBf16Bits(rows[r][x])) *
-                  FloatFromBf16Bits(keys[t][x]);
+              const double p = static_cast<double>(
+                                   FloatFromBf16Bits(q[r * (dim + 16) + x])) *
+                               FloatFromBf16Bits(key_bits[t][x]);
               exact += p;
               magnitude += std::fabs(p);
             }
@@ -230,10 +238,13 @@ TEST(Bf16DecodeScores, KernelMatchesExactProductsWithinAnFp32ChainsRounding) {
 // best target is AVX3) and without: agreement with the oracle on the rounded
 // inputs for every check mask, new tokens and heads whose rows come in
 // whole fours (and, at Nq = 3 with 2 heads a group, not), keys not a
-// multiple of 4 or of a chunk, and the same bits for 1, 2 and 3 threads.
+// multiple of 4 or of a chunk, and the same bits for 1, 2 and 3 threads,
+// with chunks of 16 keys so that a group's keys split into several tasks
+// (merged in a fixed order). took_path counts plans that choose the path;
+// the shapes (4, 16, 6, 4 rows) stay below keys as lanes.
 TEST(Bf16DecodeScores, EngineDecodeAgreesWithAndWithoutTheDotProduct) {
   const Bf16DotSwitch restore;
-  int took_path = 0;
+  int took_path = 0, split = 0;
   for (bool native : {true, false}) {
     SetBf16DotEnabled(native);
     for (const auto& [h, hkv, nq, d] :
@@ -246,7 +257,9 @@ TEST(Bf16DecodeScores, EngineDecodeAgreesWithAndWithoutTheDotProduct) {
         Problem problem{shape, mask, std::nullopt, 1};
         problem.storage = DType::kBF16;
         if (!UsesDecodePath(problem)) continue;
-        if (native && PlanDecode(problem, 0).bf16_dot) ++took_path;
+        const DecodePlan plan = PlanDecode(problem, 16);
+        if (native && plan.bf16_dot) ++took_path;
+        split += plan.tasks.size() > plan.groups.size();
         std::vector<float> first;
         for (int threads : {1, 2, 3}) {
           problem.threads = threads;
@@ -255,7 +268,7 @@ TEST(Bf16DecodeScores, EngineDecodeAgreesWithAndWithoutTheDotProduct) {
           StoreHalf(data, DType::kBF16);
           ThreadArena arena(threads);
           arena.Execute(
-              [&] { RunBlocked(problem, data.ViewAs(DType::kBF16), {}); });
+              [&] { RunBlocked(problem, data.ViewAs(DType::kBF16), {16}); });
           const Agreement a = CompareWithOracle(problem, data.View(), {},
                                                 RowsToCheck(problem, 1e12));
           EXPECT_TRUE(a.pass)
@@ -275,6 +288,7 @@ TEST(Bf16DecodeScores, EngineDecodeAgreesWithAndWithoutTheDotProduct) {
       }
     }
   }
+  EXPECT_GT(split, 0) << "no group's keys split into tasks";
   if (HasBf16Dot()) {
     EXPECT_GT(took_path, 0) << "no problem took vdpbf16ps";
   }

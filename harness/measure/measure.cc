@@ -314,7 +314,8 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   // The engine's prefill and decode may form Q K^T with vdpbf16ps
   // (kernels/bf16_scores.h, bf16_decode_scores.h): bf16 storage, a CPU
   // with AVX-512 BF16, an AVX3 target, not --no-bf16-dot (decode also
-  // needs D a multiple of 32 and a group's rows in fours).
+  // needs D a multiple of 32 and a group's rows in fours, fewer than 32:
+  // DecodePlan::bf16_dot, which the flag does not check).
   row["bf16_dot"] = stored.storage == DType::kBF16 && Bf16DotEnabled() &&
                     m.target.rfind("AVX3", 0) == 0;
   // The hint of decode's software prefetches (kernels/prefetch_hint.h).

@@ -58,9 +58,10 @@ struct DecodePlan {
   // Whether a chunk that is one run fetches a line of each 4 KiB page of
   // the next chunk's rows ahead (PrefetchPagesAhead): FetchPagesAhead().
   bool fetch_pages;
-  // Whether the scores of bf16 rows may take vdpbf16ps (kernels/
+  // Whether the scores of bf16 rows take vdpbf16ps (kernels/
   // bf16_decode_scores.h; AVX3 code only): bf16 storage, Bf16DotEnabled(),
-  // whole 32-element vectors of d and whole 4-row blocks.
+  // whole 32-element vectors of d, whole 4-row blocks and fewer than 32
+  // rows (from 32, keys as lanes).
   bool bf16_dot;
   std::vector<DecodeGroup> groups;
   // Every group's rows, group after group.

@@ -115,6 +115,10 @@ HWY_INLINE size_t AheadCount(size_t n_ahead, size_t b, size_t e, size_t n) {
 }
 
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// From kBf16DecodeMaxRows rows the scores take keys as lanes, before
+// ScoreKeys (DecodePlan::bf16_dot is false there).
+static_assert(kKeysAsLanesRows == kBf16DecodeMaxRows);
+
 // ScoreKeys for bf16 rows through vdpbf16ps (plan.bf16_dot): the group's
 // unscaled bf16 query rows four at a time against keys [b, e), four keys
 // a step, the scale applied to the sums; a last 1-3 keys through the fp32
@@ -123,25 +127,22 @@ HWY_INLINE size_t AheadCount(size_t n_ahead, size_t b, size_t e, size_t n) {
 template <class T>
 void Bf16ScoreKeys(const DecodePlan& plan, size_t b, size_t e, size_t ahead,
                    TaskScratch<T>& w) {
-  using Bits = const uint16_t* const*;
-  const auto k = reinterpret_cast<Bits>(w.k_rows.data() + b);
+  static_assert(std::is_same_v<T, hwy::bfloat16_t>);
+  const T* const* k = w.k_rows.data() + b;
   const T* const* later = w.ahead_k.data() + std::min(b, w.ahead_k.size());
   const bool t1 = CurrentPrefetchHint() == PrefetchHint::kT1;
-  size_t done = 0;
+  const size_t done = (e - b) / 4 * 4;  // what each call returns
   for (size_t r = 0; r < plan.rows; r += kBf16DecodeRows) {
-    const uint16_t* q[kBf16DecodeRows];
-    for (size_t i = 0; i < kBf16DecodeRows; ++i) {
-      q[i] = reinterpret_cast<const uint16_t*>(w.q_rows[r + i]);
-    }
-    done = Bf16DecodeScores4x4(
-        q, plan.dim, k, e - b, plan.scale, w.s + r * plan.bc + b, plan.bc,
-        reinterpret_cast<Bits>(later), r == 0 ? ahead : 0, t1);
+    Bf16DecodeScores4x4(w.q_rows.data() + r, plan.dim, k, e - b, plan.scale,
+                        w.s + r * plan.bc + b, plan.bc, later,
+                        r == 0 ? ahead : 0, t1);
   }
   const size_t left = ahead > done ? ahead - done : 0;
   if (done < e - b) {
     const hn::ScalableTag<float> d;
-    DecodeScoresOf(d, w.q, plan.dim, plan.rows, w.k_rows.data() + b + done,
-                   e - b - done, w.s + b + done, plan.bc, later + done, left);
+    DecodeScoresOf(d, w.q, plan.dim, plan.rows, k + done, e - b - done,
+                   w.s + b + done, plan.bc, left != 0 ? later + done : later,
+                   left);
   } else {
     for (size_t t = done; t < ahead; ++t) PrefetchRow(later[t], plan.dim);
   }

@@ -163,7 +163,8 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   plan.fetch_pages = FetchPagesAhead();
   plan.bf16_dot = problem.storage == DType::kBF16 && Bf16DotEnabled() &&
                   plan.dim % kBf16DecodeDimStep == 0 &&
-                  plan.rows % kBf16DecodeRows == 0;
+                  plan.rows % kBf16DecodeRows == 0 &&
+                  plan.rows < kBf16DecodeMaxRows;
   // Per group, the keys some row may see (all in `seen`, group g's from
   // seen_start[g]); S, the split: the most keys seen by one group in at
   // most kDecodeMaxSplits splits, whole chunks, at least 4 chunks. It
