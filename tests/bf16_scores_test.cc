@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -48,6 +49,23 @@ std::vector<uint16_t> RandomBf16(size_t n, uint32_t seed) {
   std::vector<uint16_t> bits(n);
   for (uint16_t& b : bits) b = Bf16BitsOf(dist(rng));
   return bits;
+}
+
+// got = scale * q . k over dim bf16 pairs of exact products, within an fp32
+// chain's rounding: dim * 2^-23 of the sum of |products| (with room for
+// vdpbf16ps's pairing), scaled. `where` names the case.
+void ExpectScaledDot(float got, const uint16_t* q, const uint16_t* k,
+                     size_t dim, float scale, const std::string& where) {
+  double exact = 0.0, magnitude = 0.0;
+  for (size_t x = 0; x < dim; ++x) {
+    const double p =
+        static_cast<double>(FloatFromBf16Bits(q[x])) * FloatFromBf16Bits(k[x]);
+    exact += p;
+    magnitude += std::fabs(p);
+  }
+  const double bound =
+      (static_cast<double>(dim) + 1) * 0x1.0p-23 * magnitude * scale;
+  EXPECT_NEAR(got, exact * scale, bound) << where;
 }
 
 TEST(Bf16Scores, SwitchCannotEnableWhatTheCpuLacks) {
@@ -97,19 +115,13 @@ TEST(Bf16Scores, KernelMatchesExactProductsWithinAnFp32ChainsRounding) {
                        st.data());
         for (size_t j = 0; j < n_keys; ++j) {
           for (size_t r = 0; r < kBf16ScoreRows; ++r) {
-            double exact = 0.0, magnitude = 0.0;
-            for (size_t x = 0; r < n_rows && x < dim; ++x) {
-              const double p =
-                  static_cast<double>(FloatFromBf16Bits(q[r * dim + x])) *
-                  FloatFromBf16Bits(k[j * k_stride + x]);
-              exact += p;
-              magnitude += std::fabs(p);
-            }
-            const double bound =
-                (static_cast<double>(dim) + 1) * 0x1.0p-23 * magnitude * scale;
-            EXPECT_NEAR(st[j * kBf16ScoreRows + r], exact * scale, bound)
-                << "dim " << dim << " keys " << n_keys << " row " << r
-                << " key " << j;
+            // Padding rows (r >= n_rows) score 0.
+            ExpectScaledDot(
+                st[j * kBf16ScoreRows + r], q.data() + r * dim,
+                k.data() + j * k_stride, r < n_rows ? dim : 0, scale,
+                "dim " + std::to_string(dim) + " keys " +
+                    std::to_string(n_keys) + " row " + std::to_string(r) +
+                    " key " + std::to_string(j));
           }
         }
       }
@@ -214,19 +226,12 @@ TEST(Bf16DecodeScores, KernelMatchesExactProductsWithinAnFp32ChainsRounding) {
               EXPECT_TRUE(std::isnan(s[r * ld + t])) << "wrote key " << t;
               continue;
             }
-            double exact = 0.0, magnitude = 0.0;
-            for (size_t x = 0; x < dim; ++x) {
-              const double p = static_cast<double>(
-                                   FloatFromBf16Bits(q[r * (dim + 16) + x])) *
-                               FloatFromBf16Bits(key_bits[t][x]);
-              exact += p;
-              magnitude += std::fabs(p);
-            }
-            const double bound =
-                (static_cast<double>(dim) + 1) * 0x1.0p-23 * magnitude * scale;
-            EXPECT_NEAR(s[r * ld + t], exact * scale, bound)
-                << "dim " << dim << " keys " << n_keys << " row " << r
-                << " key " << t;
+            ExpectScaledDot(s[r * ld + t], q.data() + r * (dim + 16),
+                            key_bits[t], dim, scale,
+                            "dim " + std::to_string(dim) + " keys " +
+                                std::to_string(n_keys) + " row " +
+                                std::to_string(r) + " key " +
+                                std::to_string(t));
           }
         }
       }
