@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "kernels/prefetch_hint.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define ATTNBENCH_HAVE_BF16_DECODE_SCORES 1
@@ -13,8 +15,9 @@ namespace attnbench {
 #define ATTNBENCH_BF16_TARGET __attribute__((target("avx512f,avx512bf16")))
 namespace {
 
-ATTNBENCH_BF16_TARGET void FetchLine(const void* p, bool t1) {
-  if (t1) {
+// As PrefetchLineHinted (kernels/half-inl.h), outside Highway's targets.
+ATTNBENCH_BF16_TARGET void FetchLine(const void* p) {
+  if (detail::prefetch_to_outer_caches) {
     _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T1);
   } else {
     _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
@@ -51,7 +54,7 @@ ATTNBENCH_BF16_TARGET __m512 PairSums(__m512 a, __m512 b) {
 ATTNBENCH_BF16_TARGET size_t Bf16DecodeScores4x4(
     const hwy::bfloat16_t* const q[4], size_t dim,
     const hwy::bfloat16_t* const* k, size_t n_keys, float scale, float* s,
-    size_t ld, const hwy::bfloat16_t* const* ahead, size_t n_ahead, bool t1) {
+    size_t ld, const hwy::bfloat16_t* const* ahead, size_t n_ahead) {
   constexpr size_t kLine = 64 / sizeof(hwy::bfloat16_t);  // per line
   const size_t steps = dim / kBf16DecodeDimStep;
   const size_t lines = dim / kLine;  // per row: as many as steps
@@ -63,7 +66,7 @@ ATTNBENCH_BF16_TARGET size_t Bf16DecodeScores4x4(
     const bool spread = t + 4 <= n_ahead;
     if (!spread) {
       for (size_t u = t; u < n_ahead; ++u) {
-        for (size_t x = 0; x < lines; ++x) FetchLine(ahead[u] + kLine * x, t1);
+        for (size_t x = 0; x < lines; ++x) FetchLine(ahead[u] + kLine * x);
       }
     }
     size_t fetch_row = t, fetch_line = 0;
@@ -74,7 +77,7 @@ ATTNBENCH_BF16_TARGET size_t Bf16DecodeScores4x4(
     for (size_t step = 0; step < steps; ++step) {
       if (spread) {
         for (size_t i = 0; i < 4; ++i) {
-          FetchLine(ahead[fetch_row] + kLine * fetch_line, t1);
+          FetchLine(ahead[fetch_row] + kLine * fetch_line);
           if (++fetch_line == lines) {
             fetch_line = 0;
             ++fetch_row;
@@ -112,8 +115,7 @@ ATTNBENCH_BF16_TARGET size_t Bf16DecodeScores4x4(
 
 size_t Bf16DecodeScores4x4(const hwy::bfloat16_t* const*, size_t,
                            const hwy::bfloat16_t* const*, size_t, float, float*,
-                           size_t, const hwy::bfloat16_t* const*, size_t,
-                           bool) {
+                           size_t, const hwy::bfloat16_t* const*, size_t) {
   std::abort();  // Bf16DotEnabled() is false on this platform
 }
 

@@ -30,13 +30,12 @@ inline constexpr size_t kBf16DecodeMaxRows = 32;
 // Fetches the cache lines of ahead[u] for u < min(n_ahead, the count
 // returned) along the way (the rows of a four-key step a few lines a step,
 // in address order; where fewer than four are left, those at once); the
-// caller fetches the rest. Into the outer caches where t1, else into all
-// of them (kernels/prefetch_hint.h). Requires Bf16DotEnabled().
+// caller fetches the rest. With the hint every decode fetch takes
+// (kernels/prefetch_hint.h). Requires Bf16DotEnabled().
 size_t Bf16DecodeScores4x4(const hwy::bfloat16_t* const q[4], size_t dim,
                            const hwy::bfloat16_t* const* k, size_t n_keys,
                            float scale, float* s, size_t ld,
-                           const hwy::bfloat16_t* const* ahead, size_t n_ahead,
-                           bool t1);
+                           const hwy::bfloat16_t* const* ahead, size_t n_ahead);
 
 }  // namespace attnbench
 

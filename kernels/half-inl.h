@@ -131,7 +131,7 @@ HWY_INLINE void PrefetchRow(const T* row, size_t dim) {
 
 // One cache line of each 4 KiB page of [p, p + bytes) fetched into the
 // outer caches (the hint T2), far ahead of a stream (decode:
-// PrefetchPagesAhead in variants/engine/decode_chunk-inl.h; the read
+// PrefetchPagesAhead in variants/engine/decode_fetch-inl.h; the read
 // bandwidth probe). The addresses may lie past the end of the buffer: a
 // prefetch does not fault.
 HWY_INLINE void PrefetchPages(const void* p, size_t bytes) {

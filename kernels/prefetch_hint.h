@@ -1,10 +1,10 @@
 // Which caches decode's software prefetches fill: all of them (the x86 hint
 // T0, into L1) or the outer ones (T1, into L2 and the last level), chosen
 // once per process from the CPU and read by every fetch of
-// kernels/row_fetch-inl.h and kernels/half-inl.h (and passed to
-// kernels/bf16_decode_scores.h's). It also decides how many
+// kernels/row_fetch-inl.h, kernels/half-inl.h and
+// kernels/bf16_decode_scores.cc. It also decides how many
 // scattered rows decode fetches ahead (RowsAhead in
-// variants/engine/decode_chunk-inl.h) and whether the plain read of a cold
+// variants/engine/decode_fetch-inl.h) and whether the plain read of a cold
 // row's rows fetches ahead (harness/measure/span_read.h).
 //
 // Why per CPU: on an AMD EPYC Zen 4 (family 25, model 17), causal decode

@@ -26,6 +26,7 @@
 #include "kernels/bf16_decode_scores.h"
 #include "kernels/bf16_dot_peak.h"
 #include "kernels/half.h"
+#include "kernels/prefetch_hint.h"
 #include "kernels/target.h"
 #include "variants/engine/blocked.h"
 #include "variants/engine/decode.h"
@@ -191,6 +192,7 @@ TEST(Bf16DecodeScores, KernelMatchesExactProductsWithinAnFp32ChainsRounding) {
   if (!HasBf16Dot()) GTEST_SKIP() << "this CPU has no AVX-512 BF16";
   const Bf16DotSwitch restore;
   SetBf16DotEnabled(true);
+  const PrefetchHint hint = CurrentPrefetchHint();
   for (size_t dim : {32, 64, 128, 256}) {
     for (size_t n_keys : {3, 4, 9, 64}) {
       for (size_t n_ahead : {size_t{0}, size_t{6}, n_keys + 5}) {
@@ -216,9 +218,13 @@ TEST(Bf16DecodeScores, KernelMatchesExactProductsWithinAnFp32ChainsRounding) {
           ahead[t] = bf16(k.data() + (t % (n_keys + 9)) * dim);
         }
         std::vector<float> s(4 * ld, NAN);
-        const size_t done = Bf16DecodeScores4x4(
-            rows, dim, keys.data(), n_keys, scale, s.data(), ld, ahead.data(),
-            n_ahead, /*t1=*/(n_keys % 2) == 0);
+        // Both hints' fetches (the kernel reads the process's hint).
+        SetPrefetchHint(n_keys % 2 == 0 ? PrefetchHint::kT1
+                                        : PrefetchHint::kT0);
+        const size_t done =
+            Bf16DecodeScores4x4(rows, dim, keys.data(), n_keys, scale, s.data(),
+                                ld, ahead.data(), n_ahead);
+        SetPrefetchHint(hint);
         ASSERT_EQ(done, n_keys / 4 * 4);
         for (size_t r = 0; r < 4; ++r) {
           for (size_t t = 0; t < ld; ++t) {

@@ -67,8 +67,7 @@ std::string SummaryTable(const std::vector<nlohmann::ordered_json>& rows,
   out += fmt::format(
       "(effective GFLOP/s and % of the FMA peak; for memory-bound and decode "
       "rows (Nq <= {}, Nq < Nk),\n marked B, GB/s of minimal K/V bytes and % "
-      "of "
-      "the read bandwidth. "
+      "of the read bandwidth. "
       "exponent of time in N over each family's four largest quiet N; vs "
       "{}: time ratio at the largest N both ran. * marks a noisy point,\n "
       "left out of the fit; a family with fewer than two quiet points gets "

@@ -1,7 +1,8 @@
 // One chunk of a decode task (variants/engine/decode.cc) in three steps:
 // S = Q_g K_c^T (with the bias and the weights), each row's online
 // softmax, and O_g += P V_c, reading K and V rows where they are; which
-// rows see the chunk's keys is decode_rows-inl.h's. Compiled once per
+// rows see the chunk's keys is decode_rows-inl.h's, which rows it reads
+// and fetches ahead decode_fetch-inl.h's. Compiled once per
 // Highway target, inside the engine's decode translation unit.
 
 // Per-target include guard ("toggle"): this file is compiled once per target.
@@ -25,9 +26,9 @@
 #include "kernels/bf16_decode_scores.h"
 #include "kernels/decode_tile-inl.h"
 #include "kernels/flash_tile-inl.h"
-#include "kernels/prefetch_hint.h"
 #include "kernels/row_ops-inl.h"
 #include "variants/engine/decode.h"
+#include "variants/engine/decode_fetch-inl.h"
 #include "variants/engine/decode_rows-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -130,12 +131,11 @@ void Bf16ScoreKeys(const DecodePlan& plan, size_t b, size_t e, size_t ahead,
   static_assert(std::is_same_v<T, hwy::bfloat16_t>);
   const T* const* k = w.k_rows.data() + b;
   const T* const* later = w.ahead_k.data() + std::min(b, w.ahead_k.size());
-  const bool t1 = CurrentPrefetchHint() == PrefetchHint::kT1;
   const size_t done = (e - b) / 4 * 4;  // what each call returns
   for (size_t r = 0; r < plan.rows; r += kBf16DecodeRows) {
     Bf16DecodeScores4x4(w.q_rows.data() + r, plan.dim, k, e - b, plan.scale,
                         w.s + r * plan.bc + b, plan.bc, later,
-                        r == 0 ? ahead : 0, t1);
+                        r == 0 ? ahead : 0);
   }
   const size_t left = ahead > done ? ahead - done : 0;
   if (done < e - b) {
@@ -257,98 +257,6 @@ constexpr size_t kInterleaveKeys = 4;
 #else
 constexpr size_t kInterleaveKeys = 0;
 #endif
-
-// The rows fetched ahead of a chunk of n keys in `runs` runs: the bytes of
-// PrefetchKeys, except where its keys lie apart (runs shorter than
-// kApartRunKeys on average; dilated, sparse_strided's strided keys) and
-// the fetches go into every cache (hint T0, kernels/prefetch_hint.h):
-// then kApartRowsAhead rows. A row apart from the others starts a new
-// stream, none of whose lines the hardware prefetcher fetches, and with
-// T0 more rows asked for ahead only queued behind the fetches in flight.
-// Intel Xeon family 6 model 167 (T0), sparse_strided:128 at Nk=65536 (2
-// threads, 4 interleaved rounds), GB/s over a plain read of the same rows
-// timed beside each run: AVX3 fp32 by rows ahead 1: 0.74, 2: 0.78, 4:
-// 0.84, 6: 0.78-0.84, 12 (the bytes): 0.73-0.74, 24: 0.53, 48: 0.55; AVX2
-// fp32 4: 0.81 against 0.56 (12); AVX3 bf16 4: 0.82, 8: 0.82 against 0.74
-// (24); dilated:64:4 4: 1.12, 6: 1.14 against 1.08 (noise). Runs of 32
-// keys (sparse_fixed:256:32) keep the bytes: 4 rows read 0.82 against
-// 0.87. With T1 (into L2) the bytes: AMD Zen 4, 2 threads, Nk=65536, 4
-// interleaved rounds, time against 4 rows ahead: sparse_strided:128 AVX3
-// fp32 8: 0.84x, 12 (the bytes): 0.76x, 16: 0.75x, 24: 0.76x; AVX2 fp32
-// 12: 0.75x, 16 (the bytes): 0.75x, 32: 0.95x; AVX3 bf16 12: 0.75x, 24
-// (the bytes): 0.68x, 32: 0.80x; H=8 Hkv=1 D=64 12: 0.66x, 24 (the
-// bytes): 0.66x; dilated:64:4 AVX3 12: 0.71x, 16: 0.73x, 32: 0.99x.
-constexpr size_t kApartRunKeys = 4;
-constexpr size_t kApartRowsAhead = 4;
-template <class T>
-size_t RowsAhead(size_t dim, size_t n, size_t runs) {
-  const bool apart = n < kApartRunKeys * runs;
-  return apart && CurrentPrefetchHint() == PrefetchHint::kT0
-             ? kApartRowsAhead
-             : PrefetchKeys<T>(dim);
-}
-
-// The chunk's K and V rows (w.runs), and those to fetch ahead: the keys
-// RowsAhead later in the task's order, the next chunk's first keys
-// included (it starts at key next_key of run next_run of w.seen).
-template <class T>
-void ChunkRows(const DecodePlan& plan, const T* k, const T* v, size_t next_run,
-               int64_t next_key, TaskScratch<T>& w) {
-  const auto dim = static_cast<int64_t>(plan.dim);
-  size_t n = 0;
-  for (const ChunkRun& run : w.runs)
-    n += static_cast<size_t>(run.end - run.begin);
-  w.k_rows.resize(n);
-  w.v_rows.resize(n);
-  for (const ChunkRun& run : w.runs) {
-    const T* kj = k + run.begin * dim;
-    const T* vj = v + run.begin * dim;
-    for (size_t t = run.at;
-         t < run.at + static_cast<size_t>(run.end - run.begin);
-         ++t, kj += dim, vj += dim) {
-      w.k_rows[t] = kj;
-      w.v_rows[t] = vj;
-    }
-  }
-  const size_t ahead = std::min(n, RowsAhead<T>(plan.dim, n, w.runs.size()));
-  w.ahead_k.assign(w.k_rows.begin() + ahead, w.k_rows.end());
-  w.ahead_v.assign(w.v_rows.begin() + ahead, w.v_rows.end());
-  // One run whose rows ahead are the same run's next ones: addresses
-  // computed in the kernels (AdjacentRows) instead of read from the lists.
-  w.adjacent = w.runs.size() == 1;
-  int64_t expect = w.runs[0].end;  // the key that continues the run
-  const auto fetch = [&](int64_t j) {
-    w.adjacent = w.adjacent && j == expect++;
-    w.ahead_k.push_back(k + j * dim);
-    w.ahead_v.push_back(v + j * dim);
-  };
-  for (size_t i = next_run; i < w.seen.size() && w.ahead_k.size() < n; ++i) {
-    for (int64_t j = i == next_run ? next_key : w.seen[i].begin;
-         j < w.seen[i].end && w.ahead_k.size() < n; ++j) {
-      fetch(j);
-    }
-  }
-  for (int64_t j = w.follow.begin; j < w.follow.end && w.ahead_k.size() < n;
-       ++j) {
-    fetch(j);
-  }
-}
-
-// The 4 KiB pages of the chunk_bytes after a chunk of adjacent rows that
-// starts at first, one line of each fetched into the outer caches
-// (PrefetchPages): the rows fetched a few KiB ahead then find their pages
-// in the TLB and their lines on the way, where the hardware prefetcher,
-// which stops at page boundaries, would start each page anew. 1 thread,
-// causal Nk=65536 (Zen 5, AVX3, busy host, 5 interleaved rounds): 0.69 of
-// the time; 2 threads 0.88, Nk=131072 0.87, Nk=16384 0.98-1.05 (noise).
-// Past the end of a task the pages belong to the next split, which the
-// same thread most often runs next (decode.cc).
-template <class T>
-void PrefetchPagesAhead(const T* first, size_t chunk_bytes) {
-  PrefetchPages(reinterpret_cast<const void*>(
-                    reinterpret_cast<uintptr_t>(first) + chunk_bytes),
-                chunk_bytes);
-}
 
 // The chunk of the task's keys in w.runs (n keys; the next chunk starts
 // at key next_key of run next_run of w.seen) for every row: scores, then
