@@ -19,6 +19,11 @@ std::atomic<bool>& EnabledFlag() {
   return enabled;
 }
 
+std::atomic<bool>& UsedFlag() {
+  static std::atomic<bool> used{false};
+  return used;
+}
+
 }  // namespace
 
 bool Bf16DotEnabled() { return EnabledFlag().load(std::memory_order_relaxed); }
@@ -26,6 +31,10 @@ bool Bf16DotEnabled() { return EnabledFlag().load(std::memory_order_relaxed); }
 void SetBf16DotEnabled(bool enabled) {
   EnabledFlag().store(enabled && HasBf16Dot(), std::memory_order_relaxed);
 }
+
+void NoteBf16DotUsed() { UsedFlag().store(true, std::memory_order_relaxed); }
+void ResetBf16DotUsed() { UsedFlag().store(false, std::memory_order_relaxed); }
+bool Bf16DotUsed() { return UsedFlag().load(std::memory_order_relaxed); }
 
 void PackBf16QueryPairs(const uint16_t* q, size_t dim, size_t stride,
                         size_t n_rows, uint32_t* qp) {

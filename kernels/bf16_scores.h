@@ -28,6 +28,14 @@ inline constexpr size_t kBf16ScoreRows = 32;
 bool Bf16DotEnabled();
 void SetBf16DotEnabled(bool enabled);
 
+// Whether a pass of the engine formed Q K^T with vdpbf16ps since the last
+// ResetBf16DotUsed(): each prefill or decode call that takes the path
+// notes it, so that a result row's `bf16_dot` says what ran, not only what
+// was allowed (decode also needs its shape: DecodePlan::bf16_dot).
+void NoteBf16DotUsed();
+void ResetBf16DotUsed();
+bool Bf16DotUsed();
+
 // qp[(x / 2) * 32 + r] = the bf16 pair (q[r * stride + x], q[r * stride + x
 // + 1]) as one 32-bit word (first element in the low half, as in memory),
 // for r < n_rows; 0 for the padding rows up to 32. dim must be even.

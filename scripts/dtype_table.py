@@ -19,7 +19,8 @@ import sys
 def dtype_label(row, split_decode):
     """bf16 rows by bf16_dot: prefill's always; decode's where split_decode
     (the run has decode rows with --no-bf16-dot, so it is from 983870d on:
-    decode rows before it say bf16_dot although decode widened Q and K)."""
+    decode rows before it say bf16_dot although decode widened Q and K;
+    rows from the twentieth session on say what the timed runs did)."""
     if row["dtype"] != "bf16" or "bf16_dot" not in row or \
             (row["case"] == "decode" and not split_decode):
         return row["dtype"]

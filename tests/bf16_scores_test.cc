@@ -252,7 +252,9 @@ TEST(Bf16DecodeScores, KernelMatchesExactProductsWithinAnFp32ChainsRounding) {
 // multiple of 4 or of a chunk, and the same bits for 1, 2 and 3 threads,
 // with chunks of 16 keys so that a group's keys split into several tasks
 // (merged in a fixed order). took_path counts plans that choose the path;
-// the shapes (4, 16, 6, 4 rows) stay below keys as lanes.
+// the shapes (4, 16, 6, 4 rows) stay below keys as lanes. Each run notes
+// whether it took the path (Bf16DotUsed, a result row's `bf16_dot`): it
+// must, exactly where the plan chose it on an AVX3 target.
 TEST(Bf16DecodeScores, EngineDecodeAgreesWithAndWithoutTheDotProduct) {
   const Bf16DotSwitch restore;
   int took_path = 0, split = 0;
@@ -270,6 +272,8 @@ TEST(Bf16DecodeScores, EngineDecodeAgreesWithAndWithoutTheDotProduct) {
         if (!UsesDecodePath(problem)) continue;
         const DecodePlan plan = PlanDecode(problem, 16);
         if (native && plan.bf16_dot) ++took_path;
+        const bool takes_path =
+            plan.bf16_dot && DispatchedTargetName().rfind("AVX3", 0) == 0;
         split += plan.tasks.size() > plan.groups.size();
         std::vector<float> first;
         for (int threads : {1, 2, 3}) {
@@ -278,8 +282,10 @@ TEST(Bf16DecodeScores, EngineDecodeAgreesWithAndWithoutTheDotProduct) {
           RoundInputs(data, DType::kBF16);
           StoreHalf(data, DType::kBF16);
           ThreadArena arena(threads);
+          ResetBf16DotUsed();
           arena.Execute(
               [&] { RunBlocked(problem, data.ViewAs(DType::kBF16), {16}); });
+          EXPECT_EQ(Bf16DotUsed(), takes_path) << problem.ToString();
           const Agreement a = CompareWithOracle(problem, data.View(), {},
                                                 RowsToCheck(problem, 1e12));
           EXPECT_TRUE(a.pass)

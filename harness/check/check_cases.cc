@@ -16,6 +16,8 @@ std::vector<Shape> CheckShapes() {
       {1, 2, 2, 17, 70, 72},     // Nq < Nk, bottom-right aligned
       {1, 3, 1, 129, 129, 129},  // D = 129, three heads on one K/V head
       {1, 2, 2, 1, 300, 64},     // one decode step against 300 cached keys
+      {1, 8, 2, 1, 300, 64},     // decode, 4 query heads per K/V head
+      {1, 4, 1, 3, 257, 96},     // 3 new tokens, 4 heads per K/V head
       {1, 1, 1, 200, 200, 16},   // a longer causal triangle
   };
 }

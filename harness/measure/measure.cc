@@ -127,6 +127,7 @@ Measurement Measure(const Variant& variant, const Problem& problem,
   };
   m.canary = ReadCanary();
   const CpuSample before = SampleCpu();
+  ResetBf16DotUsed();
   m.timing =
       TimeRepeated([&] { arena.Execute([&] { variant.Run(stored, view); }); },
                    options.timing,
@@ -138,6 +139,7 @@ Measurement Measure(const Variant& variant, const Problem& problem,
     m.pattern_read = StatsOf(std::move(pattern_s));
   }
   m.interference = Between(before, SampleCpu());
+  m.bf16_dot = Bf16DotUsed();
   m.workspace_bytes = WorkspaceMeter::Peak() - live_before;
   StoreHalf(data, DType::kF32);  // frees the half-precision copies
   m.peak_rss_bytes = PeakRssBytes();
@@ -178,6 +180,7 @@ void PoolRound(Measurement& pooled, Measurement round) {
         PooledStats(*pooled.pattern_read, *round.pattern_read);
   }
   if (round.precision) pooled.precision = round.precision;
+  pooled.bf16_dot = pooled.bf16_dot || round.bf16_dot;
   Interference& i = pooled.interference;
   const Interference& r = round.interference;
   i.known = i.known && r.known;
@@ -311,13 +314,12 @@ nlohmann::ordered_json ResultRow(const Variant& variant, const Problem& problem,
   row["dtype"] = DTypeName(options.dtype);
   row["storage"] = DTypeName(stored.storage);
   row["pass"] = PassName(options.pass);
-  // The engine's prefill and decode may form Q K^T with vdpbf16ps
-  // (kernels/bf16_scores.h, bf16_decode_scores.h): bf16 storage, a CPU
-  // with AVX-512 BF16, an AVX3 target, not --no-bf16-dot (decode also
-  // needs D a multiple of 32 and a group's rows in fours, fewer than 32:
-  // DecodePlan::bf16_dot, which the flag does not check).
-  row["bf16_dot"] = stored.storage == DType::kBF16 && Bf16DotEnabled() &&
-                    m.target.rfind("AVX3", 0) == 0;
+  // Whether the engine's prefill or decode formed Q K^T with vdpbf16ps in
+  // the timed runs (kernels/bf16_scores.h, bf16_decode_scores.h): bf16
+  // storage, a CPU with AVX-512 BF16, an AVX3 target, not --no-bf16-dot,
+  // and for decode D a multiple of 32 and a group's rows in fours, fewer
+  // than 32 (DecodePlan::bf16_dot).
+  row["bf16_dot"] = m.bf16_dot;
   // The hint of decode's software prefetches (kernels/prefetch_hint.h).
   row["prefetch_hint"] = PrefetchHintName(CurrentPrefetchHint());
   // Interference while the runs were timed (null where /proc is not

@@ -56,6 +56,9 @@ struct Measurement {
   std::optional<Agreement> precision;
   // The element type the variant read Q, K and V in (Problem::storage).
   DType storage = DType::kF32;
+  // The engine formed Q K^T with vdpbf16ps in the runs (kernels/
+  // bf16_scores.h, Bf16DotUsed).
+  bool bf16_dot = false;
   // What else used the CPU while the runs were timed.
   Interference interference;
   // The memory system just before (harness/measure/canary.h).

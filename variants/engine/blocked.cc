@@ -349,6 +349,7 @@ void FinishGroup(const Problem& problem, const Tensors& t,
 void BlockedPassImpl(const Problem& problem, const Tensors& t,
                      const BlockedPass& pass) {
   const EnginePlan plan = PlanTasks(problem, pass.tuning);
+  if (plan.bf16_dot) NoteBf16DotUsed();
   tbb::enumerable_thread_specific<GroupScratch> scratch([&] {
     return GroupScratch(plan.br, plan.bc, plan.dim, plan.group,
                         problem.storage != DType::kF32);

@@ -33,6 +33,7 @@
 #include "harness/contract/mask.h"
 #include "harness/contract/variant.h"
 #include "harness/contract/workspace.h"
+#include "kernels/bf16_scores.h"
 #include "variants/engine/blocked_pass.h"
 
 #undef HWY_TARGET_INCLUDE
@@ -158,6 +159,10 @@ template <class T>
 void DecodeImpl(const Problem& problem, const Tensors& t,
                 const DecodePlan& plan) {
   ScratchBuffer<float> slots(plan.tasks.size() * plan.SlotFloats());
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // The path ScoreKeys (decode_chunk-inl.h) takes.
+  if (std::is_same_v<T, Bf16> && plan.bf16_dot) NoteBf16DotUsed();
+#endif
   // Per group, its tasks done; the last to finish merges the group's
   // slots (in the splits' order, whichever thread it runs on), while other
   // tasks still stream: no second pass over the groups.
