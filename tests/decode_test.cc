@@ -1,6 +1,6 @@
 // The engine's decode path and chunked prefill against the fp64 oracle, on
-// every compiled Highway target and every registered mask: Nq from 1 to 17
-// (decode where Nq <= Br / 2 on the target, the rows-as-lanes path above),
+// every compiled Highway target and every registered mask: Nq from 1 to 25
+// (decode where Nq <= 3 Br / 4 on the target, the rows-as-lanes path above),
 // grouped-query heads (Hkv = 1, 2 and H), key counts off every chunk and
 // split, inputs stored in fp32, bf16 and f16 (prefill too), NaN and Inf in
 // V kept to the rows that see them across many chunks, and outputs
@@ -70,8 +70,9 @@ void ExpectAgrees(const Problem& problem, size_t bc) {
 TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
   int decoded = 0;
   for (int64_t hkv : {1, 2, 4}) {
-    for (int64_t nq : {1, 3, 9, 17}) {
+    for (int64_t nq : {1, 3, 9, 17, 25}) {
       for (int64_t nk : {17, 300}) {
+        if (nq > nk) continue;  // new tokens are at most the keys
         const Shape shape{2, 4, hkv, nq, nk, 24};
         for (const Mask& mask : CheckMasks(shape)) {
           Problem problem{shape, mask, std::nullopt, 2};
@@ -215,6 +216,37 @@ double WeightIn(const std::vector<KeySegment>& keys, int64_t j) {
     if (k.begin <= j && j < k.end) return k.WeightAt(j);
   }
   return 0.0;
+}
+
+// The decode path takes the new tokens up to three quarters of a tile
+// block (Br) on the target, half of one where the block would form bf16
+// scores with vdpbf16ps; a rule with parts, whenever Nq != Nk.
+TEST_P(DecodeTest, TakesTheShapesWhoseBlockWouldBeAQuarterPadding) {
+  const int64_t br = static_cast<int64_t>(BlockedQueryRows());
+  const bool saved = Bf16DotEnabled();
+  for (bool native : {false, true}) {
+    SetBf16DotEnabled(native);
+    for (DType storage : kStorages) {
+      Problem problem{{1, 8, 2, 1, 4096, 64}, Mask::Causal(), std::nullopt, 2};
+      problem.storage = storage;
+      const int64_t quarters = BlockedFormsBf16Scores(problem) ? 2 : 3;
+      EXPECT_EQ(quarters == 2, native && storage == DType::kBF16 &&
+                                   Bf16DotEnabled() && br == 32);
+      const int64_t most = std::max<int64_t>(1, br * quarters / 4);
+      for (int64_t nq : {int64_t{1}, most, most + 1, br, 4 * br}) {
+        problem.shape.Nq = nq;
+        EXPECT_EQ(UsesDecodePath(problem), nq <= most)
+            << "Nq=" << nq << " Br=" << br << " " << DTypeName(storage);
+      }
+    }
+  }
+  SetBf16DotEnabled(saved);
+  const Problem parts{{1, 4, 4, 200, 201, 16}, ParseMask("dilated:8:2"),
+                      std::nullopt, 1};
+  EXPECT_TRUE(UsesDecodePath(parts));
+  Problem prefill = parts;
+  prefill.shape.Nq = prefill.shape.Nk;
+  EXPECT_FALSE(UsesDecodePath(prefill));
 }
 
 // Each row's bounds are the rule's for its head and position (the plan

@@ -75,6 +75,11 @@ size_t QueryBlockRows() {
   return kRowVecs * hn::Lanes(d);
 }
 
+bool FormsBf16Scores(const Problem& problem) {
+  return kBf16DotTarget && problem.storage == DType::kBF16 &&
+         problem.shape.D % 2 == 0 && Bf16DotEnabled();
+}
+
 // The sizes of one pass.
 struct EnginePlan {
   size_t br, bc, dim, group;  // Br, Bc, D, query blocks per task (G)
@@ -111,8 +116,7 @@ EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning) {
   plan.n_groups = (plan.n_blocks + g - 1) / g;
   plan.tasks = plan.n_groups * s.B * s.H;
   plan.scale = static_cast<float>(problem.Scale());
-  plan.bf16_dot = kBf16DotTarget && problem.storage == DType::kBF16 &&
-                  plan.dim % 2 == 0 && Bf16DotEnabled();
+  plan.bf16_dot = FormsBf16Scores(problem);
   return plan;
 }
 
@@ -379,8 +383,13 @@ namespace attnbench {
 
 HWY_EXPORT(BlockedPassImpl);
 HWY_EXPORT(QueryBlockRows);
+HWY_EXPORT(FormsBf16Scores);
 
 size_t BlockedQueryRows() { return HWY_DYNAMIC_DISPATCH(QueryBlockRows)(); }
+
+bool BlockedFormsBf16Scores(const Problem& problem) {
+  return HWY_DYNAMIC_DISPATCH(FormsBf16Scores)(problem);
+}
 
 void RunBlockedPass(const Problem& problem, const Tensors& tensors,
                     const BlockedPass& pass) {

@@ -53,6 +53,11 @@ size_t BlockedPassWorkspaceBytes(const Problem& problem);
 // lanes: 2 x 16 = 32 rows on AVX3, 3 x 8 = 24 on AVX2, 3 x 4 = 12 on SSE4.
 size_t BlockedQueryRows();
 
+// Whether the engine's tile path on the dispatched target forms Q K^T of
+// `problem` with vdpbf16ps (kernels/bf16_scores.h): bf16 storage, even D,
+// an AVX3 target and Bf16DotEnabled().
+bool BlockedFormsBf16Scores(const Problem& problem);
+
 // A variant that is the blocked engine over the mask kinds it names.
 class BlockedVariant final : public Variant {
  public:

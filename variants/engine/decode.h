@@ -104,9 +104,15 @@ struct DecodePlan {
 };
 
 // Whether RunBlocked runs `problem` on the decode path: a rule without
-// Parts and Nq at most half a rows-as-lanes block on the dispatched target
-// (Br / 2: 16 on AVX3, 12 on AVX2, 6 on SSE4), where that block would be
-// mostly padding rows; and a rule with Parts whenever Nq != Nk (its parts
+// Parts and Nq at most three quarters of a rows-as-lanes block on the
+// dispatched target (3 Br / 4: 24 on AVX3, 18 on AVX2, 9 on SSE4, 1 on
+// the scalar fallback), where that block would be at least a quarter
+// padding rows and the decode path, whose rows are all real, takes less
+// time; half a block (16 on AVX3) where the block would form bf16 scores
+// with vdpbf16ps (BlockedFormsBf16Scores), which is faster than the
+// decode path's FMAs at fewer padding rows (docs/flash.md "Decode" has
+// the figures); and a rule with Parts
+// whenever Nq != Nk (its parts
 // regroup queries and keys alike, so the decode path reads the rule's
 // RowKeys instead: dilated's W keys, sparse_strided's band and strided
 // keys).

@@ -17,7 +17,12 @@ bool UsesDecodePath(const Problem& problem) {
   const Shape& s = problem.shape;
   const bool regroups = !problem.mask.Rule().Parts().empty();
   if (regroups && s.Nq != s.Nk) return true;  // parts need Nq = Nk
-  return !regroups && static_cast<size_t>(s.Nq) * 2 <= BlockedQueryRows();
+  if (regroups) return false;
+  // The block's share of real rows below which the decode path runs:
+  // 3/4, but 1/2 where the tile path forms bf16 scores with vdpbf16ps,
+  // which outruns the decode path's FMAs sooner (decode.h).
+  const size_t quarters = BlockedFormsBf16Scores(problem) ? 2 : 3;
+  return static_cast<size_t>(s.Nq) * 4 <= BlockedQueryRows() * quarters;
 }
 
 namespace {
