@@ -241,8 +241,8 @@ TEST_P(DecodeTest, TakesTheShapesWhoseBlockWouldBeAQuarterPadding) {
     }
   }
   SetBf16DotEnabled(saved);
-  const Problem parts{{1, 4, 4, 200, 201, 16}, ParseMask("dilated:8:2"),
-                      std::nullopt, 1};
+  const Problem parts{
+      {1, 4, 4, 200, 201, 16}, ParseMask("dilated:8:2"), std::nullopt, 1};
   EXPECT_TRUE(UsesDecodePath(parts));
   Problem prefill = parts;
   prefill.shape.Nq = prefill.shape.Nk;
