@@ -171,18 +171,22 @@ HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
 }
 
 // kRows rows of O += P V. Where d takes more than one block of vectors,
-// the keys go kDecodeValueKeys at a time through every block (the
-// accumulators stored and reloaded in between) rather than all of them
-// through one block, then the next: the first block is where V comes from
-// memory, and with all the chunk's keys in it the later blocks ran from
-// the caches with the memory idle (docs/flash.md "Decode").
-template <size_t kRows, class D, class Rows, class Ahead>
+// the keys go group_keys at a time through every block (the accumulators
+// stored and reloaded in between) rather than all of them through one
+// block, then the next: the first block is where V comes from memory, and
+// with all the chunk's keys in it the later blocks ran from the caches
+// with the memory idle (docs/flash.md "Decode"). kAllKeys: all of them
+// through one block at a time all the same (many rows: DecodeAccumulateOf).
+// The count stays a constant otherwise: as a run-time value, 16 rows took
+// 1.06x the time.
+template <size_t kRows, bool kAllKeys, class D, class Rows, class Ahead>
 HWY_INLINE void DecodeAccumulateGroups(D d, const float* HWY_RESTRICT p,
                                        size_t ld, Rows v, size_t dim,
                                        size_t n_keys, float* HWY_RESTRICT o,
                                        Ahead ahead, size_t n_ahead) {
-  const size_t group =
-      dim > kValueCols<kRows> * hn::Lanes(d) ? kDecodeValueKeys : n_keys;
+  const size_t group = !kAllKeys && dim > kValueCols<kRows> * hn::Lanes(d)
+                           ? kDecodeValueKeys
+                           : n_keys;
   for (size_t t0 = 0; t0 < n_keys; t0 += group) {
     const size_t keys = std::min(group, n_keys - t0);
     const size_t left = n_ahead > t0 ? n_ahead - t0 : 0;
@@ -192,23 +196,38 @@ HWY_INLINE void DecodeAccumulateGroups(D d, const float* HWY_RESTRICT p,
   }
 }
 
+// O += P V for n_rows rows, kDecodeRows at a time, then one at a time.
+template <bool kAllKeys, class D, class Rows, class Ahead>
+HWY_INLINE void DecodeAccumulateRowsOf(D d, const float* HWY_RESTRICT p,
+                                       size_t ld, size_t n_rows, Rows v,
+                                       size_t dim, size_t n_keys,
+                                       float* HWY_RESTRICT o, Ahead ahead,
+                                       size_t n_ahead) {
+  size_t r = 0;
+  for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
+    DecodeAccumulateGroups<kDecodeRows, kAllKeys>(d, p + r * ld, ld, v, dim,
+                                                  n_keys, o + r * dim, ahead,
+                                                  r == 0 ? n_ahead : 0);
+  }
+  for (; r < n_rows; ++r) {
+    DecodeAccumulateGroups<1, kAllKeys>(d, p + r * ld, ld, v, dim, n_keys,
+                                        o + r * dim, ahead,
+                                        r == 0 ? n_ahead : 0);
+  }
+}
+
 // O += P V for n_rows rows and n_keys keys; fetches ahead[0 .. n_ahead)
 // along the way. v and ahead: row pointers (v[t]), or AdjacentRows.
-template <class D, class Rows, class Ahead>
+// kAllKeys: all keys through one block of d at a time (for groups of at
+// least kDecodeValueAllKeysRows rows; the caller's choice, in code of its
+// own: a run-time choice in the same function made 4 rows 1.07x slower).
+template <bool kAllKeys = false, class D, class Rows, class Ahead>
 HWY_INLINE void DecodeAccumulateOf(D d, const float* HWY_RESTRICT p, size_t ld,
                                    size_t n_rows, Rows v, size_t dim,
                                    size_t n_keys, float* HWY_RESTRICT o,
                                    Ahead ahead, size_t n_ahead) {
-  size_t r = 0;
-  for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
-    DecodeAccumulateGroups<kDecodeRows>(d, p + r * ld, ld, v, dim, n_keys,
-                                        o + r * dim, ahead,
-                                        r == 0 ? n_ahead : 0);
-  }
-  for (; r < n_rows; ++r) {
-    DecodeAccumulateGroups<1>(d, p + r * ld, ld, v, dim, n_keys, o + r * dim,
-                              ahead, r == 0 ? n_ahead : 0);
-  }
+  DecodeAccumulateRowsOf<kAllKeys>(d, p, ld, n_rows, v, dim, n_keys, o, ahead,
+                                   n_ahead);
 }
 template <class D, class T>
 HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,

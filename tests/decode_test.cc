@@ -88,6 +88,22 @@ TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
   EXPECT_GT(decoded, 0) << "no problem took the decode path";
 }
 
+// Groups of 32 rows and more (4 new tokens of 8 heads on one K/V head)
+// take each block of d through all of a chunk's keys at a time in O += P V
+// (kDecodeValueAllKeysRows); D = 136 takes two blocks and a scalar tail on
+// AVX3.
+TEST_P(DecodeTest, ManyRowsAgreeWithOracleForEveryMask) {
+  const Shape shape{1, 8, 1, 4, 300, 136};
+  for (const Mask& mask : CheckMasks(shape)) {
+    Problem problem{shape, mask, std::nullopt, 2};
+    if (!UsesDecodePath(problem)) continue;
+    for (DType storage : {DType::kF32, DType::kBF16}) {
+      problem.storage = storage;
+      for (size_t bc : {size_t{0}, size_t{16}}) ExpectAgrees(problem, bc);
+    }
+  }
+}
+
 // Prefill (Nq = Nk) from half-precision storage: the plain pass widens a
 // key tile at a time, a rule with Parts widens the tensors first.
 TEST_P(DecodeTest, PrefillFromHalfPrecisionAgrees) {

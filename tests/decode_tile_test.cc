@@ -95,6 +95,15 @@ void CheckDecodeKernels(size_t dim, size_t rows, size_t keys) {
                    ahead.data(), ahead.size());
   EXPECT_EQ(o2, o) << "DecodeAccumulate fetching ahead, dim=" << dim
                    << " rows=" << rows << " keys=" << keys;
+  // All keys through one block of d at a time (the order for many rows,
+  // kDecodeValueAllKeysRows): each sum in the same order, the same bits.
+  std::vector<float> o5 = DecodeInputs(rows * dim, 5 + keys);
+  const float* const* v_list_all = v_rows.data();
+  const float* const* ahead_all = ahead.data();
+  DecodeAccumulateOf<true>(d, p.data(), ld, rows, v_list_all, dim, keys,
+                           o5.data(), ahead_all, ahead.size());
+  EXPECT_EQ(o5, o) << "DecodeAccumulateOf, all keys a block, dim=" << dim
+                   << " rows=" << rows << " keys=" << keys;
 
   // Adjacent rows (one run: addresses computed, AdjacentRows) give the
   // same bits as the same rows listed by pointer.

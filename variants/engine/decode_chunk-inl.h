@@ -178,8 +178,8 @@ void ScoreKeys(const DecodePlan& plan, size_t n, size_t b, size_t e,
 }
 
 // O += P V for keys [b, e) of the pending chunk p, reading V rows where
-// they are; fetches those of its rows ahead.
-template <class T>
+// they are; fetches those of its rows ahead. kAllKeys: DecodeAccumulateOf's.
+template <class T, bool kAllKeys = false>
 void AccumulateKeys(const DecodePlan& plan, const PendingChunk<T>& p, size_t b,
                     size_t e, float* o) {
   const hn::ScalableTag<float> d;
@@ -188,13 +188,14 @@ void AccumulateKeys(const DecodePlan& plan, const PendingChunk<T>& p, size_t b,
   if (p.adjacent) {  // one run, fetched ahead in place
     const AdjacentRows<T> rows{p.v_rows[0], dim};
     const AdjacentRows<T> later{rows[std::min(p.n, PrefetchKeys<T>(dim))], dim};
-    DecodeAccumulateOf(d, p.s + b, plan.bc, plan.rows, SkipRows(rows, b), dim,
-                       e - b, o, SkipRows(later, b), ahead);
+    DecodeAccumulateOf<kAllKeys>(d, p.s + b, plan.bc, plan.rows,
+                                 SkipRows(rows, b), dim, e - b, o,
+                                 SkipRows(later, b), ahead);
     return;
   }
-  DecodeAccumulateOf(d, p.s + b, plan.bc, plan.rows, p.v_rows.data() + b, dim,
-                     e - b, o, p.ahead_v.data() + std::min(b, p.ahead_v.size()),
-                     ahead);
+  DecodeAccumulateOf<kAllKeys>(
+      d, p.s + b, plan.bc, plan.rows, p.v_rows.data() + b, dim, e - b, o,
+      p.ahead_v.data() + std::min(b, p.ahead_v.size()), ahead);
 }
 
 // Whether the pending chunk's O += P V may run through the kernels. A
@@ -222,7 +223,11 @@ void AccumulatePending(const DecodePlan& plan, TaskScratch<T>& w) {
   const size_t dim = plan.dim, bc = plan.bc;
   if (p.n == 0) return;
   if (KernelsMayAccumulate(plan, p)) {
-    AccumulateKeys(plan, p, 0, p.n, w.o);
+    if (kDecodeValueAllKeysRows != 0 && plan.rows >= kDecodeValueAllKeysRows) {
+      AccumulateKeys<T, true>(plan, p, 0, p.n, w.o);
+    } else {
+      AccumulateKeys(plan, p, 0, p.n, w.o);
+    }
   } else {
     for (const T* row : p.ahead_v) PrefetchRow(row, dim);
     for (size_t r = 0; r < plan.rows; ++r) {
