@@ -57,15 +57,18 @@ HWY_INLINE size_t PrefetchKeys(size_t dim) {
 // chunk's 128): 29.2; AVX2 2: 27.8, 3: 29.7, 4: 31.4, 8: 27.9, 16: 22.0,
 // all: 20.8. SSE4 (Nk=16384, ms): 2: 8.45, 4: 7.81, 8: 7.50, all: 9.27.
 constexpr size_t kDecodeValueKeys = HWY_TARGET <= HWY_AVX2 ? 4 : 8;
-// From this many rows (AVX3; 0: never) O += P V takes all its keys through
-// one block of d before the next, its accumulators loaded and stored once
-// per block instead of once per kDecodeValueKeys keys: with 32 rows and
-// more a group is bound by its FMAs (the keys-as-lanes scores,
-// decode_tile-inl.h), not by the stream of V. AMD Zen 4, 2 threads, causal
-// Nk=65536 H=32 Hkv=8 D=128, time against kDecodeValueKeys, 3 interleaved
-// rounds: Nq=8 (32 rows) 0.86x, Nq=16 (64 rows) 0.84x; with 8 rows
-// (Nq=2, near the memory bound) all keys took 1.04x. AVX2 Nq=8 0.96x.
-constexpr size_t kDecodeValueAllKeysRows = HWY_TARGET <= HWY_AVX3 ? 32 : 0;
+// From this many rows (AVX3; 0: never) a group is bound by its FMAs, not
+// by the stream of K and V: O += P V takes all its keys through one block
+// of d before the next, its accumulators loaded and stored once per block
+// instead of once per kDecodeValueKeys keys, and (below keys as lanes) a
+// chunk's P V runs after the scores instead of interleaved with them
+// (variants/engine/decode_chunk-inl.h). AMD Zen 4, 2 threads, causal
+// Nk=65536 H=32 Hkv=8 D=128, time against kDecodeValueKeys, 3-4
+// interleaved rounds: Nq=8 (32 rows) 0.86x, Nq=16 (64 rows) 0.84x; Nq=4
+// (16 rows) 0.94x (Nk=16384 0.92x, bf16 0.89x; H=Hkv=8 Nq=16 0.93x); with
+// 12 rows (Nq=3) 1.07x and 8 (Nq=2, near the memory bound) 1.04x. AVX2
+// Nq=8 0.96x.
+constexpr size_t kDecodeValueAllKeysRows = HWY_TARGET <= HWY_AVX3 ? 16 : 0;
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE

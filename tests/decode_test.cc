@@ -88,18 +88,21 @@ TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
   EXPECT_GT(decoded, 0) << "no problem took the decode path";
 }
 
-// Groups of 32 rows and more (4 new tokens of 8 heads on one K/V head)
-// take each block of d through all of a chunk's keys at a time in O += P V
-// (kDecodeValueAllKeysRows); D = 136 takes two blocks and a scalar tail on
-// AVX3.
+// Groups of 16 rows and more (4 new tokens of 4 or 8 heads on one K/V
+// head: 16 rows, the scores with d as lanes; 32, keys as lanes) take each
+// block of d through all of a chunk's keys at a time in O += P V, after
+// the scores (kDecodeValueAllKeysRows); D = 136 takes two blocks and a
+// scalar tail on AVX3.
 TEST_P(DecodeTest, ManyRowsAgreeWithOracleForEveryMask) {
-  const Shape shape{1, 8, 1, 4, 300, 136};
-  for (const Mask& mask : CheckMasks(shape)) {
-    Problem problem{shape, mask, std::nullopt, 2};
-    if (!UsesDecodePath(problem)) continue;
-    for (DType storage : {DType::kF32, DType::kBF16}) {
-      problem.storage = storage;
-      for (size_t bc : {size_t{0}, size_t{16}}) ExpectAgrees(problem, bc);
+  for (int64_t hkv : {1, 2}) {
+    const Shape shape{1, 8, hkv, 4, 300, 136};
+    for (const Mask& mask : CheckMasks(shape)) {
+      Problem problem{shape, mask, std::nullopt, 2};
+      if (!UsesDecodePath(problem)) continue;
+      for (DType storage : {DType::kF32, DType::kBF16}) {
+        problem.storage = storage;
+        for (size_t bc : {size_t{0}, size_t{16}}) ExpectAgrees(problem, bc);
+      }
     }
   }
 }

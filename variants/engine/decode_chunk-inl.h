@@ -215,6 +215,13 @@ bool KernelsMayAccumulate(const DecodePlan& plan, const PendingChunk<T>& p) {
   return true;
 }
 
+// Whether the group has kDecodeValueAllKeysRows rows or more: bound by its
+// FMAs, its P V takes all keys through one block of d at a time, after
+// the scores (ProcessChunk).
+inline bool ManyRows(const DecodePlan& plan) {
+  return kDecodeValueAllKeysRows != 0 && plan.rows >= kDecodeValueAllKeysRows;
+}
+
 // O += P V over all of the pending chunk, alone; then none is pending.
 template <class T>
 void AccumulatePending(const DecodePlan& plan, TaskScratch<T>& w) {
@@ -223,7 +230,7 @@ void AccumulatePending(const DecodePlan& plan, TaskScratch<T>& w) {
   const size_t dim = plan.dim, bc = plan.bc;
   if (p.n == 0) return;
   if (KernelsMayAccumulate(plan, p)) {
-    if (kDecodeValueAllKeysRows != 0 && plan.rows >= kDecodeValueAllKeysRows) {
+    if (ManyRows(plan)) {
       AccumulateKeys<T, true>(plan, p, 0, p.n, w.o);
     } else {
       AccumulateKeys(plan, p, 0, p.n, w.o);
@@ -266,7 +273,8 @@ constexpr size_t kInterleaveKeys = 0;
 // The chunk of the task's keys in w.runs (n keys; the next chunk starts
 // at key next_key of run next_run of w.seen) for every row: scores, then
 // each row's softmax; its O += P V is left pending, to run with the next
-// chunk's scores, kInterleaveKeys keys of each in turn (AVX3, AVX2), so that K
+// chunk's scores, kInterleaveKeys keys of each in turn (AVX3, AVX2; groups
+// of fewer than kDecodeValueAllKeysRows rows), so that K
 // and V stream side by side: two streams read faster than one that
 // alternates between K and V a chunk at a time (1 thread, a read loop over
 // both at once: 1.05x a single stream's rate, K and V by turns 64 KiB at
@@ -307,7 +315,7 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
       }
     }
     ScoresKeysAsLanes(plan, kc, n, w);
-  } else if (kInterleaveKeys == 0 || p.n == 0 ||
+  } else if (kInterleaveKeys == 0 || p.n == 0 || ManyRows(plan) ||
              !KernelsMayAccumulate(plan, p)) {
     AccumulatePending(plan, w);
     ScoreKeys(plan, n, 0, n, w);
