@@ -69,6 +69,15 @@ constexpr size_t kDecodeValueKeys = HWY_TARGET <= HWY_AVX2 ? 4 : 8;
 // 12 rows (Nq=3) 1.07x and 8 (Nq=2, near the memory bound) 1.04x. AVX2
 // Nq=8 0.96x.
 constexpr size_t kDecodeValueAllKeysRows = HWY_TARGET <= HWY_AVX3 ? 16 : 0;
+// The most new tokens the decode path takes, in eighths of the tile
+// path's block of Br rows (UsesDecodePath): 7 on AVX3, whose groups of
+// many rows run P V at their FMAs' pace (kDecodeValueAllKeysRows), else 6.
+// AMD Zen 4, 2 threads, causal, H=32 Hkv=8 D=128, 7 eighths (28 tokens)
+// against 6 (24), 3 interleaved rounds: Nq=28 Nk=4096 0.926x, Nk=65536
+// 0.692x; H=8 Hkv=1 D=64 Nk=16384 0.960x. A block less one row (31)
+// lost where keys are few: Nq=31 Nk=4096 1.015x, Nk=1024 1.035x (Nk=65536
+// 0.693x).
+constexpr size_t kDecodeBlockEighths = HWY_TARGET <= HWY_AVX3 ? 7 : 6;
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE

@@ -1,6 +1,7 @@
 // The engine's decode path and chunked prefill against the fp64 oracle, on
-// every compiled Highway target and every registered mask: Nq from 1 to 25
-// (decode where Nq <= 3 Br / 4 on the target, the rows-as-lanes path above),
+// every compiled Highway target and every registered mask: Nq from 1 to 29
+// (decode where Nq <= 3 Br / 4 on the target, on AVX3 7 Br / 8; the
+// rows-as-lanes path above),
 // grouped-query heads (Hkv = 1, 2 and H), key counts off every chunk and
 // split, inputs stored in fp32, bf16 and f16 (prefill too), NaN and Inf in
 // V kept to the rows that see them across many chunks, and outputs
@@ -70,7 +71,7 @@ void ExpectAgrees(const Problem& problem, size_t bc) {
 TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
   int decoded = 0;
   for (int64_t hkv : {1, 2, 4}) {
-    for (int64_t nq : {1, 3, 9, 17, 25}) {
+    for (int64_t nq : {1, 3, 9, 17, 25, 29}) {
       for (int64_t nk : {17, 300}) {
         if (nq > nk) continue;  // new tokens are at most the keys
         const Shape shape{2, 4, hkv, nq, nk, 24};
@@ -238,9 +239,10 @@ double WeightIn(const std::vector<KeySegment>& keys, int64_t j) {
 }
 
 // The decode path takes the new tokens up to three quarters of a tile
-// block (Br) on the target, half of one where the block would form bf16
+// block (Br) on the target, and on AVX3 seven eighths (Br = 32, where the
+// many-rows P V keeps up); half a block where the block would form bf16
 // scores with vdpbf16ps; a rule with parts, whenever Nq != Nk.
-TEST_P(DecodeTest, TakesTheShapesWhoseBlockWouldBeAQuarterPadding) {
+TEST_P(DecodeTest, TakesTheShapesWhoseBlockWouldHavePadding) {
   const int64_t br = static_cast<int64_t>(BlockedQueryRows());
   const bool saved = Bf16DotEnabled();
   for (bool native : {false, true}) {
@@ -248,10 +250,18 @@ TEST_P(DecodeTest, TakesTheShapesWhoseBlockWouldBeAQuarterPadding) {
     for (DType storage : kStorages) {
       Problem problem{{1, 8, 2, 1, 4096, 64}, Mask::Causal(), std::nullopt, 2};
       problem.storage = storage;
-      const int64_t quarters = BlockedFormsBf16Scores(problem) ? 2 : 3;
-      EXPECT_EQ(quarters == 2, native && storage == DType::kBF16 &&
-                                   Bf16DotEnabled() && br == 32);
-      const int64_t most = std::max<int64_t>(1, br * quarters / 4);
+      const bool bf16_dot = BlockedFormsBf16Scores(problem);
+      EXPECT_EQ(bf16_dot, native && storage == DType::kBF16 &&
+                              Bf16DotEnabled() && br == 32);
+      EXPECT_EQ(DecodeBlockEighths(), br == 32 ? 7u : 6u);
+      // The most new tokens, by Br: AVX3 32, AVX2 24, SSE4/SSSE3 12,
+      // scalar 2.
+      int64_t most = br * 3 / 4;
+      if (bf16_dot) {
+        most = 16;
+      } else if (br == 32) {
+        most = 28;
+      }
       for (int64_t nq : {int64_t{1}, most, most + 1, br, 4 * br}) {
         problem.shape.Nq = nq;
         EXPECT_EQ(UsesDecodePath(problem), nq <= most)

@@ -41,6 +41,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 // After highway.h: per-target kernels.
+#include "kernels/decode_params-inl.h"
 #include "kernels/decode_tile-inl.h"
 #include "kernels/flash_tile-inl.h"
 #include "kernels/row_ops-inl.h"
@@ -185,6 +186,8 @@ void DecodeImpl(const Problem& problem, const Tensors& t,
       tbb::simple_partitioner());
 }
 
+size_t BlockEighths() { return kDecodeBlockEighths; }
+
 // The problem with K and V (and Q) stored as fp32, bf16 or f16.
 void DecodeF32(const Problem& problem, const Tensors& t,
                const DecodePlan& plan) {
@@ -210,6 +213,9 @@ namespace attnbench {
 HWY_EXPORT(DecodeF32);
 HWY_EXPORT(DecodeBf16);
 HWY_EXPORT(DecodeF16);
+HWY_EXPORT(BlockEighths);
+
+size_t DecodeBlockEighths() { return HWY_DYNAMIC_DISPATCH(BlockEighths)(); }
 
 void RunDecode(const Problem& problem, const Tensors& tensors,
                size_t key_block) {

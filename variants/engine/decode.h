@@ -105,18 +105,23 @@ struct DecodePlan {
 
 // Whether RunBlocked runs `problem` on the decode path: a rule without
 // Parts and Nq at most three quarters of a rows-as-lanes block on the
-// dispatched target (3 Br / 4: 24 on AVX3, 18 on AVX2, 9 on SSE4, 1 on
-// the scalar fallback), where that block would be at least a quarter
-// padding rows and the decode path, whose rows are all real, takes less
-// time; half a block (16 on AVX3) where the block would form bf16 scores
-// with vdpbf16ps (BlockedFormsBf16Scores), which is faster than the
-// decode path's FMAs at fewer padding rows (docs/flash.md "Decode" has
-// the figures); and a rule with Parts
+// dispatched target (3 Br / 4: 18 on AVX2, 9 on SSE4, 1 on the scalar
+// fallback), where that block would be at least a quarter padding rows
+// and the decode path, whose rows are all real, takes less time; on AVX3
+// seven eighths (28; DecodeBlockEighths); half a block (16 on AVX3) where
+// the block would form bf16 scores with vdpbf16ps
+// (BlockedFormsBf16Scores), which is faster than the decode path's FMAs
+// at fewer padding rows (docs/flash.md "Decode" has the figures); and a
+// rule with Parts
 // whenever Nq != Nk (its parts
 // regroup queries and keys alike, so the decode path reads the rule's
 // RowKeys instead: dilated's W keys, sparse_strided's band and strided
 // keys).
 bool UsesDecodePath(const Problem& problem);
+// The most new tokens the dispatched target's decode path takes, in
+// eighths of a tile block (kDecodeBlockEighths,
+// kernels/decode_params-inl.h); bf16 scores by vdpbf16ps take 4.
+size_t DecodeBlockEighths();
 
 // The keys of [lo, hi) that `row` may see, in increasing order, appended to
 // `out`: the rule's RowKeys, exact, where it has them; else the row's

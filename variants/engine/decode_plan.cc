@@ -18,11 +18,11 @@ bool UsesDecodePath(const Problem& problem) {
   const bool regroups = !problem.mask.Rule().Parts().empty();
   if (regroups && s.Nq != s.Nk) return true;  // parts need Nq = Nk
   if (regroups) return false;
-  // The block's share of real rows below which the decode path runs:
-  // 3/4, but 1/2 where the tile path forms bf16 scores with vdpbf16ps,
-  // which outruns the decode path's FMAs sooner (decode.h).
-  const size_t quarters = BlockedFormsBf16Scores(problem) ? 2 : 3;
-  return static_cast<size_t>(s.Nq) * 4 <= BlockedQueryRows() * quarters;
+  // The most new tokens the decode path takes, in eighths of the tile
+  // path's block of Br rows (decode.h says why).
+  const size_t eighths =
+      BlockedFormsBf16Scores(problem) ? 4 : DecodeBlockEighths();
+  return static_cast<size_t>(s.Nq) * 8 <= BlockedQueryRows() * eighths;
 }
 
 namespace {
