@@ -65,9 +65,9 @@ constexpr size_t kDecodeValueKeys = HWY_TARGET <= HWY_AVX2 ? 4 : 8;
 // (variants/engine/decode_chunk-inl.h). AMD Zen 4, 2 threads, causal
 // Nk=65536 H=32 Hkv=8 D=128, time against kDecodeValueKeys, 3-4
 // interleaved rounds: Nq=8 (32 rows) 0.86x, Nq=16 (64 rows) 0.84x; Nq=4
-// (16 rows) 0.94x (Nk=16384 0.92x, bf16 0.89x; H=Hkv=8 Nq=16 0.93x); with
-// 12 rows (Nq=3) 1.07x and 8 (Nq=2, near the memory bound) 1.04x. AVX2
-// Nq=8 0.96x.
+// (16 rows) 0.975x, Nk=16384 0.951x (a knob build: bf16 0.89x, H=Hkv=8
+// Nq=16 0.93x); with 12 rows (Nq=3) 1.07x and 8 (Nq=2, near the memory
+// bound) 1.04x. AVX2 Nq=8 0.96x.
 constexpr size_t kDecodeValueAllKeysRows = HWY_TARGET <= HWY_AVX3 ? 16 : 0;
 // The most new tokens the decode path takes, in eighths of the tile
 // path's block of Br rows (UsesDecodePath): 7 on AVX3, whose groups of
