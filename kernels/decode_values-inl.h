@@ -171,14 +171,13 @@ HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
 }
 
 // kRows rows of O += P V. Where d takes more than one block of vectors,
-// the keys go group_keys at a time through every block (the accumulators
-// stored and reloaded in between) rather than all of them through one
-// block, then the next: the first block is where V comes from memory, and
-// with all the chunk's keys in it the later blocks ran from the caches
-// with the memory idle (docs/flash.md "Decode"). kAllKeys: all of them
-// through one block at a time all the same (many rows: DecodeAccumulateOf).
-// The count stays a constant otherwise: as a run-time value, 16 rows took
-// 1.06x the time.
+// the keys go kDecodeValueKeys at a time through every block (the
+// accumulators stored and reloaded in between) rather than all of them
+// through one block, then the next: the first block is where V comes from
+// memory, and with all the chunk's keys in it the later blocks ran from
+// the caches with the memory idle (docs/flash.md "Decode"). kAllKeys: all
+// of them through one block at a time all the same (many rows:
+// DecodeAccumulateOf).
 template <size_t kRows, bool kAllKeys, class D, class Rows, class Ahead>
 HWY_INLINE void DecodeAccumulateGroups(D d, const float* HWY_RESTRICT p,
                                        size_t ld, Rows v, size_t dim,

@@ -112,11 +112,9 @@ struct DecodePlan {
 // the block would form bf16 scores with vdpbf16ps
 // (BlockedFormsBf16Scores), which is faster than the decode path's FMAs
 // at fewer padding rows (docs/flash.md "Decode" has the figures); and a
-// rule with Parts
-// whenever Nq != Nk (its parts
-// regroup queries and keys alike, so the decode path reads the rule's
-// RowKeys instead: dilated's W keys, sparse_strided's band and strided
-// keys).
+// rule with Parts whenever Nq != Nk (its parts regroup queries and keys
+// alike, so the decode path reads the rule's RowKeys instead: dilated's W
+// keys, sparse_strided's band and strided keys).
 bool UsesDecodePath(const Problem& problem);
 // The most new tokens the dispatched target's decode path takes, in
 // eighths of a tile block (kDecodeBlockEighths,
