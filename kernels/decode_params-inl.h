@@ -78,6 +78,17 @@ constexpr size_t kDecodeValueAllKeysRows = HWY_TARGET <= HWY_AVX3 ? 16 : 0;
 // lost where keys are few: Nq=31 Nk=4096 1.015x, Nk=1024 1.035x (Nk=65536
 // 0.693x).
 constexpr size_t kDecodeBlockEighths = HWY_TARGET <= HWY_AVX3 ? 7 : 6;
+// Beyond one block: the decode path also takes Nq up to Br plus this many
+// eighths of a second block (AVX3: 4, so Nq 33 to 48; 0: none), where the
+// tile path would run two blocks, the second half padding or more. AMD Zen
+// 4, 2 threads, causal, decode path over tile path (knob build, 2
+// interleaved rounds, medians), H=32 Hkv=8 D=128: Nq=33 0.46-0.59x, 40
+// 0.55-0.71x, 48 0.67-0.83x, 56 0.77-1.01x, 64 0.88-1.12x over Nk=1024 to
+// 65536; f16 and bf16 widened Nq=40 0.47-0.73x, 56 0.84-1.07x; H=8 Hkv=1
+// D=64 and H=Hkv=32 Nq=48 0.81-0.89x, 56 0.96-1.04x. AVX2 (Br=24) Nq=33
+// 0.91-1.18x, 40 1.00-1.49x: its groups of many rows lack AVX3's P V, so
+// none there. bf16 scores by vdpbf16ps keep to half of one block.
+constexpr size_t kDecodeSecondBlockEighths = HWY_TARGET <= HWY_AVX3 ? 4 : 0;
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE

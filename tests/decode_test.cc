@@ -1,7 +1,7 @@
 // The engine's decode path and chunked prefill against the fp64 oracle, on
-// every compiled Highway target and every registered mask: Nq from 1 to 29
-// (decode where Nq <= 3 Br / 4 on the target, on AVX3 7 Br / 8; the
-// rows-as-lanes path above),
+// every compiled Highway target and every registered mask: Nq from 1 to 40
+// (decode where Nq <= 3 Br / 4 on the target, on AVX3 7 Br / 8 and 33 to
+// 48; the rows-as-lanes path elsewhere),
 // grouped-query heads (Hkv = 1, 2 and H), key counts off every chunk and
 // split, inputs stored in fp32, bf16 and f16 (prefill too), NaN and Inf in
 // V kept to the rows that see them across many chunks, and outputs
@@ -71,7 +71,7 @@ void ExpectAgrees(const Problem& problem, size_t bc) {
 TEST_P(DecodeTest, AgreesWithOracleForEveryMask) {
   int decoded = 0;
   for (int64_t hkv : {1, 2, 4}) {
-    for (int64_t nq : {1, 3, 9, 17, 25, 29}) {
+    for (int64_t nq : {1, 3, 9, 17, 25, 29, 40}) {
       for (int64_t nk : {17, 300}) {
         if (nq > nk) continue;  // new tokens are at most the keys
         const Shape shape{2, 4, hkv, nq, nk, 24};
@@ -240,8 +240,9 @@ double WeightIn(const std::vector<KeySegment>& keys, int64_t j) {
 
 // The decode path takes the new tokens up to three quarters of a tile
 // block (Br) on the target, and on AVX3 seven eighths (Br = 32, where the
-// many-rows P V keeps up); half a block where the block would form bf16
-// scores with vdpbf16ps; a rule with parts, whenever Nq != Nk.
+// many-rows P V keeps up) and Br + 1 to Br plus half a block; half a block
+// where the block would form bf16 scores with vdpbf16ps; a rule with
+// parts, whenever Nq != Nk.
 TEST_P(DecodeTest, TakesTheShapesWhoseBlockWouldHavePadding) {
   const int64_t br = static_cast<int64_t>(BlockedQueryRows());
   const bool saved = Bf16DotEnabled();
@@ -254,17 +255,23 @@ TEST_P(DecodeTest, TakesTheShapesWhoseBlockWouldHavePadding) {
       EXPECT_EQ(bf16_dot, native && storage == DType::kBF16 &&
                               Bf16DotEnabled() && br == 32);
       EXPECT_EQ(DecodeBlockEighths(), br == 32 ? 7u : 6u);
+      EXPECT_EQ(DecodeSecondBlockEighths(), br == 32 ? 4u : 0u);
       // The most new tokens, by Br: AVX3 32, AVX2 24, SSE4/SSSE3 12,
-      // scalar 2.
+      // scalar 2; and the second block's [second_from, second_to].
       int64_t most = br * 3 / 4;
       if (bf16_dot) {
         most = 16;
       } else if (br == 32) {
         most = 28;
       }
-      for (int64_t nq : {int64_t{1}, most, most + 1, br, 4 * br}) {
+      const bool second = br == 32 && !bf16_dot;
+      const int64_t second_from = br + 1, second_to = br + br / 2;
+      for (int64_t nq : {int64_t{1}, most, most + 1, br, br + 1, second_to,
+                         second_to + 1, 2 * br, 4 * br}) {
         problem.shape.Nq = nq;
-        EXPECT_EQ(UsesDecodePath(problem), nq <= most)
+        const bool decodes =
+            nq <= most || (second && nq >= second_from && nq <= second_to);
+        EXPECT_EQ(UsesDecodePath(problem), decodes)
             << "Nq=" << nq << " Br=" << br << " " << DTypeName(storage);
       }
     }

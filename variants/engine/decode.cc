@@ -187,6 +187,7 @@ void DecodeImpl(const Problem& problem, const Tensors& t,
 }
 
 size_t BlockEighths() { return kDecodeBlockEighths; }
+size_t SecondBlockEighths() { return kDecodeSecondBlockEighths; }
 
 // The problem with K and V (and Q) stored as fp32, bf16 or f16.
 void DecodeF32(const Problem& problem, const Tensors& t,
@@ -214,8 +215,12 @@ HWY_EXPORT(DecodeF32);
 HWY_EXPORT(DecodeBf16);
 HWY_EXPORT(DecodeF16);
 HWY_EXPORT(BlockEighths);
+HWY_EXPORT(SecondBlockEighths);
 
 size_t DecodeBlockEighths() { return HWY_DYNAMIC_DISPATCH(BlockEighths)(); }
+size_t DecodeSecondBlockEighths() {
+  return HWY_DYNAMIC_DISPATCH(SecondBlockEighths)();
+}
 
 void RunDecode(const Problem& problem, const Tensors& tensors,
                size_t key_block) {

@@ -114,12 +114,17 @@ struct DecodePlan {
 // at fewer padding rows (docs/flash.md "Decode" has the figures); and a
 // rule with Parts whenever Nq != Nk (its parts regroup queries and keys
 // alike, so the decode path reads the rule's RowKeys instead: dilated's W
-// keys, sparse_strided's band and strided keys).
+// keys, sparse_strided's band and strided keys). On AVX3 it also takes
+// Nq from Br + 1 to Br plus half a block (33 to 48), where the tile path
+// would run a second block at least half padding (not with vdpbf16ps).
 bool UsesDecodePath(const Problem& problem);
 // The most new tokens the dispatched target's decode path takes, in
 // eighths of a tile block (kDecodeBlockEighths,
 // kernels/decode_params-inl.h); bf16 scores by vdpbf16ps take 4.
 size_t DecodeBlockEighths();
+// Beyond one block, the eighths of a second block it takes as well (0:
+// none; kDecodeSecondBlockEighths).
+size_t DecodeSecondBlockEighths();
 
 // The keys of [lo, hi) that `row` may see, in increasing order, appended to
 // `out`: the rule's RowKeys, exact, where it has them; else the row's

@@ -19,10 +19,12 @@ bool UsesDecodePath(const Problem& problem) {
   if (regroups && s.Nq != s.Nk) return true;  // parts need Nq = Nk
   if (regroups) return false;
   // The most new tokens the decode path takes, in eighths of the tile
-  // path's block of Br rows (decode.h says why).
-  const size_t eighths =
-      BlockedFormsBf16Scores(problem) ? 4 : DecodeBlockEighths();
-  return static_cast<size_t>(s.Nq) * 8 <= BlockedQueryRows() * eighths;
+  // path's block of Br rows, and of a second block (decode.h says why).
+  const bool bf16_dot = BlockedFormsBf16Scores(problem);
+  const size_t br = BlockedQueryRows();
+  const size_t nq = static_cast<size_t>(s.Nq);
+  if (nq <= br) return nq * 8 <= br * (bf16_dot ? 4 : DecodeBlockEighths());
+  return !bf16_dot && (nq - br) * 8 <= br * DecodeSecondBlockEighths();
 }
 
 namespace {
