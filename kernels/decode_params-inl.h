@@ -87,7 +87,9 @@ constexpr size_t kDecodeBlockEighths = HWY_TARGET <= HWY_AVX3 ? 7 : 6;
 // 65536; f16 and bf16 widened Nq=40 0.47-0.73x, 56 0.84-1.07x; H=8 Hkv=1
 // D=64 and H=Hkv=32 Nq=48 0.81-0.89x, 56 0.96-1.04x. AVX2 (Br=24) Nq=33
 // 0.91-1.18x, 40 1.00-1.49x: its groups of many rows lack AVX3's P V, so
-// none there. bf16 scores by vdpbf16ps keep to half of one block.
+// none there. Where the tile path forms bf16 scores by vdpbf16ps, half
+// as many (33 to 40): Nq=33 0.74x (Nk=4096), 36 0.71-0.81x, 40
+// 0.79-0.92x, 44 0.88-1.01x, 48 1.10x.
 constexpr size_t kDecodeSecondBlockEighths = HWY_TARGET <= HWY_AVX3 ? 4 : 0;
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

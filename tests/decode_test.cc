@@ -241,8 +241,8 @@ double WeightIn(const std::vector<KeySegment>& keys, int64_t j) {
 // The decode path takes the new tokens up to three quarters of a tile
 // block (Br) on the target, and on AVX3 seven eighths (Br = 32, where the
 // many-rows P V keeps up) and Br + 1 to Br plus half a block; half a block
-// where the block would form bf16 scores with vdpbf16ps; a rule with
-// parts, whenever Nq != Nk.
+// and a quarter of the second where the block would form bf16 scores with
+// vdpbf16ps; a rule with parts, whenever Nq != Nk.
 TEST_P(DecodeTest, TakesTheShapesWhoseBlockWouldHavePadding) {
   const int64_t br = static_cast<int64_t>(BlockedQueryRows());
   const bool saved = Bf16DotEnabled();
@@ -264,8 +264,9 @@ TEST_P(DecodeTest, TakesTheShapesWhoseBlockWouldHavePadding) {
       } else if (br == 32) {
         most = 28;
       }
-      const bool second = br == 32 && !bf16_dot;
-      const int64_t second_from = br + 1, second_to = br + br / 2;
+      const bool second = br == 32;
+      const int64_t second_from = br + 1,
+                    second_to = br + (bf16_dot ? br / 4 : br / 2);
       for (int64_t nq : {int64_t{1}, most, most + 1, br, br + 1, second_to,
                          second_to + 1, 2 * br, 4 * br}) {
         problem.shape.Nq = nq;

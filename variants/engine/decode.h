@@ -116,14 +116,16 @@ struct DecodePlan {
 // alike, so the decode path reads the rule's RowKeys instead: dilated's W
 // keys, sparse_strided's band and strided keys). On AVX3 it also takes
 // Nq from Br + 1 to Br plus half a block (33 to 48), where the tile path
-// would run a second block at least half padding (not with vdpbf16ps).
+// would run a second block at least half padding; a quarter of it (33 to
+// 40) where that block would form bf16 scores with vdpbf16ps.
 bool UsesDecodePath(const Problem& problem);
 // The most new tokens the dispatched target's decode path takes, in
 // eighths of a tile block (kDecodeBlockEighths,
 // kernels/decode_params-inl.h); bf16 scores by vdpbf16ps take 4.
 size_t DecodeBlockEighths();
 // Beyond one block, the eighths of a second block it takes as well (0:
-// none; kDecodeSecondBlockEighths).
+// none; kDecodeSecondBlockEighths); bf16 scores by vdpbf16ps take half
+// as many.
 size_t DecodeSecondBlockEighths();
 
 // The keys of [lo, hi) that `row` may see, in increasing order, appended to

@@ -24,7 +24,8 @@ bool UsesDecodePath(const Problem& problem) {
   const size_t br = BlockedQueryRows();
   const size_t nq = static_cast<size_t>(s.Nq);
   if (nq <= br) return nq * 8 <= br * (bf16_dot ? 4 : DecodeBlockEighths());
-  return !bf16_dot && (nq - br) * 8 <= br * DecodeSecondBlockEighths();
+  const size_t second = DecodeSecondBlockEighths() / (bf16_dot ? 2 : 1);
+  return (nq - br) * 8 <= br * second;
 }
 
 namespace {
