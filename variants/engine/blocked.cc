@@ -1,5 +1,7 @@
 // The blocked (flash-style) engine as a pipeline of named steps, per task
-// (one head, one group of G query blocks of Br rows):
+// (one head, one group of G query blocks of Br rows; or, where a head has
+// fewer blocks than G, all blocks of several heads that share a key/value
+// head):
 //   PlanTasks     sizes: Br, Bc, G, tasks
 //   PackGroup     Q_b = scale * Q rows, transposed;  m = -max, l = 0, O_b = 0
 //                 (or, resuming, m, l and O_b of an earlier pass)
@@ -83,7 +85,13 @@ bool FormsBf16Scores(const Problem& problem) {
 // The sizes of one pass.
 struct EnginePlan {
   size_t br, bc, dim, group;  // Br, Bc, D, query blocks per task (G)
+  // Query heads per task (dividing H / Hkv): more than one where a head
+  // has fewer query blocks than G, so that the heads of one key/value
+  // head share each K/V tile as a head's blocks do.
+  int64_t heads;
   int64_t n_blocks, n_groups, tasks;
+  // Query blocks a task holds at most: G of each of its heads.
+  size_t TaskBlocks() const { return group * static_cast<size_t>(heads); }
   float scale;
   // Bf16 Q and K: scores by vdpbf16ps from the stored bits (Q packed as
   // pairs, K read in place) instead of widened rows and FMAs.
@@ -94,7 +102,8 @@ struct EnginePlan {
 // cache, cutting K/V traffic G-fold; its scratch stays within kGroupBytes.
 // Results do not depend on G (tiles lie on an absolute grid), so G may
 // follow the thread count: enough tasks for 4 per thread.
-EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning) {
+EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning,
+                     bool contiguous) {
   const Shape& s = problem.shape;
   EnginePlan plan{};
   plan.br = QueryBlockRows();
@@ -114,7 +123,21 @@ EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning) {
       static_cast<size_t>(std::max<int64_t>(by_tasks, 1)), 1, by_cache);
   const auto g = static_cast<int64_t>(plan.group);
   plan.n_groups = (plan.n_blocks + g - 1) / g;
-  plan.tasks = plan.n_groups * s.B * s.H;
+  // A few query blocks a head (decode-like Nq beyond the decode path): the
+  // group's spare blocks take the other heads of the key/value head, whose
+  // K/V rows each head would otherwise stream alone (beyond the caches at
+  // long Nk). Contiguous layouts only (a layout regroups heads).
+  plan.heads = 1;
+  if (contiguous) {
+    const int64_t per_kv = s.H / s.Hkv;
+    int64_t heads = std::min<int64_t>(per_kv, g / plan.n_blocks);
+    while (heads > 1 && per_kv % heads != 0) --heads;
+    if (heads > 1) {  // every block of a head, `heads` heads a task
+      plan.heads = heads;
+      plan.group = static_cast<size_t>(plan.n_blocks);
+    }
+  }
+  plan.tasks = plan.n_groups * s.B * (s.H / plan.heads);
   plan.scale = static_cast<float>(problem.Scale());
   plan.bf16_dot = FormsBf16Scores(problem);
   return plan;
@@ -122,7 +145,7 @@ EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning) {
 
 // Where a task's head lives and what it needs besides its rows.
 struct TaskView {
-  int64_t h, bh, first_block;
+  int64_t h, bh, first_block;   // the first of plan.heads heads: h, b * H + h
   int64_t q_head, kv_head, rs;  // offsets and row stride, in elements
   const float* k;               // fp32 storage
   const float* v;
@@ -156,7 +179,7 @@ TaskView MakeTask(const Problem& problem, const Tensors& t,
   const Shape& s = problem.shape;
   TaskView v{};
   v.first_block = (task % plan.n_groups) * static_cast<int64_t>(plan.group);
-  v.bh = task / plan.n_groups;
+  v.bh = task / plan.n_groups * plan.heads;
   v.h = v.bh % s.H;
   const int64_t kv = (v.bh / s.H) * s.Hkv + v.h / (s.H / s.Hkv);
   v.q_head = layout ? layout->q_head(v.bh) : v.bh * s.Nq * s.D;
@@ -184,26 +207,34 @@ std::vector<BlockRows> PackGroup(const Problem& problem, const Tensors& t,
       plan.n_blocks, task.first_block + static_cast<int64_t>(plan.group));
   const auto stride = static_cast<size_t>(task.rs);
   std::vector<BlockRows> blocks;
-  for (int64_t b = task.first_block; b < last_block; ++b) {
+  for (int64_t hb = 0; hb < plan.heads * (last_block - task.first_block);
+       ++hb) {
+    const int64_t j = hb / (last_block - task.first_block);  // head j
+    const int64_t b = task.first_block + hb % (last_block - task.first_block);
     const int64_t i0 = b * br;
     const auto n_rows = static_cast<size_t>(std::min(br, s.Nq - i0));
     const int64_t p_first = s.Nk - s.Nq + i0;
     const int64_t p_last = p_first + static_cast<int64_t>(n_rows) - 1;
+    const int64_t h = task.h + j;  // heads of one task are contiguous
     blocks.push_back({i0,
                       n_rows,
                       p_first,
-                      {rule.Bounds(task.h, p_first, s.Nk).begin,
-                       rule.Bounds(task.h, p_last, s.Nk).end}});
+                      {rule.Bounds(h, p_first, s.Nk).begin,
+                       rule.Bounds(h, p_last, s.Nk).end},
+                      h,
+                      task.q_head + j * s.Nq * s.D,
+                      j == 0 ? task.slope : rule.BiasSlope(h, s.H)});
+    const int64_t q_head = blocks.back().q_head;
     const size_t g = blocks.size() - 1;
     if (plan.bf16_dot) {
-      PackBf16QueryPairs(t.q16 + task.q_head + i0 * task.rs, plan.dim, stride,
+      PackBf16QueryPairs(t.q16 + q_head + i0 * task.rs, plan.dim, stride,
                          n_rows, reinterpret_cast<uint32_t*>(w.Qt(g)));
     } else if (task.storage == DType::kF32) {
-      PackQueryBlock<kRowVecs>(d, t.q + task.q_head + i0 * task.rs, plan.dim,
-                               stride, n_rows, plan.scale, w.Qt(g));
+      PackQueryBlock<kRowVecs>(d, t.q + q_head + i0 * task.rs, plan.dim, stride,
+                               n_rows, plan.scale, w.Qt(g));
     } else {  // widened rows first
-      WidenRows(task.storage, t.q16 + task.q_head + i0 * task.rs, stride,
-                n_rows, plan.dim, w.q_rows);
+      WidenRows(task.storage, t.q16 + q_head + i0 * task.rs, stride, n_rows,
+                plan.dim, w.q_rows);
       PackQueryBlock<kRowVecs>(d, w.q_rows, plan.dim, plan.dim, n_rows,
                                plan.scale, w.Qt(g));
     }
@@ -213,7 +244,7 @@ std::vector<BlockRows> PackGroup(const Problem& problem, const Tensors& t,
       std::fill(w.Ot(g), w.Ot(g) + plan.dim * plan.br, 0.0f);
       continue;
     }
-    const int64_t o0 = task.q_head + i0 * task.rs;
+    const int64_t o0 = q_head + i0 * task.rs;
     PackRowsAsLanes(t.o + o0, plan.dim, stride, n_rows, plan.br, 1.0f, w.Ot(g));
     for (size_t r = 0; r < n_rows; ++r) {
       const int64_t row = (o0 + static_cast<int64_t>(r) * task.rs) / s.D;
@@ -237,9 +268,8 @@ struct PieceRows {
 // Keys [c0, c1) for block g: scores, bias, mask (partial only), online
 // softmax, accumulation into O_b.
 void ProcessTile(const Problem& problem, const EnginePlan& plan,
-                 const TaskView& task, const BlockRows& b, size_t g, int64_t c0,
-                 int64_t c1, const PieceRows& kv, bool partial,
-                 GroupScratch& w) {
+                 const BlockRows& b, size_t g, int64_t c0, int64_t c1,
+                 const PieceRows& kv, bool partial, GroupScratch& w) {
   const hn::ScalableTag<float> d;
   const size_t br = plan.br, dim = plan.dim, stride = kv.stride;
   const auto n_keys = static_cast<size_t>(c1 - c0);
@@ -249,8 +279,8 @@ void ProcessTile(const Problem& problem, const EnginePlan& plan,
   } else {
     ScoresTile<kRowVecs, kKeyStep>(d, w.Qt(g), dim, kv.k, stride, n_keys, w.st);
   }
-  BiasAndMaskScores<kRowVecs>(d, problem.mask.Rule(), task.h, task.slope, b, br,
-                              c0, n_keys, partial, w);
+  BiasAndMaskScores<kRowVecs>(d, problem.mask.Rule(), b.h, b.slope, b, br, c0,
+                              n_keys, partial, w);
   SoftmaxTile<kRowVecs>(d, n_keys, dim, partial ? w.wt : nullptr, w.st, w.M(g),
                         w.L(g), w.Ot(g));
   const float* vt = kv.v;
@@ -276,8 +306,12 @@ void WalkKeyTiles(const Problem& problem, const EnginePlan& plan,
   thread_local std::vector<KeyPiece> pieces;
   const MaskRule& rule = problem.mask.Rule();
   const auto tile = static_cast<int64_t>(plan.bc);
-  const int64_t keys_begin = blocks.front().keys.begin;
-  const int64_t keys_end = blocks.back().keys.end;
+  int64_t keys_begin = blocks.front().keys.begin;
+  int64_t keys_end = blocks.back().keys.end;
+  for (const BlockRows& b : blocks) {  // several heads: each its own reach
+    keys_begin = std::min(keys_begin, b.keys.begin);
+    keys_end = std::max(keys_end, b.keys.end);
+  }
   const bool half = task.storage != DType::kF32;
   const auto task_dim = static_cast<int64_t>(plan.dim);
   for (int64_t c0 = keys_begin / tile * tile; c0 < keys_end; c0 += tile) {
@@ -301,7 +335,7 @@ void WalkKeyTiles(const Problem& problem, const EnginePlan& plan,
       const int64_t hi = std::min(c0 + tile, b.keys.end);
       if (lo >= hi) continue;
       pieces.clear();
-      rule.Pieces(task.h, b.p_first,
+      rule.Pieces(b.h, b.p_first,
                   b.p_first + static_cast<int64_t>(b.n_rows) - 1, lo, hi,
                   pieces);
       for (const KeyPiece& piece : pieces) {
@@ -313,7 +347,7 @@ void WalkKeyTiles(const Problem& problem, const EnginePlan& plan,
                            half ? plan.dim : static_cast<size_t>(task.rs),
                            half ? task.k16 + piece.begin * task.rs : nullptr,
                            static_cast<size_t>(task.rs)};
-        ProcessTile(problem, plan, task, b, g, piece.begin, piece.end, kv,
+        ProcessTile(problem, plan, b, g, piece.begin, piece.end, kv,
                     piece.kind == TileKind::kPartial, w);
       }
     }
@@ -331,7 +365,7 @@ void FinishGroup(const Problem& problem, const Tensors& t,
       pass.visibility ? *pass.visibility : problem.mask.Rule();
   for (size_t g = 0; g < blocks.size(); ++g) {
     const BlockRows& b = blocks[g];
-    const int64_t o0 = task.q_head + b.i0 * task.rs;
+    const int64_t o0 = b.q_head + b.i0 * task.rs;
     float* l = w.L(g);
     for (size_t r = 0; r < b.n_rows; ++r) {
       const int64_t p = b.p_first + static_cast<int64_t>(r);
@@ -341,7 +375,7 @@ void FinishGroup(const Problem& problem, const Tensors& t,
         pass.state->l[row] = l[r];
         l[r] = 1.0f;
       } else {
-        l[r] = InverseSum(l[r], visibility, task.h, p, s.Nk);
+        l[r] = InverseSum(l[r], visibility, b.h, p, s.Nk);
       }
     }
     StoreOutputBlock<kRowVecs>(d, w.Ot(g), l, plan.dim,
@@ -352,10 +386,11 @@ void FinishGroup(const Problem& problem, const Tensors& t,
 
 void BlockedPassImpl(const Problem& problem, const Tensors& t,
                      const BlockedPass& pass) {
-  const EnginePlan plan = PlanTasks(problem, pass.tuning);
+  const EnginePlan plan =
+      PlanTasks(problem, pass.tuning, pass.layout == nullptr);
   if (plan.bf16_dot) NoteBf16DotUsed();
   tbb::enumerable_thread_specific<GroupScratch> scratch([&] {
-    return GroupScratch(plan.br, plan.bc, plan.dim, plan.group,
+    return GroupScratch(plan.br, plan.bc, plan.dim, plan.TaskBlocks(),
                         problem.storage != DType::kF32);
   });
   tbb::parallel_for(

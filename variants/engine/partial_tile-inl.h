@@ -25,12 +25,17 @@ HWY_BEFORE_NAMESPACE();
 namespace attnbench {
 namespace HWY_NAMESPACE {
 
-// One query block of a group: its rows and the keys they can reach.
+// One query block of a group: its rows and the keys they can reach; the
+// forward pass's tasks may hold blocks of several heads of one key/value
+// head (blocked.cc), so each block says whose rows it holds.
 struct BlockRows {
-  int64_t i0;       // first query row
-  size_t n_rows;    // rows in the block (< Br only for the last one)
-  int64_t p_first;  // key position of the first row
-  KeyRange keys;    // from the first row's first key to the last row's last
+  int64_t i0;          // first query row
+  size_t n_rows;       // rows in the block (< Br only for the last one)
+  int64_t p_first;     // key position of the first row
+  KeyRange keys;       // from the first row's first key to the last row's last
+  int64_t h = 0;       // query head
+  int64_t q_head = 0;  // first element of the head's Q (and O) rows
+  double slope = 0.0;  // score bias -slope (p - j); 0 without one
 };
 
 // Fills the partial tile's per-row segments (TileRows) for keys [c0, c0 +
