@@ -91,10 +91,13 @@ TEST_P(EngineTest, GroupSizeLeavesOutputsBitwiseUnchanged) {
 // bitwise those of one head a task (a one-block cap) for 1 and 2 threads,
 // fp32 and half-precision storage, every mask, and agree with the oracle.
 // (Nq = 29 and 60 are one and two blocks on AVX3, where the decode path
-// takes 28 and 33-48; two and three on AVX2; H / Hkv = 4 heads a group.)
+// takes 28 and 33-48; two and three on AVX2; H / Hkv = 4 heads a group.
+// With B = 1 on 2 threads, the heads fill a task beyond G's 4 tasks a
+// thread: 2 tasks of 4 heads, one a thread.)
 TEST_P(EngineTest, TasksOfSeveralHeadsLeaveOutputsBitwiseUnchanged) {
-  for (int64_t nq : {29, 60}) {
-    const Shape shape{2, 8, 2, nq, 300, 24};
+  for (const Shape& shape :
+       {Shape{2, 8, 2, 29, 300, 24}, Shape{2, 8, 2, 60, 300, 24},
+        Shape{1, 8, 2, 29, 300, 24}}) {
     for (const Mask& mask : CheckMasks(shape)) {
       for (DType storage : {DType::kF32, DType::kBF16, DType::kF16}) {
         Problem problem{shape, mask, std::nullopt, 1};
