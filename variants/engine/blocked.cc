@@ -129,9 +129,9 @@ EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning,
   // caches at long Nk): the most heads (dividing H / Hkv) whose blocks fit
   // in the cache's cap and that leave G's 4 tasks a thread, or the same
   // whole number of tasks on every thread (such tasks cost the same; H=8
-  // Hkv=1 Nq=32 D=64 Nk=65536, 2 threads: 0.775x the time with one task a
-  // thread against 8 one-head tasks). Contiguous layouts only (a layout
-  // regroups heads).
+  // Hkv=1 Nq=32 D=64 Nk=65536, 2 threads: 0.761x the time with one task a
+  // thread against 8 one-head tasks; docs/flash.md "Threads and cache").
+  // Contiguous layouts only (a layout regroups heads).
   plan.heads = 1;
   const int64_t per_kv = s.H / s.Hkv;
   for (int64_t heads = per_kv; contiguous && heads > 1; --heads) {
