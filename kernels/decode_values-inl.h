@@ -195,26 +195,6 @@ HWY_INLINE void DecodeAccumulateGroups(D d, const float* HWY_RESTRICT p,
   }
 }
 
-// O += P V for n_rows rows, kDecodeRows at a time, then one at a time.
-template <bool kAllKeys, class D, class Rows, class Ahead>
-HWY_INLINE void DecodeAccumulateRowsOf(D d, const float* HWY_RESTRICT p,
-                                       size_t ld, size_t n_rows, Rows v,
-                                       size_t dim, size_t n_keys,
-                                       float* HWY_RESTRICT o, Ahead ahead,
-                                       size_t n_ahead) {
-  size_t r = 0;
-  for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
-    DecodeAccumulateGroups<kDecodeRows, kAllKeys>(d, p + r * ld, ld, v, dim,
-                                                  n_keys, o + r * dim, ahead,
-                                                  r == 0 ? n_ahead : 0);
-  }
-  for (; r < n_rows; ++r) {
-    DecodeAccumulateGroups<1, kAllKeys>(d, p + r * ld, ld, v, dim, n_keys,
-                                        o + r * dim, ahead,
-                                        r == 0 ? n_ahead : 0);
-  }
-}
-
 // O += P V for n_rows rows and n_keys keys; fetches ahead[0 .. n_ahead)
 // along the way. v and ahead: row pointers (v[t]), or AdjacentRows.
 // kAllKeys: all keys through one block of d at a time (for groups of at
@@ -225,8 +205,17 @@ HWY_INLINE void DecodeAccumulateOf(D d, const float* HWY_RESTRICT p, size_t ld,
                                    size_t n_rows, Rows v, size_t dim,
                                    size_t n_keys, float* HWY_RESTRICT o,
                                    Ahead ahead, size_t n_ahead) {
-  DecodeAccumulateRowsOf<kAllKeys>(d, p, ld, n_rows, v, dim, n_keys, o, ahead,
-                                   n_ahead);
+  size_t r = 0;  // kDecodeRows rows at a time, then one at a time
+  for (; r + kDecodeRows <= n_rows; r += kDecodeRows) {
+    DecodeAccumulateGroups<kDecodeRows, kAllKeys>(d, p + r * ld, ld, v, dim,
+                                                  n_keys, o + r * dim, ahead,
+                                                  r == 0 ? n_ahead : 0);
+  }
+  for (; r < n_rows; ++r) {
+    DecodeAccumulateGroups<1, kAllKeys>(d, p + r * ld, ld, v, dim, n_keys,
+                                        o + r * dim, ahead,
+                                        r == 0 ? n_ahead : 0);
+  }
 }
 template <class D, class T>
 HWY_INLINE void DecodeAccumulate(D d, const float* HWY_RESTRICT p, size_t ld,

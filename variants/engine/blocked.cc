@@ -2,7 +2,7 @@
 // (one head, one group of G query blocks of Br rows; or, where a head has
 // fewer blocks than G, all blocks of several heads that share a key/value
 // head):
-//   PlanTasks     sizes: Br, Bc, G, tasks
+//   PlanTasks     sizes: Br, Bc, G, heads, tasks (tile_tasks-inl.h)
 //   PackGroup     Q_b = scale * Q rows, transposed;  m = -max, l = 0, O_b = 0
 //                 (or, resuming, m, l and O_b of an earlier pass)
 //   WalkKeyTiles  key tiles [c * Bc, (c + 1) * Bc) in reach, split by the
@@ -39,130 +39,12 @@
 #include "kernels/half-inl.h"
 #include "kernels/row_ops-inl.h"
 #include "variants/engine/partial_tile-inl.h"
+#include "variants/engine/tile_tasks-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-// The microkernels' register tile: kRowVecs row vectors x kKeyStep keys
-// (scores) or output columns (P V) of accumulators, chosen per register
-// file by the register-tile study (docs/flash.md "Register tiles"; the
-// macros let scripts/register_tile_study.sh build each candidate):
-// 2 x 8 with 32 vector registers (AVX3), 3 x 4 with 16 (AVX2, SSE4, ...).
-#ifndef ATTNBENCH_WIDE_TILE
-#define ATTNBENCH_WIDE_TILE 2, 8
-#endif
-#ifndef ATTNBENCH_NARROW_TILE
-#define ATTNBENCH_NARROW_TILE 3, 4
-#endif
-constexpr size_t kWideTile[] = {ATTNBENCH_WIDE_TILE};
-constexpr size_t kNarrowTile[] = {ATTNBENCH_NARROW_TILE};
-constexpr const size_t* kTile =
-    HWY_TARGET <= HWY_AVX3 ? kWideTile : kNarrowTile;
-constexpr size_t kRowVecs = kTile[0];
-constexpr size_t kKeyStep = kTile[1];
-
-// Bf16 inputs on AVX3 may take Q K^T through vdpbf16ps (kernels/
-// bf16_scores.h), whose blocks are this target's Br = 32 rows.
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-constexpr bool kBf16DotTarget = true;
-static_assert(kRowVecs * 16 == kBf16ScoreRows);
-#else
-constexpr bool kBf16DotTarget = false;
-#endif
-
-size_t QueryBlockRows() {
-  const hn::ScalableTag<float> d;
-  return kRowVecs * hn::Lanes(d);
-}
-
-bool FormsBf16Scores(const Problem& problem) {
-  return kBf16DotTarget && problem.storage == DType::kBF16 &&
-         problem.shape.D % 2 == 0 && Bf16DotEnabled();
-}
-
-// The sizes of one pass.
-struct EnginePlan {
-  size_t br, bc, dim, group;  // Br, Bc, D, query blocks per task (G)
-  // Query heads per task (dividing H / Hkv): more than one where a head
-  // has fewer query blocks than G, so that the heads of one key/value
-  // head share each K/V tile as a head's blocks do.
-  int64_t heads;
-  int64_t n_blocks, n_groups, tasks;
-  // Query blocks a task holds at most: G of each of its heads.
-  size_t TaskBlocks() const { return group * static_cast<size_t>(heads); }
-  float scale;
-  // Bf16 Q and K: scores by vdpbf16ps from the stored bits (Q packed as
-  // pairs, K read in place) instead of widened rows and FMAs.
-  bool bf16_dot;
-};
-
-// Query blocks per task: a group shares every K/V tile while it is in
-// cache, cutting K/V traffic G-fold; its scratch stays within kGroupBytes.
-// Results do not depend on G (tiles lie on an absolute grid), so G may
-// follow the thread count: enough tasks for 4 per thread.
-EnginePlan PlanTasks(const Problem& problem, const EngineTuning& tuning,
-                     bool contiguous) {
-  const Shape& s = problem.shape;
-  EnginePlan plan{};
-  plan.br = QueryBlockRows();
-  plan.bc = tuning.key_block;
-  plan.dim = static_cast<size_t>(s.D);
-  const auto br = static_cast<int64_t>(plan.br);
-  plan.n_blocks = (s.Nq + br - 1) / br;
-  const size_t rows_cap =
-      tuning.group_rows != 0
-          ? tuning.group_rows
-          : BlockedGroupRowsCap(plan.br, plan.dim,
-                                problem.storage != DType::kF32);
-  const size_t by_cache = std::max<size_t>(1, rows_cap / plan.br);
-  const int64_t by_tasks =
-      plan.n_blocks * s.B * s.H / (4 * int64_t{problem.threads});
-  plan.group = std::clamp<size_t>(
-      static_cast<size_t>(std::max<int64_t>(by_tasks, 1)), 1, by_cache);
-  const auto g = static_cast<int64_t>(plan.group);
-  plan.n_groups = (plan.n_blocks + g - 1) / g;
-  // A few query blocks a head (decode-like Nq beyond the decode path): a
-  // task takes all the blocks of several heads of one key/value head,
-  // whose K/V rows each head would otherwise stream alone (beyond the
-  // caches at long Nk): the most heads (dividing H / Hkv) whose blocks fit
-  // in the cache's cap and that leave G's 4 tasks a thread, or the same
-  // whole number of tasks on every thread (such tasks cost the same; H=8
-  // Hkv=1 Nq=32 D=64 Nk=65536, 2 threads: 0.761x the time with one task a
-  // thread against 8 one-head tasks; docs/flash.md "Threads and cache").
-  // Contiguous layouts only (a layout regroups heads).
-  plan.heads = 1;
-  const int64_t per_kv = s.H / s.Hkv;
-  for (int64_t heads = per_kv; contiguous && heads > 1; --heads) {
-    const int64_t blocks = heads * plan.n_blocks;
-    if (per_kv % heads != 0 || blocks > static_cast<int64_t>(by_cache)) {
-      continue;
-    }
-    if (blocks <= g || (s.B * s.H / heads) % problem.threads == 0) {
-      plan.heads = heads;  // every block of a head, `heads` heads a task
-      plan.group = static_cast<size_t>(plan.n_blocks);
-      plan.n_groups = 1;
-      break;
-    }
-  }
-  plan.tasks = plan.n_groups * s.B * (s.H / plan.heads);
-  plan.scale = static_cast<float>(problem.Scale());
-  plan.bf16_dot = FormsBf16Scores(problem);
-  return plan;
-}
-
-// Where a task's head lives and what it needs besides its rows.
-struct TaskView {
-  int64_t h, bh, first_block;   // the first of plan.heads heads: h, b * H + h
-  int64_t q_head, kv_head, rs;  // offsets and row stride, in elements
-  const float* k;               // fp32 storage
-  const float* v;
-  const uint16_t* k16;  // half-precision storage (storage != f32)
-  const uint16_t* v16;
-  DType storage;
-  double slope;  // score bias -slope (p - j); 0 without one
-};
 
 // n_rows rows of dim elements, `stride` apart, from half-precision bits
 // of type `storage` to fp32 rows dim apart.
@@ -179,30 +61,6 @@ void WidenRows(DType storage, const uint16_t* src, size_t stride, size_t n_rows,
   }
 }
 
-// Head-major, groups in order: the tasks a thread runs back to back
-// (oneTBB hands out contiguous ranges) are neighbouring groups of one head,
-// whose windows share most of their K/V tiles in cache.
-TaskView MakeTask(const Problem& problem, const Tensors& t,
-                  const EnginePlan& plan, const StridedLayout* layout,
-                  int64_t task) {
-  const Shape& s = problem.shape;
-  TaskView v{};
-  v.first_block = (task % plan.n_groups) * static_cast<int64_t>(plan.group);
-  v.bh = task / plan.n_groups * plan.heads;
-  v.h = v.bh % s.H;
-  const int64_t kv = (v.bh / s.H) * s.Hkv + v.h / (s.H / s.Hkv);
-  v.q_head = layout ? layout->q_head(v.bh) : v.bh * s.Nq * s.D;
-  v.kv_head = layout ? layout->kv_head(v.bh) : kv * s.Nk * s.D;
-  v.rs = layout ? layout->row_stride : s.D;
-  v.storage = problem.storage;
-  v.k = t.k ? t.k + v.kv_head : nullptr;
-  v.v = t.v ? t.v + v.kv_head : nullptr;
-  v.k16 = t.k16 ? t.k16 + v.kv_head : nullptr;
-  v.v16 = t.v16 ? t.v16 + v.kv_head : nullptr;
-  v.slope = problem.mask.Rule().BiasSlope(v.h, s.H);
-  return v;
-}
-
 // Packs the group's Q rows and starts each block's softmax state: from
 // nothing, or (resume) from O and the state of an earlier pass.
 std::vector<BlockRows> PackGroup(const Problem& problem, const Tensors& t,
@@ -216,49 +74,49 @@ std::vector<BlockRows> PackGroup(const Problem& problem, const Tensors& t,
       plan.n_blocks, task.first_block + static_cast<int64_t>(plan.group));
   const auto stride = static_cast<size_t>(task.rs);
   std::vector<BlockRows> blocks;
-  for (int64_t hb = 0; hb < plan.heads * (last_block - task.first_block);
-       ++hb) {
-    const int64_t j = hb / (last_block - task.first_block);  // head j
-    const int64_t b = task.first_block + hb % (last_block - task.first_block);
-    const int64_t i0 = b * br;
-    const auto n_rows = static_cast<size_t>(std::min(br, s.Nq - i0));
-    const int64_t p_first = s.Nk - s.Nq + i0;
-    const int64_t p_last = p_first + static_cast<int64_t>(n_rows) - 1;
-    const int64_t h = task.h + j;  // heads of one task are contiguous
-    blocks.push_back({i0,
-                      n_rows,
-                      p_first,
-                      {rule.Bounds(h, p_first, s.Nk).begin,
-                       rule.Bounds(h, p_last, s.Nk).end},
-                      h,
-                      task.q_head + j * s.Nq * s.D,
-                      j == 0 ? task.slope : rule.BiasSlope(h, s.H)});
-    const int64_t q_head = blocks.back().q_head;
-    const size_t g = blocks.size() - 1;
-    if (plan.bf16_dot) {
-      PackBf16QueryPairs(t.q16 + q_head + i0 * task.rs, plan.dim, stride,
-                         n_rows, reinterpret_cast<uint32_t*>(w.Qt(g)));
-    } else if (task.storage == DType::kF32) {
-      PackQueryBlock<kRowVecs>(d, t.q + q_head + i0 * task.rs, plan.dim, stride,
-                               n_rows, plan.scale, w.Qt(g));
-    } else {  // widened rows first
-      WidenRows(task.storage, t.q16 + q_head + i0 * task.rs, stride, n_rows,
-                plan.dim, w.q_rows);
-      PackQueryBlock<kRowVecs>(d, w.q_rows, plan.dim, plan.dim, n_rows,
-                               plan.scale, w.Qt(g));
-    }
-    std::fill(w.M(g), w.M(g) + plan.br, kMaskedScore);
-    std::fill(w.L(g), w.L(g) + plan.br, 0.0f);
-    if (!pass.resume) {
-      std::fill(w.Ot(g), w.Ot(g) + plan.dim * plan.br, 0.0f);
-      continue;
-    }
-    const int64_t o0 = q_head + i0 * task.rs;
-    PackRowsAsLanes(t.o + o0, plan.dim, stride, n_rows, plan.br, 1.0f, w.Ot(g));
-    for (size_t r = 0; r < n_rows; ++r) {
-      const int64_t row = (o0 + static_cast<int64_t>(r) * task.rs) / s.D;
-      w.M(g)[r] = pass.state->m[row];
-      w.L(g)[r] = pass.state->l[row];
+  for (int64_t j = 0; j < plan.heads; ++j) {  // heads h .. h + heads - 1
+    const int64_t h = task.h + j;
+    for (int64_t b = task.first_block; b < last_block; ++b) {
+      const int64_t i0 = b * br;
+      const auto n_rows = static_cast<size_t>(std::min(br, s.Nq - i0));
+      const int64_t p_first = s.Nk - s.Nq + i0;
+      const int64_t p_last = p_first + static_cast<int64_t>(n_rows) - 1;
+      blocks.push_back({i0,
+                        n_rows,
+                        p_first,
+                        {rule.Bounds(h, p_first, s.Nk).begin,
+                         rule.Bounds(h, p_last, s.Nk).end},
+                        h,
+                        task.q_head + j * s.Nq * s.D,
+                        rule.BiasSlope(h, s.H)});
+      const int64_t q_head = blocks.back().q_head;
+      const size_t g = blocks.size() - 1;
+      if (plan.bf16_dot) {
+        PackBf16QueryPairs(t.q16 + q_head + i0 * task.rs, plan.dim, stride,
+                           n_rows, reinterpret_cast<uint32_t*>(w.Qt(g)));
+      } else if (task.storage == DType::kF32) {
+        PackQueryBlock<kRowVecs>(d, t.q + q_head + i0 * task.rs, plan.dim,
+                                 stride, n_rows, plan.scale, w.Qt(g));
+      } else {  // widened rows first
+        WidenRows(task.storage, t.q16 + q_head + i0 * task.rs, stride, n_rows,
+                  plan.dim, w.q_rows);
+        PackQueryBlock<kRowVecs>(d, w.q_rows, plan.dim, plan.dim, n_rows,
+                                 plan.scale, w.Qt(g));
+      }
+      std::fill(w.M(g), w.M(g) + plan.br, kMaskedScore);
+      std::fill(w.L(g), w.L(g) + plan.br, 0.0f);
+      if (!pass.resume) {
+        std::fill(w.Ot(g), w.Ot(g) + plan.dim * plan.br, 0.0f);
+        continue;
+      }
+      const int64_t o0 = q_head + i0 * task.rs;
+      PackRowsAsLanes(t.o + o0, plan.dim, stride, n_rows, plan.br, 1.0f,
+                      w.Ot(g));
+      for (size_t r = 0; r < n_rows; ++r) {
+        const int64_t row = (o0 + static_cast<int64_t>(r) * task.rs) / s.D;
+        w.M(g)[r] = pass.state->m[row];
+        w.L(g)[r] = pass.state->l[row];
+      }
     }
   }
   return blocks;

@@ -27,7 +27,7 @@ namespace HWY_NAMESPACE {
 
 // One query block of a group: its rows and the keys they can reach; the
 // forward pass's tasks may hold blocks of several heads of one key/value
-// head (blocked.cc), so each block says whose rows it holds.
+// head (tile_tasks-inl.h), so each block says whose rows it holds.
 struct BlockRows {
   int64_t i0;          // first query row
   size_t n_rows;       // rows in the block (< Br only for the last one)
