@@ -269,13 +269,32 @@ constexpr size_t kInterleaveKeys = 4;
 #else
 constexpr size_t kInterleaveKeys = 0;
 #endif
+// Groups of fewer rows than this run the P V, then the scores, without
+// the interleave. On AVX3 that is a group of one row (one query head a
+// key/value head: H = Hkv at Nq = 1), whose steps of 8 keys are short:
+// AMD Zen 4, 2 threads, causal Nq=1 H=Hkv=8 D=128 Nk=65536, GB/s over a
+// plain read of the same rows in the same seconds (pct_pattern_bandwidth;
+// the host's memory alternates between a fast and a slow phase), 6
+// interleaved rounds, old binary against new: fp32 0.58 -> 0.66 (fast),
+// 0.81 -> 0.87 (slow), 0.87-0.92x the time within a phase; f16 0.70 ->
+// 0.74, 0.85 -> 0.94; bf16 0.87 -> 0.94 (slow), 0.76 -> 0.75 (fast, 6
+// rounds of a knob build). Not for more rows: two (H = 2 Hkv) tied
+// (0.62 / 0.81 against 0.59 / 0.83, 6 rounds), three (Nq=3, H = Hkv) took
+// 1.03-1.06x the time; nor on AVX2, whose one-row groups tied or lost
+// when the memory was fast (--target AVX2: 0.77 -> 0.70 fast, 0.82 ->
+// 0.86 slow).
+#if HWY_TARGET <= HWY_AVX3
+constexpr size_t kInterleaveMinRows = 2;
+#else
+constexpr size_t kInterleaveMinRows = 1;
+#endif
 
 // The chunk of the task's keys in w.runs (n keys; the next chunk starts
 // at key next_key of run next_run of w.seen) for every row: scores, then
 // each row's softmax; its O += P V is left pending, to run with the next
 // chunk's scores, kInterleaveKeys keys of each in turn (AVX3, AVX2; groups
-// of fewer than kDecodeValueAllKeysRows rows), so that K
-// and V stream side by side: two streams read faster than one that
+// of kInterleaveMinRows rows to fewer than kDecodeValueAllKeysRows), so
+// that K and V stream side by side: two streams read faster than one that
 // alternates between K and V a chunk at a time (1 thread, a read loop over
 // both at once: 1.05x a single stream's rate, K and V by turns 64 KiB at
 // a time 0.97x; a decode-like loop of the kernels alone 1.01x against
@@ -315,8 +334,8 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
       }
     }
     ScoresKeysAsLanes(plan, kc, n, w);
-  } else if (kInterleaveKeys == 0 || p.n == 0 || ManyRows(plan) ||
-             !KernelsMayAccumulate(plan, p)) {
+  } else if (kInterleaveKeys == 0 || plan.rows < kInterleaveMinRows ||
+             p.n == 0 || ManyRows(plan) || !KernelsMayAccumulate(plan, p)) {
     AccumulatePending(plan, w);
     ScoreKeys(plan, n, 0, n, w);
   } else {
