@@ -88,8 +88,12 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
     }
     w.cursor[r] = 0;
   }
+  // The kernels' padding rows (DecodeKernelRows): zero queries, so that
+  // their scores are 0 and their outputs, which nothing reads, stay 0.
+  const size_t kernel_rows = DecodeKernelRows(plan.rows);
+  std::fill(w.q + plan.rows * dim, w.q + kernel_rows * dim, 0.0f);
   UnionOfRows(plan, group, w);
-  std::fill(w.o, w.o + plan.rows * dim, 0.0f);
+  std::fill(w.o, w.o + kernel_rows * dim, 0.0f);
   std::fill(w.m, w.m + plan.rows, kMaskedScore);
   std::fill(w.l, w.l + plan.rows, 0.0f);
   const T* k = StoredAs<T>(t.k, t.k16) + group.kv_offset;

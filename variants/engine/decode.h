@@ -92,14 +92,18 @@ struct DecodePlan {
   }
   // Floats of one task's slot: m and l (R each) and O (R x D).
   size_t SlotFloats() const { return rows * (dim + 2); }
+  // Rows of a thread's scratch: R, or the four that a group of two or
+  // three rows may run as (DecodeKernelRows, kernels/decode_params-inl.h).
+  size_t ScratchRows() const { return rows == 2 || rows == 3 ? 4 : rows; }
   // Floats of one thread's scratch: a block of K transposed (D x
   // kDecodeKeyLanes) and its scores (R x kDecodeKeyLanes), Q rows and O
   // (R x D each), m and l (R each), the chunk's scores and weights (R x Bc
   // each), its K rows gathered (Bc x D), and the scores and weights of the
-  // chunk before, whose P V is still to run (R x Bc each).
+  // chunk before, whose P V is still to run (R x Bc each); R here
+  // ScratchRows().
   size_t TaskScratchFloats() const {
-    return (dim + rows) * kDecodeKeyLanes + rows * (2 * dim + 2 + 4 * bc) +
-           bc * dim;
+    const size_t r = ScratchRows();
+    return (dim + r) * kDecodeKeyLanes + r * (2 * dim + 2 + 4 * bc) + bc * dim;
   }
 };
 

@@ -168,13 +168,13 @@ void ScoreKeys(const DecodePlan& plan, size_t n, size_t b, size_t e,
   if (w.adjacent) {  // one run, fetched ahead in place
     const AdjacentRows<T> rows{w.k_rows[0], dim};
     const AdjacentRows<T> later{rows[std::min(n, PrefetchKeys<T>(dim))], dim};
-    DecodeScoresOf(d, w.q, dim, plan.rows, SkipRows(rows, b), e - b, w.s + b,
-                   plan.bc, SkipRows(later, b), ahead);
+    DecodeScoresOf(d, w.q, dim, DecodeKernelRows(plan.rows), SkipRows(rows, b),
+                   e - b, w.s + b, plan.bc, SkipRows(later, b), ahead);
     return;
   }
-  DecodeScoresOf(d, w.q, dim, plan.rows, w.k_rows.data() + b, e - b, w.s + b,
-                 plan.bc, w.ahead_k.data() + std::min(b, w.ahead_k.size()),
-                 ahead);
+  DecodeScoresOf(d, w.q, dim, DecodeKernelRows(plan.rows), w.k_rows.data() + b,
+                 e - b, w.s + b, plan.bc,
+                 w.ahead_k.data() + std::min(b, w.ahead_k.size()), ahead);
 }
 
 // O += P V for keys [b, e) of the pending chunk p, reading V rows where
@@ -188,14 +188,14 @@ void AccumulateKeys(const DecodePlan& plan, const PendingChunk<T>& p, size_t b,
   if (p.adjacent) {  // one run, fetched ahead in place
     const AdjacentRows<T> rows{p.v_rows[0], dim};
     const AdjacentRows<T> later{rows[std::min(p.n, PrefetchKeys<T>(dim))], dim};
-    DecodeAccumulateOf<kAllKeys>(d, p.s + b, plan.bc, plan.rows,
-                                 SkipRows(rows, b), dim, e - b, o,
-                                 SkipRows(later, b), ahead);
+    DecodeAccumulateOf<kAllKeys>(d, p.s + b, plan.bc,
+                                 DecodeKernelRows(plan.rows), SkipRows(rows, b),
+                                 dim, e - b, o, SkipRows(later, b), ahead);
     return;
   }
   DecodeAccumulateOf<kAllKeys>(
-      d, p.s + b, plan.bc, plan.rows, p.v_rows.data() + b, dim, e - b, o,
-      p.ahead_v.data() + std::min(b, p.ahead_v.size()), ahead);
+      d, p.s + b, plan.bc, DecodeKernelRows(plan.rows), p.v_rows.data() + b,
+      dim, e - b, o, p.ahead_v.data() + std::min(b, p.ahead_v.size()), ahead);
 }
 
 // Whether the pending chunk's O += P V may run through the kernels. A
@@ -278,11 +278,12 @@ constexpr size_t kInterleaveKeys = 0;
 // interleaved rounds, old binary against new: fp32 0.58 -> 0.66 (fast),
 // 0.81 -> 0.87 (slow), 0.87-0.92x the time within a phase; f16 0.70 ->
 // 0.74, 0.85 -> 0.94; bf16 0.87 -> 0.94 (slow), 0.76 -> 0.75 (fast, 6
-// rounds of a knob build). Not for more rows: two (H = 2 Hkv) tied
-// (0.62 / 0.81 against 0.59 / 0.83, 6 rounds), three (Nq=3, H = Hkv) took
-// 1.03-1.06x the time; nor on AVX2, whose one-row groups tied or lost
-// when the memory was fast (--target AVX2: 0.77 -> 0.70 fast, 0.82 ->
-// 0.86 slow).
+// rounds of a knob build). Two or three rows run as four
+// (DecodeKernelRows) and interleave as four do; with the one-row kernels,
+// two rows tied without the interleave (0.62 / 0.81 against 0.59 / 0.83,
+// 6 rounds) and three took 1.03-1.06x the time. AVX2's one-row groups
+// keep it: without, they tied or lost when the memory was fast
+// (--target AVX2: 0.77 -> 0.70 fast, 0.82 -> 0.86 slow).
 #if HWY_TARGET <= HWY_AVX3
 constexpr size_t kInterleaveMinRows = 2;
 #else

@@ -72,18 +72,21 @@ struct TaskScratch {
     row_keys.resize(plan.rows);
     cursor.resize(plan.rows);
     repeats.resize(plan.rows);
-    // kt and st first: whole vectors from the aligned start.
+    // kt and st first: whole vectors from the aligned start. Q, O and the
+    // scores take the kernels' rows (DecodeKernelRows: padding rows too).
+    static_assert(kDecodeRows == 4, "DecodePlan::ScratchRows' four rows");
+    const size_t rows = plan.ScratchRows();
     kt = storage.get();
     st = kt + plan.dim * kDecodeKeyLanes;
-    q = st + plan.rows * kDecodeKeyLanes;
-    o = q + plan.rows * plan.dim;
-    m = o + plan.rows * plan.dim;
-    l = m + plan.rows;
-    s = l + plan.rows;
-    w = s + plan.rows * plan.bc;
-    kg = w + plan.rows * plan.bc;
+    q = st + rows * kDecodeKeyLanes;
+    o = q + rows * plan.dim;
+    m = o + rows * plan.dim;
+    l = m + rows;
+    s = l + rows;
+    w = s + rows * plan.bc;
+    kg = w + rows * plan.bc;
     pending.s = kg + plan.bc * plan.dim;
-    pending.w = pending.s + plan.rows * plan.bc;
+    pending.w = pending.s + rows * plan.bc;
   }
   hwy::AlignedFreeUniquePtr<float[]> storage;
   size_t capacity = 0;                 // floats
