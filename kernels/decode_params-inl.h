@@ -92,20 +92,25 @@ constexpr size_t kDecodeBlockEighths = HWY_TARGET <= HWY_AVX3 ? 7 : 6;
 // 0.79-0.92x, 44 0.88-1.01x, 48 1.10x.
 constexpr size_t kDecodeSecondBlockEighths = HWY_TARGET <= HWY_AVX3 ? 4 : 0;
 
-// The rows the decode kernels run for a group of `rows`: on AVX3, a group
-// of two or three rows (H = 2 Hkv at Nq = 1, or H = Hkv at Nq = 2 or 3)
-// runs as four, the rest zero query rows whose scores and outputs go
-// unused: the four-row kernels read K and V faster from memory than the
-// one-row kernels taken two or three times, though they do up to twice
-// the FMAs. AMD Zen 4, 2 threads, causal D=128, GB/s over a plain read of
-// the same rows (the host's memory fast / slow), 4 interleaved rounds
-// against the one-row kernels: H=16 Hkv=8 Nk=65536 0.55 -> 0.79 / 0.78 ->
-// 0.83 (0.67-0.69x the time when fast); Nq=3 H=Hkv=8 0.53 -> 0.76 / 0.74
-// -> 0.80; Nq=2 H=Hkv=32 Nk=16384 0.58 -> 0.76; H=16 Hkv=8 Nk=1024 0.75x
-// the time. One row stays alone: as four it read 0.78 against 0.69 when
-// the memory was fast but 0.84 against 0.86-0.88 when slow (5 rounds), and
-// a CPU with less bandwidth a core is the slow case.
-constexpr bool kDecodePadsToFourRows = HWY_TARGET <= HWY_AVX3;
+// The rows the decode kernels run for a group of `rows`: on AVX3 and AVX2,
+// a group of two or three rows (H = 2 Hkv at Nq = 1, or H = Hkv at Nq = 2
+// or 3) runs as four, the rest zero query rows whose scores and outputs
+// go unused: the four-row kernels read K and V faster from memory than
+// the one-row kernels taken two or three times, though they do up to
+// twice the FMAs. AMD Zen 4, 2 threads, causal D=128, GB/s over a plain
+// read of the same rows (the host's memory fast / slow), 4 interleaved
+// rounds against the one-row kernels: AVX3 H=16 Hkv=8 Nk=65536 0.55 ->
+// 0.79 / 0.78 -> 0.83 (0.67-0.69x the time when fast); Nq=3 H=Hkv=8 0.53
+// -> 0.76 / 0.74 -> 0.80; Nq=2 H=Hkv=32 Nk=16384 0.58 -> 0.76; H=16 Hkv=8
+// Nk=1024 0.75x the time. --target AVX2: H=16 Hkv=8 0.69 -> 0.73 / 0.82
+// -> 0.89, Nq=3 H=Hkv=8 0.57 -> 0.72 / 0.86 -> 0.87, Nk=1024 0.88x the
+// time. Not SSE4, whose four-row kernels are bound by their 4-lane FMAs
+// (H=16 Hkv=8 Nk=16384 1.07x the time, 3 rounds), nor one row or more than
+// four: as four, one row read 0.78 against 0.69 when the memory was fast
+// but 0.84 against 0.86-0.88 when slow (AVX3, 5 rounds; a CPU with less
+// bandwidth a core is the slow case), and six or seven rows as eight
+// (Nq=3 H=16 Hkv=8, Nq=7 H=Hkv=8) tied or lost.
+constexpr bool kDecodePadsToFourRows = HWY_TARGET <= HWY_AVX2;
 HWY_INLINE size_t DecodeKernelRows(size_t rows) {
   return kDecodePadsToFourRows && rows > 1 && rows < kDecodeRows ? kDecodeRows
                                                                  : rows;
