@@ -62,10 +62,19 @@ struct RunStep {
   RunFetcher<T>& run;
 };
 
-// The vectors of d per block of O += P V: with one row, twice as many (its
-// accumulators fit, and d = 128 takes 2 blocks on AVX2 instead of 8).
+// The vectors of d per block of O += P V: with one row, twice as many
+// below AVX3 (its accumulators fit, and d = 128 takes 4 blocks on AVX2
+// instead of 8). On AVX3 one row keeps 4 (d = 128 in 2 blocks, 8 keys a
+// turn through both, not every key through one block of 8): AMD Zen 4, 2
+// threads, causal Nq=1 Nk=65536 D=128 (one row a group, the P V after
+// the scores: kInterleaveMinRows), GB/s over a plain read of the same rows
+// with the host's memory fast / slow, 4 interleaved rounds: H=Hkv=8 0.66
+// -> 0.71 (0.91-0.92x the time), H=Hkv=32 0.66 -> 0.74 / 0.91 -> 0.93
+// (0.91-0.96x); f16 0.92-0.97x and bf16 0.99x the time (slow). Why the
+// one long block read less is not settled.
 template <size_t kRows>
-constexpr size_t kValueCols = kRows == 1 ? 2 * kDecodeCols : kDecodeCols;
+constexpr size_t kValueCols =
+    kRows == 1 && HWY_TARGET > HWY_AVX3 ? 2 * kDecodeCols : kDecodeCols;
 
 // o[r * dim + x] += sum_t p[r * ld + t] * v[t][x] for kRows rows and the
 // kCols vectors of d starting at x0: the accumulators stay in registers
