@@ -25,8 +25,8 @@ namespace HWY_NAMESPACE {
 // registers, 2 rows at a time; other row counts 2 keys a step); P V takes
 // kDecodeRows rows x kDecodeCols vectors of d (16 accumulators and 4 V
 // vectors with 32 registers on AVX3, 8 and 2 with 16 elsewhere; one row
-// twice the vectors below AVX3, kValueCols). Four rows: the query heads of a 4:1 grouped-query
-// group in one pass over K.
+// twice the vectors below AVX3, kValueCols). Four rows: the query heads of a
+// 4:1 grouped-query group in one pass over K.
 constexpr size_t kDecodeRows = 4;
 #if HWY_TARGET <= HWY_AVX3
 constexpr size_t kDecodeCols = 4;
