@@ -88,12 +88,11 @@ void RunTask(const Problem& problem, const Tensors& t, const DecodePlan& plan,
     }
     w.cursor[r] = 0;
   }
-  // The kernels' padding rows (DecodeKernelRows): zero queries, so that
-  // their scores are 0 and their outputs, which nothing reads, stay 0.
-  const size_t kernel_rows = DecodeKernelRows(plan.rows);
-  std::fill(w.q + plan.rows * dim, w.q + kernel_rows * dim, 0.0f);
+  // The kernels' padding rows (DecodePlan::kernel_rows): zero queries, so
+  // that their scores are 0 and their outputs, which nothing reads, stay 0.
+  std::fill(w.q + plan.rows * dim, w.q + plan.kernel_rows * dim, 0.0f);
   UnionOfRows(plan, group, w);
-  std::fill(w.o, w.o + kernel_rows * dim, 0.0f);
+  std::fill(w.o, w.o + plan.kernel_rows * dim, 0.0f);
   std::fill(w.m, w.m + plan.rows, kMaskedScore);
   std::fill(w.l, w.l + plan.rows, 0.0f);
   const T* k = StoredAs<T>(t.k, t.k16) + group.kv_offset;
@@ -192,6 +191,7 @@ void DecodeImpl(const Problem& problem, const Tensors& t,
 
 size_t BlockEighths() { return kDecodeBlockEighths; }
 size_t SecondBlockEighths() { return kDecodeSecondBlockEighths; }
+size_t KernelRows(size_t rows) { return DecodeKernelRows(rows); }
 
 // The problem with K and V (and Q) stored as fp32, bf16 or f16.
 void DecodeF32(const Problem& problem, const Tensors& t,
@@ -220,10 +220,14 @@ HWY_EXPORT(DecodeBf16);
 HWY_EXPORT(DecodeF16);
 HWY_EXPORT(BlockEighths);
 HWY_EXPORT(SecondBlockEighths);
+HWY_EXPORT(KernelRows);
 
 size_t DecodeBlockEighths() { return HWY_DYNAMIC_DISPATCH(BlockEighths)(); }
 size_t DecodeSecondBlockEighths() {
   return HWY_DYNAMIC_DISPATCH(SecondBlockEighths)();
+}
+size_t DecodeKernelRowsOf(size_t rows) {
+  return HWY_DYNAMIC_DISPATCH(KernelRows)(rows);
 }
 
 void RunDecode(const Problem& problem, const Tensors& tensors,

@@ -51,8 +51,12 @@ struct DecodeTask {
 
 struct DecodePlan {
   size_t rows;  // R = Nq * H / Hkv rows per group
-  size_t dim;   // D
-  size_t bc;    // keys per chunk (Bc)
+  // The rows the kernels run: R, or four where a group of two or three
+  // rows runs as four on the dispatched target (DecodeKernelRowsOf; the
+  // rest are zero query rows whose outputs nothing reads).
+  size_t kernel_rows;
+  size_t dim;  // D
+  size_t bc;   // keys per chunk (Bc)
   float scale;
   bool exact_keys;  // RowKeysIn gives the visible keys (else an envelope)
   // Whether a chunk that is one run fetches a line of each 4 KiB page of
@@ -92,17 +96,14 @@ struct DecodePlan {
   }
   // Floats of one task's slot: m and l (R each) and O (R x D).
   size_t SlotFloats() const { return rows * (dim + 2); }
-  // Rows of a thread's scratch: R, or the four that a group of two or
-  // three rows may run as (DecodeKernelRows, kernels/decode_params-inl.h).
-  size_t ScratchRows() const { return rows == 2 || rows == 3 ? 4 : rows; }
   // Floats of one thread's scratch: a block of K transposed (D x
   // kDecodeKeyLanes) and its scores (R x kDecodeKeyLanes), Q rows and O
   // (R x D each), m and l (R each), the chunk's scores and weights (R x Bc
   // each), its K rows gathered (Bc x D), and the scores and weights of the
   // chunk before, whose P V is still to run (R x Bc each); R here
-  // ScratchRows().
+  // kernel_rows.
   size_t TaskScratchFloats() const {
-    const size_t r = ScratchRows();
+    const size_t r = kernel_rows;
     return (dim + r) * kDecodeKeyLanes + r * (2 * dim + 2 + 4 * bc) + bc * dim;
   }
 };
@@ -131,6 +132,9 @@ size_t DecodeBlockEighths();
 // none; kDecodeSecondBlockEighths); bf16 scores by vdpbf16ps take half
 // as many.
 size_t DecodeSecondBlockEighths();
+// The rows the dispatched target's decode kernels run for a group of
+// `rows` (DecodeKernelRows, kernels/decode_params-inl.h).
+size_t DecodeKernelRowsOf(size_t rows);
 
 // The keys of [lo, hi) that `row` may see, in increasing order, appended to
 // `out`: the rule's RowKeys, exact, where it has them; else the row's

@@ -168,12 +168,12 @@ void ScoreKeys(const DecodePlan& plan, size_t n, size_t b, size_t e,
   if (w.adjacent) {  // one run, fetched ahead in place
     const AdjacentRows<T> rows{w.k_rows[0], dim};
     const AdjacentRows<T> later{rows[std::min(n, PrefetchKeys<T>(dim))], dim};
-    DecodeScoresOf(d, w.q, dim, DecodeKernelRows(plan.rows), SkipRows(rows, b),
-                   e - b, w.s + b, plan.bc, SkipRows(later, b), ahead);
+    DecodeScoresOf(d, w.q, dim, plan.kernel_rows, SkipRows(rows, b), e - b,
+                   w.s + b, plan.bc, SkipRows(later, b), ahead);
     return;
   }
-  DecodeScoresOf(d, w.q, dim, DecodeKernelRows(plan.rows), w.k_rows.data() + b,
-                 e - b, w.s + b, plan.bc,
+  DecodeScoresOf(d, w.q, dim, plan.kernel_rows, w.k_rows.data() + b, e - b,
+                 w.s + b, plan.bc,
                  w.ahead_k.data() + std::min(b, w.ahead_k.size()), ahead);
 }
 
@@ -188,14 +188,14 @@ void AccumulateKeys(const DecodePlan& plan, const PendingChunk<T>& p, size_t b,
   if (p.adjacent) {  // one run, fetched ahead in place
     const AdjacentRows<T> rows{p.v_rows[0], dim};
     const AdjacentRows<T> later{rows[std::min(p.n, PrefetchKeys<T>(dim))], dim};
-    DecodeAccumulateOf<kAllKeys>(d, p.s + b, plan.bc,
-                                 DecodeKernelRows(plan.rows), SkipRows(rows, b),
-                                 dim, e - b, o, SkipRows(later, b), ahead);
+    DecodeAccumulateOf<kAllKeys>(d, p.s + b, plan.bc, plan.kernel_rows,
+                                 SkipRows(rows, b), dim, e - b, o,
+                                 SkipRows(later, b), ahead);
     return;
   }
   DecodeAccumulateOf<kAllKeys>(
-      d, p.s + b, plan.bc, DecodeKernelRows(plan.rows), p.v_rows.data() + b,
-      dim, e - b, o, p.ahead_v.data() + std::min(b, p.ahead_v.size()), ahead);
+      d, p.s + b, plan.bc, plan.kernel_rows, p.v_rows.data() + b, dim, e - b, o,
+      p.ahead_v.data() + std::min(b, p.ahead_v.size()), ahead);
 }
 
 // Whether the pending chunk's O += P V may run through the kernels. A

@@ -73,9 +73,8 @@ struct TaskScratch {
     cursor.resize(plan.rows);
     repeats.resize(plan.rows);
     // kt and st first: whole vectors from the aligned start. Q, O and the
-    // scores take the kernels' rows (DecodeKernelRows: padding rows too).
-    static_assert(kDecodeRows == 4, "DecodePlan::ScratchRows' four rows");
-    const size_t rows = plan.ScratchRows();
+    // scores take the kernels' rows (padding rows too: kernel_rows).
+    const size_t rows = plan.kernel_rows;
     kt = storage.get();
     st = kt + plan.dim * kDecodeKeyLanes;
     q = st + rows * kDecodeKeyLanes;
