@@ -40,6 +40,14 @@ namespace hn = hwy::HWY_NAMESPACE;
 //   earlier spread (each block fetching its own part of the rows ahead) was
 //   slower (docs/flash.md "Loads kept in registers"): not yet re-measured
 //   there.
+// - at_once (DecodeAccumulateGroups: fp32 rows on AVX3 with the hint T1,
+//   FetchAtStepStart, a group of kDecodeValueKeys keys of several rows):
+//   all at once before the keys. On AMD Zen 4 a spread left 0.1 of the
+//   bandwidth unused (kernels/prefetch_hint.h). One row keeps the spread:
+//   at once, one-row groups (H=Hkv=8, Nk=65536, 6 rounds) read 0.877 of
+//   their plain read against 0.901 with the memory slow, 0.752 against
+//   0.714 fast. So do many rows, all of a chunk's keys at a time
+//   (kDecodeValueAllKeysRows): at once, Nq=4 took 1.09x the time.
 template <class T>
 struct ListFetch {
   HWY_INLINE void Key(size_t t) {
@@ -152,12 +160,17 @@ HWY_INLINE void DecodeAccumulateColumns(D d, const float* HWY_RESTRICT p,
 }
 
 // kRows rows of O += P V over every column of d; fetches ahead[t], t <
-// n_ahead (ListFetch, RunStep).
+// n_ahead (ListFetch, RunStep; all before the keys where at_once).
 template <size_t kRows, class D, class Rows, class T>
 HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
                                      size_t ld, Rows v, size_t dim,
                                      size_t n_keys, float* HWY_RESTRICT o,
-                                     const T* const* ahead, size_t n_ahead) {
+                                     const T* const* ahead, size_t n_ahead,
+                                     bool at_once) {
+  if (at_once) {
+    for (size_t t = 0; t < n_ahead; ++t) PrefetchRow(ahead[t], dim);
+    n_ahead = 0;
+  }
   ListFetch<T> first{ahead, n_ahead, dim};
   NoFetch rest;
   DecodeAccumulateColumns<kRows>(d, p, ld, v, dim, n_keys, o, first, rest);
@@ -166,7 +179,8 @@ template <size_t kRows, class D, class Rows, class T>
 HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
                                      size_t ld, Rows v, size_t dim,
                                      size_t n_keys, float* HWY_RESTRICT o,
-                                     AdjacentRows<T> ahead, size_t n_ahead) {
+                                     AdjacentRows<T> ahead, size_t n_ahead,
+                                     bool at_once) {
   const size_t N = hn::Lanes(d);
   constexpr size_t kCols = kValueCols<kRows>;
   const size_t blocks = dim / (kCols * N) + dim % (kCols * N) / N;
@@ -174,6 +188,7 @@ HWY_INLINE void DecodeAccumulateRows(D d, const float* HWY_RESTRICT p,
       n_ahead == 0
           ? RunFetcher<T>(ahead.first, ahead.first, 0)
           : RunFetcher<T>(ahead[0], ahead[n_ahead - 1] + dim, blocks * n_keys);
+  if (at_once) run.Rest();  // the steps then find none left
   RunStep<T> each{run};
   DecodeAccumulateColumns<kRows>(d, p, ld, v, dim, n_keys, o, each, each);
   run.Rest();
@@ -195,12 +210,14 @@ HWY_INLINE void DecodeAccumulateGroups(D d, const float* HWY_RESTRICT p,
   const size_t group = !kAllKeys && dim > kValueCols<kRows> * hn::Lanes(d)
                            ? kDecodeValueKeys
                            : n_keys;
+  const bool at_once =
+      kRows > 1 && !kAllKeys && FetchAtStepStart<RowElement<Rows>>();
   for (size_t t0 = 0; t0 < n_keys; t0 += group) {
     const size_t keys = std::min(group, n_keys - t0);
     const size_t left = n_ahead > t0 ? n_ahead - t0 : 0;
     DecodeAccumulateRows<kRows>(
         d, p + t0, ld, SkipRows(v, t0), dim, keys, o, SkipRows(ahead, t0),
-        t0 + keys == n_keys ? left : std::min(left, keys));
+        t0 + keys == n_keys ? left : std::min(left, keys), at_once);
   }
 }
 

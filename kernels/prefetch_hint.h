@@ -46,6 +46,19 @@ namespace detail {
 extern bool prefetch_to_outer_caches;
 }  // namespace detail
 
+// Whether decode's kernels fetch the rows ahead of a step of keys (the
+// four K rows ahead of a four-key step of the scores, the V rows ahead of
+// a group of kDecodeValueKeys keys of O += P V) all at the step's start:
+// with T1. With T0 they are spread over the step's loads, a few lines at
+// a time (kernels/row_fetch-inl.h), as measured on the Zen 5 and Intel
+// Xeon with T0. AMD Zen 4 (family 25 model 17), 2 threads, causal Nq=1
+// H=32 Hkv=8 D=128 Nk=65536, GB/s over a plain read of the same rows
+// (the host's memory in its slow phase / fast phase), 10 interleaved
+// rounds of a knob build: T1 spread 0.85 / 0.79, at the step's start 0.94
+// / 0.81 (0.89x the time); with T0, at the start lost (0.48 against 0.53,
+// 4 rounds). Docs: docs/flash.md "Decode".
+inline bool FetchAheadAtStepStart() { return detail::prefetch_to_outer_caches; }
+
 }  // namespace attnbench
 
 #endif  // ATTNBENCH_KERNELS_PREFETCH_HINT_H_

@@ -20,6 +20,7 @@
 
 #include "hwy/highway.h"
 #include "kernels/half-inl.h"
+#include "kernels/prefetch_hint.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -156,14 +157,33 @@ HWY_INLINE RunFetcher<T> FetcherFor(AdjacentRows<T> ahead, size_t t, bool fetch,
   return RunFetcher<T>(ahead[t], ahead[t + kRows - 1] + dim, steps);
 }
 
+// The element type of rows (row pointers or AdjacentRows).
+template <class Rows>
+using RowElement = std::remove_cv_t<std::remove_pointer_t<std::remove_cv_t<
+    std::remove_reference_t<decltype(std::declval<Rows&>()[size_t{0}])>>>>;
+
+// Whether a kernel over rows of T fetches the rows ahead of a step all at
+// its start: fp32 rows on AVX3 where the hint says so
+// (kernels/prefetch_hint.h). The rest keep the spread. AMD Zen 4, 2
+// threads, causal Nq=1 H=32 Hkv=8 D=128, time at once over spread
+// (interleaved rounds, within a phase of the host's memory): f16 1.036x
+// (4 rounds, all 1.02-1.05x, slow), bf16 0.986x (6, slow); --target AVX2
+// 0.89-1.01x slow (0.886 -> 0.918 of the plain read) but 1.04-1.05x fast
+// (0.699 -> 0.679), 8 rounds; SSE4 Nk=16384 0.90-1.27x, 4 rounds.
+template <class T>
+HWY_INLINE bool FetchAtStepStart() {
+  return HWY_TARGET <= HWY_AVX3 && sizeof(T) == sizeof(float) &&
+         FetchAheadAtStepStart();
+}
+
 // The K rows of keys t .. t+3 of a four-key step, and the fetching of the
 // rows ahead of them: a few lines a step over `steps` steps (Step, then
-// Rest) where all four are listed ahead, else whatever is left at once.
+// Rest) where all four are listed ahead, else whatever is left at once;
+// all four at once where they are fetched at a step's start
+// (FetchAtStepStart).
 template <class Rows, class Ahead>
 struct FourKeys {
-  using Row = std::remove_cv_t<
-      std::remove_reference_t<decltype(std::declval<Rows&>()[size_t{0}])>>;
-  using T = std::remove_cv_t<std::remove_pointer_t<Row>>;
+  using T = RowElement<Rows>;
   HWY_INLINE FourKeys(Rows k, size_t t, Ahead ahead, size_t n_ahead, size_t dim,
                       size_t steps)
       : row{k[t], k[t + 1], k[t + 2], k[t + 3]},
@@ -171,6 +191,8 @@ struct FourKeys {
         fetcher(FetcherFor<4>(ahead, t, fetch, row[0], dim, steps)) {
     if (!fetch) {
       for (size_t u = t; u < n_ahead; ++u) PrefetchRow(ahead[u], dim);
+    } else if (FetchAtStepStart<T>()) {
+      fetcher.Rest();  // Step and Rest then find nothing left
     }
   }
   HWY_INLINE void Step() {

@@ -177,8 +177,10 @@ TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
 }
 
 // The prefetch hint (kernels/prefetch_hint.h) decides only where rows
-// ahead are fetched to: O is bitwise the same with T0 and T1, dense and
-// sparse rules (a run's fetcher and a list's), fp32 and bf16 rows.
+// ahead are fetched to, and when (with T1, fp32 rows on AVX3: at a step's
+// start, FetchAheadAtStepStart): O is bitwise the same with T0 and T1,
+// dense and sparse rules (a run's fetcher and a list's), fp32 and bf16
+// rows.
 TEST_P(DecodeTest, BitwiseIdenticalForEveryPrefetchHint) {
   const Shape shape{1, 8, 2, 1, 3000, 72};
   const PrefetchHint before = CurrentPrefetchHint();
