@@ -4,8 +4,9 @@
 // kernels/row_fetch-inl.h, kernels/half-inl.h and
 // kernels/bf16_decode_scores.cc. It also decides how many
 // scattered rows decode fetches ahead (RowsAhead in
-// variants/engine/decode_fetch-inl.h) and whether the plain read of a cold
-// row's rows fetches ahead (harness/measure/span_read.h).
+// variants/engine/decode_fetch-inl.h), whether the plain read of a cold
+// row's rows fetches ahead (harness/measure/span_read.h) and when decode's
+// kernels fetch a step's rows ahead (FetchAheadAtStepStart, below).
 //
 // Why per CPU: on an AMD EPYC Zen 4 (family 25, model 17), causal decode
 // (H=32, Hkv=8, D=128, Nk 1K-128K, 2 threads) with T1 took 0.41-0.60x the
