@@ -15,6 +15,7 @@
 #include <cstddef>
 
 #include "hwy/highway.h"
+#include "kernels/row_fetch-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnbench {
@@ -105,15 +106,25 @@ constexpr size_t kDecodeSecondBlockEighths = HWY_TARGET <= HWY_AVX3 ? 4 : 0;
 // Nk=1024 0.75x the time. --target AVX2: H=16 Hkv=8 0.69 -> 0.73 / 0.82
 // -> 0.89, Nq=3 H=Hkv=8 0.57 -> 0.72 / 0.86 -> 0.87, Nk=1024 0.88x the
 // time. Not SSE4, whose four-row kernels are bound by their 4-lane FMAs
-// (H=16 Hkv=8 Nk=16384 1.07x the time, 3 rounds), nor one row or more than
-// four: as four, one row read 0.78 against 0.69 when the memory was fast
-// but 0.84 against 0.86-0.88 when slow (AVX3, 5 rounds; a CPU with less
-// bandwidth a core is the slow case), and six or seven rows as eight
-// (Nq=3 H=16 Hkv=8, Nq=7 H=Hkv=8) tied or lost.
+// (H=16 Hkv=8 Nk=16384 1.07x the time, 3 rounds), nor more than four: six
+// or seven rows as eight (Nq=3 H=16 Hkv=8, Nq=7 H=Hkv=8) tied or lost.
+// One row (H = Hkv at Nq = 1) runs as four where the four-row kernels
+// fetch each step's rows ahead at its start (fp32 rows, AVX3, the hint
+// T1: FetchAtStepStart): AMD Zen 4, 2 threads, causal D=128, knob build
+// against one row, interleaved rounds: H=Hkv=8 Nk=65536 0.728 -> 0.886 of
+// the plain read fast, 0.872 -> 0.923 slow, 0.82x the time fast and
+// 0.89-0.95x slow (8 rounds); H=Hkv=32 Nk=16384 0.966x (4), H=Hkv=8
+// Nk=1024 0.92x (4). Not elsewhere: with the fetches spread, one row as
+// four had read 0.78 against 0.69 when the memory was fast but 0.84
+// against 0.86-0.88 when slow (5 rounds; a CPU with less bandwidth a core
+// is the slow case), and f16 and bf16 rows took 1.14x and 1.20x the time
+// (H=Hkv=8 Nk=65536, 4 rounds, slow).
 constexpr bool kDecodePadsToFourRows = HWY_TARGET <= HWY_AVX2;
-HWY_INLINE size_t DecodeKernelRows(size_t rows) {
-  return kDecodePadsToFourRows && rows > 1 && rows < kDecodeRows ? kDecodeRows
-                                                                 : rows;
+HWY_INLINE size_t DecodeKernelRows(size_t rows, bool fp32_rows) {
+  if (rows == 1) {
+    return fp32_rows && FetchAtStepStart<float>() ? kDecodeRows : 1;
+  }
+  return kDecodePadsToFourRows && rows < kDecodeRows ? kDecodeRows : rows;
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -191,7 +191,9 @@ void DecodeImpl(const Problem& problem, const Tensors& t,
 
 size_t BlockEighths() { return kDecodeBlockEighths; }
 size_t SecondBlockEighths() { return kDecodeSecondBlockEighths; }
-size_t KernelRows(size_t rows) { return DecodeKernelRows(rows); }
+size_t KernelRows(size_t rows, bool fp32_rows) {
+  return DecodeKernelRows(rows, fp32_rows);
+}
 
 // The problem with K and V (and Q) stored as fp32, bf16 or f16.
 void DecodeF32(const Problem& problem, const Tensors& t,
@@ -226,8 +228,8 @@ size_t DecodeBlockEighths() { return HWY_DYNAMIC_DISPATCH(BlockEighths)(); }
 size_t DecodeSecondBlockEighths() {
   return HWY_DYNAMIC_DISPATCH(SecondBlockEighths)();
 }
-size_t DecodeKernelRowsOf(size_t rows) {
-  return HWY_DYNAMIC_DISPATCH(KernelRows)(rows);
+size_t DecodeKernelRowsOf(size_t rows, bool fp32_rows) {
+  return HWY_DYNAMIC_DISPATCH(KernelRows)(rows, fp32_rows);
 }
 
 void RunDecode(const Problem& problem, const Tensors& tensors,

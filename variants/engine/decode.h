@@ -51,9 +51,9 @@ struct DecodeTask {
 
 struct DecodePlan {
   size_t rows;  // R = Nq * H / Hkv rows per group
-  // The rows the kernels run: R, or four where a group of two or three
-  // rows runs as four on the dispatched target (DecodeKernelRowsOf; the
-  // rest are zero query rows whose outputs nothing reads).
+  // The rows the kernels run: R, or four where a group of one, two or
+  // three rows runs as four on the dispatched target (DecodeKernelRowsOf;
+  // the rest are zero query rows whose outputs nothing reads).
   size_t kernel_rows;
   size_t dim;  // D
   size_t bc;   // keys per chunk (Bc)
@@ -133,8 +133,9 @@ size_t DecodeBlockEighths();
 // as many.
 size_t DecodeSecondBlockEighths();
 // The rows the dispatched target's decode kernels run for a group of
-// `rows` (DecodeKernelRows, kernels/decode_params-inl.h).
-size_t DecodeKernelRowsOf(size_t rows);
+// `rows` of K and V stored as fp32 (fp32_rows) or not (DecodeKernelRows,
+// kernels/decode_params-inl.h).
+size_t DecodeKernelRowsOf(size_t rows, bool fp32_rows);
 
 // The keys of [lo, hi) that `row` may see, in increasing order, appended to
 // `out`: the rule's RowKeys, exact, where it has them; else the row's

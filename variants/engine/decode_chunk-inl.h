@@ -269,9 +269,11 @@ constexpr size_t kInterleaveKeys = 4;
 #else
 constexpr size_t kInterleaveKeys = 0;
 #endif
-// Groups of fewer rows than this run the P V, then the scores, without
-// the interleave. On AVX3 that is a group of one row (one query head a
-// key/value head: H = Hkv at Nq = 1), whose steps of 8 keys are short:
+// Groups whose kernels run fewer rows than this (DecodePlan::kernel_rows)
+// run the P V, then the scores, without the interleave. On AVX3 that is a
+// group of one row (one query head a key/value head: H = Hkv at Nq = 1)
+// that runs as one (DecodeKernelRows: f16 and bf16 rows, or the hint
+// T0), whose steps of 8 keys are short:
 // AMD Zen 4, 2 threads, causal Nq=1 H=Hkv=8 D=128 Nk=65536, GB/s over a
 // plain read of the same rows in the same seconds (pct_pattern_bandwidth;
 // the host's memory alternates between a fast and a slow phase), 6
@@ -335,7 +337,7 @@ void ProcessChunk(const Problem& problem, const DecodePlan& plan,
       }
     }
     ScoresKeysAsLanes(plan, kc, n, w);
-  } else if (kInterleaveKeys == 0 || plan.rows < kInterleaveMinRows ||
+  } else if (kInterleaveKeys == 0 || plan.kernel_rows < kInterleaveMinRows ||
              p.n == 0 || ManyRows(plan) || !KernelsMayAccumulate(plan, p)) {
     AccumulatePending(plan, w);
     ScoreKeys(plan, n, 0, n, w);

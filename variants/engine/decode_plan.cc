@@ -164,7 +164,8 @@ DecodePlan PlanDecode(const Problem& problem, size_t key_block) {
   const Shape& s = problem.shape;
   DecodePlan plan{};
   plan.rows = static_cast<size_t>(s.Nq * (s.H / s.Hkv));
-  plan.kernel_rows = DecodeKernelRowsOf(plan.rows);
+  plan.kernel_rows =
+      DecodeKernelRowsOf(plan.rows, problem.storage == DType::kF32);
   plan.dim = static_cast<size_t>(s.D);
   plan.bc = key_block != 0 ? key_block : kDecodeKeyBlock;
   plan.scale = static_cast<float>(problem.Scale());
