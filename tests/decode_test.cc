@@ -167,7 +167,8 @@ void ExpectBitwiseIdenticalAcrossThreadCounts(const Shape& shape) {
 
 TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
   // Long enough for several splits per group; groups of 4 rows (4 query
-  // heads per kv head), 1 (one head: on AVX3 without the interleave), 2
+  // heads per kv head), 1 (one head: by the CPU's hint, on AVX3 as four
+  // or without the interleave; both in OneRowUnderEveryPrefetchHint), 2
   // and 3 (run as four on AVX3 and AVX2: DecodeKernelRows).
   for (const Shape& shape :
        {Shape{1, 8, 2, 1, 5000, 40}, Shape{1, 8, 8, 1, 5000, 40},
@@ -176,11 +177,12 @@ TEST_P(DecodeTest, BitwiseIdenticalAcrossThreadCounts) {
   }
 }
 
-// The prefetch hint (kernels/prefetch_hint.h) decides only where rows
-// ahead are fetched to, and when (with T1, fp32 rows on AVX3: at a step's
-// start, FetchAheadAtStepStart): O is bitwise the same with T0 and T1,
-// dense and sparse rules (a run's fetcher and a list's), fp32 and bf16
-// rows.
+// For groups of four rows the prefetch hint (kernels/prefetch_hint.h)
+// decides only where rows ahead are fetched to, and when (with T1, fp32
+// rows on AVX3: at a step's start, FetchAheadAtStepStart): O is bitwise
+// the same with T0 and T1, dense and sparse rules (a run's fetcher and a
+// list's), fp32 and bf16 rows. (A group of one fp32 row runs through other
+// kernels by the hint: OneRowUnderEveryPrefetchHint.)
 TEST_P(DecodeTest, BitwiseIdenticalForEveryPrefetchHint) {
   const Shape shape{1, 8, 2, 1, 3000, 72};
   const PrefetchHint before = CurrentPrefetchHint();
@@ -200,6 +202,28 @@ TEST_P(DecodeTest, BitwiseIdenticalForEveryPrefetchHint) {
                 0)
           << mask.ToString() << " stored as " << DTypeName(storage);
     }
+  }
+  SetPrefetchHint(before);
+}
+
+// A group of one fp32 row (H = Hkv at Nq = 1) runs as four where the
+// four-row kernels fetch at a step's start (the hint T1 on AVX3:
+// DecodeKernelRows) and through the one-row kernels elsewhere: under
+// either hint, whatever the CPU's own, O agrees with the oracle for every
+// mask and is bitwise the same on 1, 2 and 3 threads.
+TEST_P(DecodeTest, OneRowUnderEveryPrefetchHint) {
+  const PrefetchHint before = CurrentPrefetchHint();
+  for (PrefetchHint hint : {PrefetchHint::kT0, PrefetchHint::kT1}) {
+    SetPrefetchHint(hint);
+    for (int64_t nk : {17, 300}) {
+      const Shape shape{2, 4, 4, 1, nk, 24};
+      for (const Mask& mask : CheckMasks(shape)) {
+        const Problem problem{shape, mask, std::nullopt, 2};
+        ASSERT_TRUE(UsesDecodePath(problem)) << mask.ToString();
+        for (size_t bc : {size_t{0}, size_t{5}}) ExpectAgrees(problem, bc);
+      }
+    }
+    ExpectBitwiseIdenticalAcrossThreadCounts(Shape{1, 8, 8, 1, 5000, 40});
   }
   SetPrefetchHint(before);
 }
