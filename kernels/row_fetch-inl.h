@@ -169,7 +169,8 @@ using RowElement = std::remove_cv_t<std::remove_pointer_t<std::remove_cv_t<
 // (interleaved rounds, within a phase of the host's memory): f16 1.036x
 // (4 rounds, all 1.02-1.05x, slow), bf16 0.986x (6, slow); --target AVX2
 // 0.89-1.01x slow (0.886 -> 0.918 of the plain read) but 1.04-1.05x fast
-// (0.699 -> 0.679), 8 rounds; SSE4 Nk=16384 0.90-1.27x, 4 rounds.
+// (0.699 -> 0.679), 8 rounds (again, 8 rounds all slow: 0.963x, K alone
+// 1.010x); SSE4 Nk=16384 0.90-1.27x, 4 rounds.
 template <class T>
 HWY_INLINE bool FetchAtStepStart() {
   return HWY_TARGET <= HWY_AVX3 && sizeof(T) == sizeof(float) &&
