@@ -273,12 +273,12 @@ constexpr size_t kInterleaveKeys = 0;
 // run the P V, then the scores, without the interleave. On AVX3 that is a
 // group of one row (one query head a key/value head: H = Hkv at Nq = 1)
 // that runs as one (DecodeKernelRows: f16 and bf16 rows, or the hint
-// T0), whose steps of 8 keys are short:
-// AMD Zen 4, 2 threads, causal Nq=1 H=Hkv=8 D=128 Nk=65536, GB/s over a
-// plain read of the same rows in the same seconds (pct_pattern_bandwidth;
-// the host's memory alternates between a fast and a slow phase), 6
-// interleaved rounds, old binary against new: fp32 0.58 -> 0.66 (fast),
-// 0.81 -> 0.87 (slow), 0.87-0.92x the time within a phase; f16 0.70 ->
+// T0), whose steps of 8 keys are short (measured while one fp32 row still
+// ran as one under T1): AMD Zen 4, 2 threads, causal Nq=1 H=Hkv=8 D=128
+// Nk=65536, GB/s over a plain read of the same rows in the same seconds
+// (pct_pattern_bandwidth; the host's memory alternates between a fast and a
+// slow phase), 6 interleaved rounds, old binary against new: fp32 0.58 -> 0.66
+// (fast), 0.81 -> 0.87 (slow), 0.87-0.92x the time within a phase; f16 0.70 ->
 // 0.74, 0.85 -> 0.94; bf16 0.87 -> 0.94 (slow), 0.76 -> 0.75 (fast, 6
 // rounds of a knob build). Two or three rows run as four
 // (DecodeKernelRows) and interleave as four do; with the one-row kernels,
