@@ -5,7 +5,8 @@ Prints, per configuration, the median over rounds of GB/s (minimal K/V
 bytes over the median time), of the fraction of the read bandwidth that
 the same process measured, of the fraction of a plain read of the same
 rows timed beside each run (pct_pattern; "-" for rows without it), and of
-the time; then the window's time spread over Nk, causal decode's time
+the time; then the window's time spread over Nk (of the medians, and
+within each round whose plain read held still), causal decode's time
 per key against Nk=16384 (the step's and the plain read's), and prefill
 rates per FLOP.
 
@@ -35,6 +36,35 @@ def read_seconds(rows, per_key=False):
         return None
     return statistics.median(r["kv_bytes"] / r["pattern_read_gbps"] /
                              (r["Nk"] if per_key else 1) for r in rows)
+
+
+# A round's plain reads within this ratio of each other: the host's memory
+# held one phase through it (docs/semantics.md "Noise").
+SAME_PHASE_READ_SPREAD = 1.10
+
+
+def window_rounds(rows):
+    """The window's time, max / min over Nk, within each round (the i-th
+    row of each Nk is round i) whose plain reads of the rows held within
+    SAME_PHASE_READ_SPREAD: the host's memory moves this host's bandwidth
+    by up to 1.8x between minutes, which the medians over rounds mix.
+    Returns (spreads of the rounds kept, rounds in all)."""
+    by_nk = {}
+    for r in rows:
+        if r.get("case") == "decode" and r["mask"].startswith("window:"):
+            by_nk.setdefault((r["mask"], r["Nk"]), []).append(r)
+    if len(by_nk) < 2:
+        return [], 0
+    rounds = min(len(rs) for rs in by_nk.values())
+    kept = []
+    for i in range(rounds):
+        members = [rs[i] for rs in by_nk.values()]
+        reads = [m.get("pattern_read_gbps") for m in members]
+        if None in reads or max(reads) > SAME_PHASE_READ_SPREAD * min(reads):
+            continue
+        times = [m["median_s"] for m in members]
+        kept.append(max(times) / min(times))
+    return kept, rounds
 
 
 def per_key(groups):
@@ -98,6 +128,18 @@ def main(path):
             line += (f" (a plain read of the same rows: "
                      f"{max(reads) / min(reads):.3f})")
         print(line)
+        kept, rounds = window_rounds(rows)
+        if kept:
+            print(f"window decode time, max / min over Nk within a round "
+                  f"whose plain read held within "
+                  f"{SAME_PHASE_READ_SPREAD - 1:.0%}: median "
+                  f"{statistics.median(kept):.3f} over {len(kept)} of "
+                  f"{rounds} rounds (" +
+                  ", ".join(f"{x:.3f}" for x in kept) + ")")
+        elif rounds:
+            print(f"window decode time within a round: no round of {rounds}"
+                  f" whose plain read held within "
+                  f"{SAME_PHASE_READ_SPREAD - 1:.0%}")
     per_key(groups)
     prefill = {k[3]: median(rs, "gflops") for k, rs in groups.items()
                if k[0] == "prefill"}

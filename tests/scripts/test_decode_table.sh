@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/decode_table.py on synthetic rows: the table, the window's
-# spread and the time per key beside the plain read's, the count of rows
+# spread (of the medians, and within rounds whose plain read held still)
+# and the time per key beside the plain read's, the count of rows
 # marked noisy, and a warning for rows taken with quick probes; and the
 # acceptance scripts refusing to run with quick probes.
 set -euo pipefail
@@ -21,9 +22,21 @@ row() {  # mask nk median_s pattern_read_gbps noisy probes [keys read]
 /usr/bin/python3 "$src/scripts/decode_table.py" "$tmp/rows.jsonl" >"$tmp/out.md"
 grep -q '^| decode | flash | causal | 1 | 1024 | 32/8 | 0.500 |' "$tmp/out.md"
 grep -q '^window decode time, max / min over Nk: 1.100 (a plain read of the same rows: 1.000)$' "$tmp/out.md"
+grep -q '^window decode time, max / min over Nk within a round whose plain read held within 10%: median 1.100 over 1 of 1 rounds (1.100)$' "$tmp/out.md"
 grep -q '^causal decode per key, Nk=1024 against 16384: step 1.000x, plain read of the same rows 1.000x$' "$tmp/out.md"
 grep -q '^rows marked noisy: 1 of 4 (1 with cores stolen by the hypervisor)$' "$tmp/out.md"
 ! grep -q WARNING "$tmp/out.md"
+# A second round whose plain read moved by 1.25x is left out of the
+# spread within rounds; with only such rounds, none is.
+{
+  row window:4096 16384 0.0020 16 false full 4096
+  row window:4096 65536 0.0030 20 false full 4096
+} >"$tmp/moved.jsonl"
+cat "$tmp/rows.jsonl" "$tmp/moved.jsonl" >"$tmp/two.jsonl"
+/usr/bin/python3 "$src/scripts/decode_table.py" "$tmp/two.jsonl" >"$tmp/out.md"
+grep -q 'within 10%: median 1.100 over 1 of 2 rounds (1.100)$' "$tmp/out.md"
+/usr/bin/python3 "$src/scripts/decode_table.py" "$tmp/moved.jsonl" >"$tmp/out.md"
+grep -q '^window decode time within a round: no round of 1 whose plain read held within 10%$' "$tmp/out.md"
 row causal 4096 0.002 16 false quick >>"$tmp/rows.jsonl"
 /usr/bin/python3 "$src/scripts/decode_table.py" "$tmp/rows.jsonl" >"$tmp/out.md"
 grep -q '^WARNING: rows taken with quick probes' "$tmp/out.md"
