@@ -8,7 +8,9 @@ rows timed beside each run (pct_pattern; "-" for rows without it), and of
 the time; then the window's time spread over Nk (of the medians, and
 within each round whose plain read held still), causal decode's time
 per key against Nk=16384 (the step's and the plain read's), and prefill
-rates per FLOP.
+rates per FLOP. Where the read bandwidth moved between rows by more than
+a quarter (the host's memory in a slow and a fast phase), a second table
+gives the decode fractions of each phase apart.
 
   /usr/bin/python3 scripts/decode_table.py results/decode-acceptance/X.jsonl
 """
@@ -67,6 +69,44 @@ def window_rounds(rows):
     return kept, rounds
 
 
+# Rows whose read bandwidth probes differ by more than this ratio are
+# split into two phases, at the geometric mean of the lowest and highest.
+PHASE_SPLIT = 1.25
+
+
+def phase_table(groups):
+    """Decode rows' pct_bandwidth and pct_pattern per phase of the host's
+    memory: the medians over rounds above mix a slow and a fast phase
+    (docs/semantics.md "Noise"; on AMD Zen 4 the probe moved between 34
+    and 62 GB/s within one run)."""
+    decode = {k: rs for k, rs in groups.items() if k[0] == "decode"}
+    reads = [r["read_gbps"] for rs in decode.values() for r in rs]
+    if not reads or max(reads) <= PHASE_SPLIT * min(reads):
+        return
+    cut = (min(reads) * max(reads)) ** 0.5
+
+    def cell(rs, field):
+        values = [r.get(field) for r in rs]
+        if not values:
+            return "-"
+        if any(v is None for v in values):
+            return f"- ({len(values)})"
+        return f"{statistics.median(values):.3f} ({len(values)})"
+
+    print(f"\nby phase: probe below / above {cut:.1f} GB/s (slow / fast);"
+          " medians (rounds)\n")
+    print("| mask | Nk | pct_bandwidth slow | pct_bandwidth fast | "
+          "pct_pattern slow | pct_pattern fast |")
+    print("|---|---|---|---|---|---|")
+    for key, rs in decode.items():
+        slow = [r for r in rs if r["read_gbps"] < cut]
+        fast = [r for r in rs if r["read_gbps"] >= cut]
+        print(f"| {key[2]} | {key[5]} | {cell(slow, 'pct_bandwidth')} | "
+              f"{cell(fast, 'pct_bandwidth')} | "
+              f"{cell(slow, 'pct_pattern_bandwidth')} | "
+              f"{cell(fast, 'pct_pattern_bandwidth')} |")
+
+
 def per_key(groups):
     """Causal decode's time per key at each Nk against Nk=16384's, and the
     same for the plain read of its rows where the rows have it: how much
@@ -117,6 +157,7 @@ def main(path):
               f"{median_text(rs, 'pct_pattern_bandwidth')} | "
               f"{median(rs, 'gflops'):.1f} | {median(rs, 'pct_peak'):.3f} | "
               f"{rs[0]['bound']} |")
+    phase_table(groups)
     windows = [rs for k, rs in groups.items()
                if k[0] == "decode" and k[2].startswith("window:")]
     if windows:
