@@ -6,8 +6,10 @@ Usage:
         [--bin build/release/attnbench] [--out ROWS.jsonl] -- ARM [ARM...]
 
 Each ARM is a string of extra `attnbench run` options ("" for none, e.g.
-"--prefetch-hint t0", "--target AVX2" or "--no-bf16-dot"); --config holds
-the options every arm shares (variant, mask, shape, threads, timing).
+"--prefetch-hint t0", "--target AVX2" or "--no-bf16-dot"), run by --bin,
+or by another binary named first with "@" ("@/tmp/old/build/release/attnbench",
+an older revision's build: two builds A/B'd in the same rounds); --config
+holds the options every arm shares (variant, mask, shape, threads, timing).
 Write --config=... with "=" and put "--" before the arms: an option string
 that begins with "-" is otherwise read as an option of this script. Every round runs
 each arm once, in the order given, so that all arms meet the same states
@@ -16,7 +18,12 @@ the host (docs/semantics.md "Noise"). Prints, per arm, the median over
 rounds of the run's median time, its ratio to the first arm's (below 1 is
 faster) with the ratio of each round, the median GB/s and fraction of a
 plain read of the same rows (decode rows), how many of its rows were
-marked noisy, and whether every run agreed with the oracle. With --out,
+marked noisy, and whether every run agreed with the oracle. Where the
+plain reads of decode rows moved by more than PHASE_SPLIT over the rounds
+(a host whose memory has a slow and a fast phase), a second table gives
+each arm's fraction of its plain read and its time ratio to the first arm
+per phase, split at the geometric mean of the slowest and fastest plain
+read (a round's ratio counts where both rows met one phase). With --out,
 every row goes to ROWS.jsonl with its "arm" and "round" (from 1). Exits 1
 when a run fails (naming the arm and its error) or a row disagrees with
 the oracle (its row kept), 2 on bad arguments.
@@ -56,6 +63,10 @@ def parse_args():
             shlex.split(text)
         except ValueError as error:
             parser.error(f"{name}: {error}")
+    for arm in args.arms:
+        binary = arm_binary(arm, args.bin)
+        if binary != args.bin and not binary.is_file():
+            parser.error(f"ARM {arm!r}: no such binary {binary}")
     if args.out and not args.out.parent.is_dir():
         parser.error(f"--out {args.out}: no folder {args.out.parent}")
     if not args.bin.is_file():
@@ -65,11 +76,31 @@ def parse_args():
     return args
 
 
+# Plain reads of the rows that differ by more than this ratio over a run
+# are split into two phases of the host's memory.
+PHASE_SPLIT = 1.25
+
+
+def arm_binary(arm, default):
+    """The binary an arm runs: the one its first word names after "@",
+    else default."""
+    words = shlex.split(arm)
+    if words and words[0].startswith("@"):
+        return Path(words[0][1:])
+    return default
+
+
+def arm_options(arm):
+    """An arm's `attnbench run` options (without its "@binary")."""
+    words = shlex.split(arm)
+    return words[1:] if words and words[0].startswith("@") else words
+
+
 def run_arm(binary, config, arm):
     """One `attnbench run` of an arm: its JSON row (also where it exits 1
     because the row disagrees with the oracle)."""
-    command = [str(binary), "run", *shlex.split(config), *shlex.split(arm),
-               "--format", "json"]
+    command = [str(arm_binary(arm, binary)), "run", *shlex.split(config),
+               *arm_options(arm), "--format", "json"]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode in (0, 1):
         try:
@@ -90,6 +121,45 @@ def median_of(rows, name):
 
 def number(value, fmt):
     return "-" if value is None else format(value, fmt)
+
+
+def median_cell(values, fmt):
+    """The median and count of values as text, "-" where there are none."""
+    if not values:
+        return "-"
+    return f"{format(statistics.median(values), fmt)} ({len(values)})"
+
+
+def phase_table(rows, arms):
+    """Per arm, the fraction of its plain read and the time ratio to the
+    first arm in each phase of the host's memory, where the plain reads
+    moved by more than PHASE_SPLIT (docs/semantics.md "Noise")."""
+    reads = [r.get("pattern_read_gbps") for arm in arms for r in rows[arm]]
+    if not reads or any(not isinstance(g, (int, float)) or g <= 0
+                        for g in reads):
+        return
+    if max(reads) <= PHASE_SPLIT * min(reads):
+        return
+    cut = (min(reads) * max(reads)) ** 0.5
+    print(f"\nby phase: plain read below / above {cut:.1f} GB/s (slow / "
+          "fast); medians (rows or rounds)\n")
+    print("| arm | of its plain read, slow | fast | time ratio, slow "
+          "| fast |")
+    print("|---|---|---|---|---|")
+    first = rows[arms[0]]
+    for arm in arms:
+        fraction = {True: [], False: []}
+        ratio = {True: [], False: []}
+        for row, base in zip(rows[arm], first):
+            slow = row["pattern_read_gbps"] < cut
+            if isinstance(row.get("pct_pattern_bandwidth"), (int, float)):
+                fraction[slow].append(row["pct_pattern_bandwidth"])
+            if (base["pattern_read_gbps"] < cut) == slow:
+                ratio[slow].append(row["median_s"] / base["median_s"])
+        print(f"| {arm or '(none)'} | {median_cell(fraction[True], '.3f')} "
+              f"| {median_cell(fraction[False], '.3f')} "
+              f"| {median_cell(ratio[True], '.3f')} "
+              f"| {median_cell(ratio[False], '.3f')} |")
 
 
 def main():
@@ -130,6 +200,7 @@ def main():
               f"| {number(median_of(own, 'pct_pattern_bandwidth'), '.3f')} "
               f"| {noisy} of {len(own)} | {targets} "
               f"| {'yes' if agrees else 'NO'} |")
+    phase_table(rows, args.arms)
     hints = {r.get("prefetch_hint") for arm in args.arms for r in rows[arm]
              if r.get("pattern_read_gbps") is not None}
     if len(hints) > 1:
