@@ -18,6 +18,8 @@ import json
 import statistics
 import sys
 
+from memory_phases import phase_cut
+
 
 def median(rows, field):
     return statistics.median(r[field] for r in rows)
@@ -69,21 +71,15 @@ def window_rounds(rows):
     return kept, rounds
 
 
-# Rows whose read bandwidth probes differ by more than this ratio are
-# split into two phases, at the geometric mean of the lowest and highest.
-PHASE_SPLIT = 1.25
-
-
 def phase_table(groups):
     """Decode rows' pct_bandwidth and pct_pattern per phase of the host's
     memory: the medians over rounds above mix a slow and a fast phase
     (docs/semantics.md "Noise"; on AMD Zen 4 the probe moved between 34
     and 62 GB/s within one run)."""
     decode = {k: rs for k, rs in groups.items() if k[0] == "decode"}
-    reads = [r["read_gbps"] for rs in decode.values() for r in rs]
-    if not reads or max(reads) <= PHASE_SPLIT * min(reads):
+    cut = phase_cut([r["read_gbps"] for rs in decode.values() for r in rs])
+    if cut is None:
         return
-    cut = (min(reads) * max(reads)) ** 0.5
 
     def cell(rs, field):
         values = [r.get(field) for r in rs]

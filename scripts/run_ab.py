@@ -19,7 +19,7 @@ rounds of the run's median time, its ratio to the first arm's (below 1 is
 faster) with the ratio of each round, the median GB/s and fraction of a
 plain read of the same rows (decode rows), how many of its rows were
 marked noisy, and whether every run agreed with the oracle. Where the
-plain reads of decode rows moved by more than PHASE_SPLIT over the rounds
+plain reads of decode rows moved by more than 1.25x over the rounds
 (a host whose memory has a slow and a fast phase), a second table gives
 each arm's fraction of its plain read and its time ratio to the first arm
 per phase, split at the geometric mean of the slowest and fastest plain
@@ -36,6 +36,8 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+from memory_phases import phase_cut
 
 
 def parse_args():
@@ -74,11 +76,6 @@ def parse_args():
                      "cmake --preset release && cmake --build --preset "
                      "release)")
     return args
-
-
-# Plain reads of the rows that differ by more than this ratio over a run
-# are split into two phases of the host's memory.
-PHASE_SPLIT = 1.25
 
 
 def arm_binary(arm, default):
@@ -133,14 +130,14 @@ def median_cell(values, fmt):
 def phase_table(rows, arms):
     """Per arm, the fraction of its plain read and the time ratio to the
     first arm in each phase of the host's memory, where the plain reads
-    moved by more than PHASE_SPLIT (docs/semantics.md "Noise")."""
+    moved by more than memory_phases.PHASE_SPLIT (docs/semantics.md
+    "Noise")."""
     reads = [r.get("pattern_read_gbps") for arm in arms for r in rows[arm]]
-    if not reads or any(not isinstance(g, (int, float)) or g <= 0
-                        for g in reads):
+    if any(not isinstance(g, (int, float)) or g <= 0 for g in reads):
         return
-    if max(reads) <= PHASE_SPLIT * min(reads):
+    cut = phase_cut(reads)
+    if cut is None:
         return
-    cut = (min(reads) * max(reads)) ** 0.5
     print(f"\nby phase: plain read below / above {cut:.1f} GB/s (slow / "
           "fast); medians (rows or rounds)\n")
     print("| arm | of its plain read, slow | fast | time ratio, slow "
